@@ -1,0 +1,2 @@
+DROP TABLE app_settings;
+DROP TABLE counties;

@@ -1,0 +1,242 @@
+//! The database: one code path over SQLite and PostgreSQL.
+//!
+//! `AnyConnection` wraps both engines; the engine is picked from the URL scheme by our own r2d2
+//! manager, which keeps the real connection error for the log. Queries that the multi-backend
+//! cannot compile (`ON CONFLICT`, `RETURNING`, multi-row inserts) go through [`with_conn!`], which
+//! compiles the same query once per engine.
+
+pub mod counties;
+pub mod schema;
+pub mod settings;
+
+use std::path::Path;
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::r2d2::{ManageConnection, Pool, R2D2Connection};
+use diesel::sqlite::SqliteConnection;
+use diesel::{Connection, ConnectionError};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::config::DatabaseUrl;
+use crate::error::AppError;
+
+/// A connection to either engine; queries written once run on both.
+#[derive(diesel::MultiConnection)]
+pub enum AnyConnection {
+    /// The production engine.
+    Postgresql(PgConnection),
+    /// The embedded default.
+    Sqlite(SqliteConnection),
+}
+
+/// Runs `$body` with `$c` bound to the engine's own connection type, so a query the
+/// multi-backend cannot express is still written once.
+#[macro_export]
+macro_rules! with_conn {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::AnyConnection::Postgresql($c) => $body,
+            $crate::db::AnyConnection::Sqlite($c) => $body,
+        }
+    };
+}
+
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+
+/// The error type of migrations, as diesel_migrations gives it.
+pub type MigrationError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Applies every pending migration of the connection's engine.
+pub fn migrate(conn: &mut AnyConnection) -> Result<(), MigrationError> {
+    with_conn!(conn, |c| c
+        .run_pending_migrations(migrations_for(c))
+        .map(|_| ()))
+}
+
+/// Reverts every applied migration (used to prove each `down.sql` works).
+pub fn revert_all(conn: &mut AnyConnection) -> Result<(), MigrationError> {
+    with_conn!(conn, |c| c
+        .revert_all_migrations(migrations_for(c))
+        .map(|_| ()))
+}
+
+trait EngineMigrations {
+    fn migrations() -> EmbeddedMigrations;
+}
+
+impl EngineMigrations for PgConnection {
+    fn migrations() -> EmbeddedMigrations {
+        POSTGRES_MIGRATIONS
+    }
+}
+
+impl EngineMigrations for SqliteConnection {
+    fn migrations() -> EmbeddedMigrations {
+        SQLITE_MIGRATIONS
+    }
+}
+
+fn migrations_for<C: EngineMigrations>(_: &C) -> EmbeddedMigrations {
+    C::migrations()
+}
+
+/// Opens connections for the pool, choosing the engine by the URL and setting SQLite's pragmas.
+#[derive(Debug, Clone)]
+pub struct ConnectionManager {
+    url: DatabaseUrl,
+}
+
+/// The pragmas every SQLite connection needs: integrity, concurrent readers, and waiting on a
+/// busy writer instead of failing at once.
+const SQLITE_PRAGMAS: &str = "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; \
+     PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;";
+
+impl ConnectionManager {
+    /// A manager for `url`.
+    pub fn new(url: DatabaseUrl) -> Self {
+        Self { url }
+    }
+
+    fn establish(&self) -> Result<AnyConnection, ConnectionError> {
+        match &self.url {
+            DatabaseUrl::Postgres(url) => {
+                PgConnection::establish(url).map(AnyConnection::Postgresql)
+            }
+            DatabaseUrl::Sqlite(path) => {
+                // `mode=rw`: a database file that has gone missing is an error, never silently
+                // replaced by an empty one. The file is created once, at start (`Db::connect`).
+                let mut conn = SqliteConnection::establish(&sqlite_uri(path, "rw"))?;
+                conn.batch_execute(SQLITE_PRAGMAS)
+                    .map_err(ConnectionError::CouldntSetupConfiguration)?;
+                Ok(AnyConnection::Sqlite(conn))
+            }
+        }
+    }
+}
+
+/// A SQLite URI filename for `path`, escaping the characters that URIs give a meaning.
+fn sqlite_uri(path: &str, mode: &str) -> String {
+    let escaped = path
+        .replace('%', "%25")
+        .replace('?', "%3f")
+        .replace('#', "%23");
+    format!("file:{escaped}?mode={mode}")
+}
+
+impl ManageConnection for ConnectionManager {
+    type Connection = AnyConnection;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<AnyConnection, Self::Error> {
+        self.establish()
+            .map_err(diesel::r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), Self::Error> {
+        conn.ping().map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut AnyConnection) -> bool {
+        conn.is_broken()
+    }
+}
+
+/// The connection pool, shared by every request.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool<ConnectionManager>,
+    url: DatabaseUrl,
+}
+
+/// How long a request waits for a free connection before answering 503.
+const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long the readiness probe waits: it must answer quickly when the database is down.
+const READY_TIMEOUT: Duration = Duration::from_secs(2);
+
+impl Db {
+    /// Opens the pool (creating a SQLite file and its folder when missing) and checks that one
+    /// connection can be made, so that a wrong `DATABASE_URL` is reported at start.
+    pub fn connect(url: &DatabaseUrl, pool_size: u32) -> Result<Self, String> {
+        if let DatabaseUrl::Sqlite(path) = url {
+            create_sqlite_file(path)?;
+        }
+        let manager = ConnectionManager::new(url.clone());
+        // One direct attempt first: r2d2 would retry until its timeout and then hide the cause.
+        manager
+            .connect()
+            .map_err(|e| format!("cannot connect: {}", one_line(&e.to_string())))?;
+        let pool = Pool::builder()
+            .max_size(pool_size)
+            .min_idle(Some(0))
+            .connection_timeout(CHECKOUT_TIMEOUT)
+            .test_on_check_out(true)
+            .build_unchecked(manager);
+        Ok(Self {
+            pool,
+            url: url.clone(),
+        })
+    }
+
+    /// Runs `f` with a pooled connection on the blocking thread pool, so no connection is held
+    /// across an `.await`.
+    pub async fn run<F, T>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        actix_web::web::block(move || {
+            let mut conn = pool.get().map_err(AppError::unavailable)?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(AppError::internal)?
+    }
+
+    /// Applies pending migrations.
+    pub async fn migrate(&self) -> Result<(), AppError> {
+        self.run(|conn| migrate(conn).map_err(|e| AppError::internal(e.to_string())))
+            .await
+    }
+
+    /// Whether the database answers now: a connection within two seconds that runs a query,
+    /// and for SQLite, its file still at its path (a server writing to a deleted file would
+    /// lose everything at its next start).
+    pub async fn ping(&self) -> Result<(), AppError> {
+        let pool = self.pool.clone();
+        let url = self.url.clone();
+        actix_web::web::block(move || {
+            if let DatabaseUrl::Sqlite(path) = &url
+                && !Path::new(path).is_file()
+            {
+                return Err(AppError::unavailable("the SQLite database file is missing"));
+            }
+            let mut conn = pool
+                .get_timeout(READY_TIMEOUT)
+                .map_err(AppError::unavailable)?;
+            conn.ping().map_err(AppError::unavailable)
+        })
+        .await
+        .map_err(AppError::internal)?
+    }
+}
+
+/// libpq's messages span lines; a start-up error is one line.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn create_sqlite_file(path: &str) -> Result<(), String> {
+    if let Some(parent) = Path::new(path).parent()
+        && !parent.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| format!("cannot create the folder {}: {e}", parent.display()))?;
+    }
+    SqliteConnection::establish(&sqlite_uri(path, "rwc"))
+        .map(drop)
+        .map_err(|e| format!("cannot open the SQLite file: {e}"))
+}

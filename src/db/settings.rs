@@ -1,0 +1,32 @@
+//! Settings the server keeps in its own database.
+
+use chrono::Utc;
+use diesel::prelude::*;
+
+use super::AnyConnection;
+use super::schema::app_settings;
+
+/// The key under which a generated token-signing secret is kept.
+pub const JWT_SECRET_KEY: &str = "jwt_secret";
+
+/// Returns the value stored under `key`, storing `make()` first when there is none. Safe when
+/// two servers start at once: the first insert wins and both read it back.
+pub fn get_or_insert(
+    conn: &mut AnyConnection,
+    key: &str,
+    make: impl FnOnce() -> String,
+) -> QueryResult<String> {
+    let row = (
+        app_settings::key.eq(key),
+        app_settings::value.eq(make()),
+        app_settings::created_at.eq(Utc::now().naive_utc()),
+    );
+    crate::with_conn!(conn, |c| diesel::insert_into(app_settings::table)
+        .values(row)
+        .on_conflict_do_nothing()
+        .execute(c))?;
+    app_settings::table
+        .find(key)
+        .select(app_settings::value)
+        .first(conn)
+}

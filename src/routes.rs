@@ -1,0 +1,129 @@
+//! THE URL map: every operation the service answers, mounted in one place.
+//!
+//! Each handler carries its method and path in its own attribute (`#[get("/counties")]`), and
+//! utoipa reads the same attribute, so the OpenAPI document cannot disagree with the routing.
+//! Requests that match no route are answered here too: 405 with `Allow` when the path exists
+//! under another method, else 404 — both as problem+json.
+
+use actix_web::http::Method;
+use actix_web::{App, HttpRequest, HttpResponse, web};
+use utoipa::OpenApi;
+use utoipa_actix_web::service_config::ServiceConfig;
+use utoipa_actix_web::{AppExt, scope};
+
+use crate::api::{counties, service};
+use crate::error::AppError;
+use crate::openapi::ApiDoc;
+
+/// Mounts every operation.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(service::get_health)
+        .service(service::get_readiness)
+        .service(scope("/api/v1").service(counties::list_counties));
+}
+
+/// The OpenAPI document of everything [`configure`] mounts.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, doc) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(configure)
+        .split_for_parts();
+    doc
+}
+
+/// The path templates of the API with their methods, for telling 405 from 404.
+#[derive(Debug, Clone)]
+pub struct RouteTable {
+    routes: Vec<(Vec<String>, Vec<Method>)>,
+}
+
+impl RouteTable {
+    /// Reads the templates from the OpenAPI document.
+    pub fn from_openapi(doc: &utoipa::openapi::OpenApi) -> Self {
+        let routes = doc
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let methods = [
+                    (Method::GET, item.get.is_some()),
+                    (Method::PUT, item.put.is_some()),
+                    (Method::POST, item.post.is_some()),
+                    (Method::DELETE, item.delete.is_some()),
+                    (Method::PATCH, item.patch.is_some()),
+                ]
+                .into_iter()
+                .filter_map(|(method, present)| present.then_some(method))
+                .collect();
+                (segments(path).map(str::to_owned).collect(), methods)
+            })
+            .collect();
+        Self { routes }
+    }
+
+    /// The methods some route answers at `path`; empty when no template matches it.
+    pub fn allowed(&self, path: &str) -> Vec<Method> {
+        let wanted: Vec<&str> = segments(path).collect();
+        let mut allowed: Vec<Method> = Vec::new();
+        for (template, methods) in &self.routes {
+            let matches = template.len() == wanted.len()
+                && template.iter().zip(&wanted).all(|(t, w)| {
+                    t == w || (t.starts_with('{') && t.ends_with('}') && !w.is_empty())
+                });
+            if matches {
+                for method in methods {
+                    if !allowed.contains(method) {
+                        allowed.push(method.clone());
+                    }
+                }
+            }
+        }
+        allowed
+    }
+}
+
+fn segments(path: &str) -> impl Iterator<Item = &str> {
+    path.strip_prefix('/').unwrap_or(path).split('/')
+}
+
+/// Answers every request no route took.
+pub async fn fallback(
+    req: HttpRequest,
+    table: web::Data<RouteTable>,
+) -> Result<HttpResponse, AppError> {
+    let allowed = table.allowed(req.path());
+    if allowed.is_empty() || allowed.contains(req.method()) {
+        Err(AppError::NotFound)
+    } else {
+        Err(AppError::MethodNotAllowed(allowed))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_match_whole_segments() {
+        let table = RouteTable {
+            routes: vec![
+                (
+                    vec!["api".into(), "v1".into(), "x".into(), "{id}".into()],
+                    vec![Method::GET],
+                ),
+                (
+                    vec!["api".into(), "v1".into(), "x".into(), "{id}".into()],
+                    vec![Method::PATCH],
+                ),
+            ],
+        };
+        assert_eq!(
+            table.allowed("/api/v1/x/abc"),
+            vec![Method::GET, Method::PATCH]
+        );
+        assert!(table.allowed("/api/v1/x/").is_empty());
+        assert!(table.allowed("/api/v1/x/abc/y").is_empty());
+        assert!(table.allowed("/api/v1/y/abc").is_empty());
+    }
+}

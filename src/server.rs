@@ -1,0 +1,161 @@
+//! Binding and running the HTTP server: database, migrations, middleware, routes.
+
+use std::fmt;
+use std::net::TcpListener;
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{App, HttpMessage, HttpServer, middleware, web};
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+use uuid::Uuid;
+
+use crate::auth::SigningKey;
+use crate::config::Config;
+use crate::db::{self, Db};
+use crate::extract::{MAX_BODY_BYTES, path_error};
+use crate::routes::{self, RouteTable};
+
+/// Why the server could not start: the setting at fault and what happened.
+#[derive(Debug)]
+pub struct StartError {
+    /// The environment variable to look at.
+    pub variable: &'static str,
+    /// What went wrong.
+    pub reason: String,
+}
+
+impl fmt::Display for StartError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.variable, self.reason)
+    }
+}
+
+impl std::error::Error for StartError {}
+
+/// The id of one request, in its log line, its `X-Request-Id` header and its audit rows.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestId(pub Uuid);
+
+/// A server bound to its port, not yet running.
+pub struct Server {
+    server: actix_web::dev::Server,
+    port: u16,
+}
+
+impl Server {
+    /// Connects to the database, applies migrations, settles the signing key and binds the
+    /// listener (port 0 picks a free one, as the tests do).
+    pub async fn bind(config: Config) -> Result<Self, StartError> {
+        let db_error = |reason: String| StartError {
+            variable: "DATABASE_URL",
+            reason,
+        };
+        let db = Db::connect(&config.database_url, config.db_pool_size).map_err(db_error)?;
+        db.migrate()
+            .await
+            .map_err(|e| db_error(format!("migrations failed: {e}")))?;
+        let signing_key = signing_key(&config, &db).await.map_err(db_error)?;
+
+        let listener = TcpListener::bind(config.bind_addr).map_err(|e| StartError {
+            variable: "BIND_ADDR",
+            reason: format!("cannot listen on {}: {e}", config.bind_addr),
+        })?;
+        let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
+
+        let doc = routes::openapi();
+        let table = web::Data::new(RouteTable::from_openapi(&doc));
+        let db = web::Data::new(db);
+        let signing_key = web::Data::new(signing_key);
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .into_utoipa_app()
+                .configure(routes::configure)
+                .into_app()
+                .app_data(db.clone())
+                .app_data(signing_key.clone())
+                .app_data(table.clone())
+                .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
+                .app_data(web::PathConfig::default().error_handler(path_error))
+                .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", doc.clone()))
+                .service(web::redirect("/docs", "/docs/"))
+                .default_service(web::to(routes::fallback))
+                .wrap(middleware::from_fn(log_request))
+        });
+        if let Some(workers) = config.http_workers {
+            server = server.workers(workers);
+        }
+        let server = server
+            .listen(listener)
+            .map_err(|e| StartError {
+                variable: "BIND_ADDR",
+                reason: e.to_string(),
+            })?
+            .run();
+        log::info!(
+            "listening on port {port} ({} database)",
+            config.database_engine()
+        );
+        Ok(Self { server, port })
+    }
+
+    /// The port the server listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until the process is stopped.
+    pub async fn run(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// The key that signs access tokens: `JWT_SECRET`, or one generated on the first start and kept
+/// in the database so that tokens survive a restart.
+async fn signing_key(config: &Config, db: &Db) -> Result<SigningKey, String> {
+    if let Some(secret) = &config.jwt_secret {
+        return Ok(SigningKey::new(secret.as_bytes().to_vec()));
+    }
+    log::warn!(
+        "JWT_SECRET is not set: using a secret generated and kept in the database; set one in production"
+    );
+    let secret = db
+        .run(|conn| {
+            Ok(db::settings::get_or_insert(
+                conn,
+                db::settings::JWT_SECRET_KEY,
+                crate::auth::random_secret,
+            )?)
+        })
+        .await
+        .map_err(|e| format!("cannot keep the generated JWT secret: {e}"))?;
+    Ok(SigningKey::new(secret.into_bytes()))
+}
+
+/// Gives each request an id and logs one line when it ends: method, route template, status and
+/// milliseconds. Never the query string or headers, which may carry personal data or tokens.
+async fn log_request(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = Instant::now();
+    let id = Uuid::new_v4();
+    req.extensions_mut().insert(RequestId(id));
+    let method = req.method().clone();
+    let mut res = next.call(req).await?;
+    let route = res.request().match_pattern().unwrap_or_else(|| "-".into());
+    log::info!(
+        target: "tracker::request",
+        "{method} {route} {} {:.1}ms id={id}",
+        res.status().as_u16(),
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+    if let Ok(value) = HeaderValue::from_str(&id.to_string()) {
+        res.headers_mut()
+            .insert(HeaderName::from_static("x-request-id"), value);
+    }
+    Ok(res)
+}

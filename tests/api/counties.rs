@@ -1,0 +1,85 @@
+//! The counties reference list.
+
+use crate::support::TestApp;
+
+const COUNTIES: [(&str, &str); 13] = [
+    ("141102", "离石区"),
+    ("141121", "文水县"),
+    ("141122", "交城县"),
+    ("141123", "兴县"),
+    ("141124", "临县"),
+    ("141125", "柳林县"),
+    ("141126", "石楼县"),
+    ("141127", "岚县"),
+    ("141128", "方山县"),
+    ("141129", "中阳县"),
+    ("141130", "交口县"),
+    ("141181", "孝义市"),
+    ("141182", "汾阳市"),
+];
+
+#[actix_web::test]
+async fn lists_the_13_counties_of_luliang_in_code_order() {
+    let app = TestApp::spawn().await;
+    let body = app.get("/api/v1/counties").await.ok_json(200);
+    let items: Vec<(String, String)> = body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["code"].as_str().unwrap().into(),
+                c["name"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, String)> = COUNTIES
+        .iter()
+        .map(|(c, n)| (c.to_string(), n.to_string()))
+        .collect();
+    assert_eq!(items, expected);
+    assert!(body["next_cursor"].is_null());
+}
+
+#[actix_web::test]
+async fn cursor_pages_walk_the_list_without_gaps_or_repeats() {
+    let app = TestApp::spawn().await;
+    let mut seen = Vec::new();
+    let mut path = "/api/v1/counties?limit=5".to_owned();
+    let mut pages = 0;
+    loop {
+        let body = app.get(&path).await.ok_json(200);
+        let items = body["items"].as_array().unwrap();
+        assert!(items.len() <= 5);
+        seen.extend(items.iter().map(|c| c["code"].as_str().unwrap().to_owned()));
+        pages += 1;
+        match body["next_cursor"].as_str() {
+            Some(cursor) => path = format!("/api/v1/counties?limit=5&cursor={cursor}"),
+            None => break,
+        }
+    }
+    assert_eq!(pages, 3);
+    let expected: Vec<String> = COUNTIES.iter().map(|(c, _)| c.to_string()).collect();
+    assert_eq!(seen, expected);
+}
+
+#[actix_web::test]
+async fn bad_page_parameters_are_422_naming_the_parameter() {
+    let app = TestApp::spawn().await;
+    for (query, field, code) in [
+        ("limit=0", "limit", "range"),
+        ("limit=201", "limit", "range"),
+        ("limit=-3", "limit", "range"),
+        ("limit=abc", "limit", "invalid"),
+        ("limit=1.5", "limit", "invalid"),
+        ("cursor=not-ours", "cursor", "invalid"),
+        ("cursor=c1zz", "cursor", "invalid"),
+    ] {
+        app.get(&format!("/api/v1/counties?{query}"))
+            .await
+            .invalid_field(field, code);
+    }
+    // The largest page is allowed.
+    let body = app.get("/api/v1/counties?limit=200").await.ok_json(200);
+    assert_eq!(body["items"].as_array().unwrap().len(), 13);
+}

@@ -1,0 +1,11 @@
+//! The black-box suite: every test drives the real server over HTTP on 127.0.0.1, with a fresh
+//! database of its own (SQLite, or PostgreSQL when `TEST_DATABASE_URL` is set).
+
+mod support;
+
+mod counties;
+mod errors;
+mod migrations;
+mod openapi;
+mod service;
+mod startup;

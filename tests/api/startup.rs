@@ -1,0 +1,140 @@
+//! The binary as an operator runs it: a wrong setting stops it with one line naming the
+//! variable; a good one serves, and its request log carries no query strings.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use crate::support::TestDatabase;
+
+const BIN: &str = env!("CARGO_BIN_EXE_luliang-tracker");
+
+/// Runs the binary with `vars` (and nothing else of ours) until it exits; returns its stderr.
+fn run_to_exit(vars: &[(&str, &str)]) -> (bool, String) {
+    let mut command = Command::new(BIN);
+    for name in [
+        "DATABASE_URL",
+        "BIND_ADDR",
+        "JWT_SECRET",
+        "DB_POOL_SIZE",
+        "HTTP_WORKERS",
+    ] {
+        command.env_remove(name);
+    }
+    let output = command
+        .envs(vars.iter().copied())
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .output()
+        .expect("the binary runs");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_wrong_setting_stops_the_server_with_one_line_naming_it() {
+    let db = TestDatabase::create();
+    let cases = [
+        ("DATABASE_URL", "mysql://localhost/x"),
+        ("DATABASE_URL", "postgres://nobody@127.0.0.1:1/nothing"),
+        ("BIND_ADDR", "somewhere"),
+        ("JWT_SECRET", "too-short"),
+        ("DB_POOL_SIZE", "-1"),
+        ("HTTP_WORKERS", "lots"),
+    ];
+    for (variable, value) in cases {
+        let mut vars = vec![(variable, value)];
+        if variable != "DATABASE_URL" {
+            vars.push(("DATABASE_URL", db.url.as_str()));
+        }
+        let (success, stderr) = run_to_exit(&vars);
+        assert!(!success, "{variable}={value} must stop the server");
+        let lines: Vec<&str> = stderr.lines().filter(|l| !l.is_empty()).collect();
+        assert_eq!(
+            lines.len(),
+            1,
+            "{variable}={value}: one line, got {stderr:?}"
+        );
+        assert!(
+            lines[0].starts_with(&format!("error: {variable}: ")),
+            "{variable}={value}: {stderr:?}"
+        );
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+    // The real cause of a refused connection reaches the operator.
+    let (_, stderr) = run_to_exit(&[("DATABASE_URL", "postgres://nobody@127.0.0.1:1/nothing")]);
+    assert!(stderr.to_lowercase().contains("refused"), "{stderr}");
+}
+
+/// Sends one HTTP/1.1 GET and returns the status line.
+fn http_get(port: u16, path: &str) -> String {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer secret-token-value\r\nConnection: close\r\n\r\n").unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response.lines().next().unwrap_or_default().to_owned()
+}
+
+#[test]
+fn the_binary_serves_and_logs_requests_without_personal_data() {
+    let db = TestDatabase::create();
+    let mut child = Command::new(BIN)
+        .env("DATABASE_URL", &db.url)
+        .env("BIND_ADDR", "127.0.0.1:0")
+        .env("HTTP_WORKERS", "1")
+        .env("RUST_LOG", "info")
+        .env_remove("JWT_SECRET")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (lines_tx, lines) = mpsc::channel();
+    let stderr = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if lines_tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let next = || {
+        lines
+            .recv_timeout(Duration::from_secs(60))
+            .expect("a log line")
+    };
+    let port: u16 = loop {
+        let line = next();
+        if let Some(rest) = line.split("listening on port ").nth(1) {
+            break rest.split_whitespace().next().unwrap().parse().unwrap();
+        }
+    };
+
+    assert!(http_get(port, "/api/v1/counties?q=13812345678&limit=2").contains(" 200 "));
+    let log_line = loop {
+        let line = next();
+        if line.contains("tracker::request") {
+            break line;
+        }
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+
+    assert!(log_line.contains("GET /api/v1/counties 200"), "{log_line}");
+    assert!(
+        !log_line.contains("13812345678"),
+        "query string logged: {log_line}"
+    );
+    assert!(
+        !log_line.contains("limit"),
+        "query string logged: {log_line}"
+    );
+    assert!(
+        !log_line.contains("secret-token-value"),
+        "token logged: {log_line}"
+    );
+}
