@@ -126,6 +126,15 @@ impl Config {
             });
         }
         let admin_password = get("ADMIN_PASSWORD");
+        if admin_password
+            .as_ref()
+            .is_some_and(|p| p.chars().count() < 10)
+        {
+            return Err(ConfigError {
+                variable: "ADMIN_PASSWORD",
+                reason: "must be at least 10 characters long".into(),
+            });
+        }
         let db_pool_size = match get("DB_POOL_SIZE") {
             None => 8,
             Some(raw) => raw
@@ -207,6 +216,7 @@ mod tests {
             ("DB_POOL_SIZE", "0"),
             ("DB_POOL_SIZE", "many"),
             ("HTTP_WORKERS", "0"),
+            ("ADMIN_PASSWORD", "short"),
         ] {
             let err = from(&[(var, value)]).expect_err(var);
             assert_eq!(err.variable, var, "{value}");

@@ -49,7 +49,7 @@ impl FieldError {
     "type": "/problems/validation",
     "title": "The request has invalid fields",
     "status": 422,
-    "detail": "1 field is invalid",
+    "detail": "limit: must be between 1 and 200",
     "errors": [{"field": "limit", "code": "range", "message": "must be between 1 and 200"}]
 }))]
 pub struct Problem {
@@ -66,6 +66,10 @@ pub struct Problem {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[schema(required = false)]
     pub errors: Vec<FieldError>,
+    /// For conflicts with a stored record: its id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(required = false)]
+    pub existing_id: Option<String>,
 }
 
 /// What a handler or extractor can fail with.
@@ -75,8 +79,28 @@ pub enum AppError {
     Malformed(String),
     /// 422: the request was read, but fields are missing, of the wrong type or out of range.
     Validation(Vec<FieldError>),
+    /// 401: no valid access token (missing, malformed, expired, wrongly signed, or of a
+    /// deactivated account), or wrong credentials at sign-in.
+    Unauthenticated(&'static str),
+    /// 403: signed in, but the role may not do this.
+    Forbidden,
     /// 404: nothing here, or nothing the caller may see.
     NotFound,
+    /// 422: the request is well formed but breaks a rule of the programme.
+    Rule(Vec<FieldError>),
+    /// 409: the request clashes with what is stored; `existing_id` names the record it clashes with.
+    Conflict {
+        /// What clashes, for people.
+        detail: String,
+        /// The id of the stored record, when there is one to point at.
+        existing_id: Option<String>,
+    },
+    /// 412: `If-Match` names a version that is no longer current.
+    PreconditionFailed,
+    /// 428: the operation needs `If-Match`.
+    PreconditionRequired,
+    /// 429: too many attempts; retry after this many seconds.
+    TooManyRequests(u64),
     /// 405: the path exists, the method does not.
     MethodNotAllowed(Vec<Method>),
     /// 413: the body is over the limit, in bytes.
@@ -113,7 +137,19 @@ impl AppError {
         match self {
             Self::Malformed(_) => ("/problems/malformed-request", "The request cannot be read"),
             Self::Validation(_) => ("/problems/validation", "The request has invalid fields"),
+            Self::Unauthenticated(_) => ("/problems/unauthenticated", "Not signed in"),
+            Self::Forbidden => ("/problems/forbidden", "Not allowed for this role"),
             Self::NotFound => ("/problems/not-found", "Not found"),
+            Self::Rule(_) => ("/problems/rule-violated", "The request breaks a rule"),
+            Self::Conflict { .. } => ("/problems/conflict", "Conflicts with a stored record"),
+            Self::PreconditionFailed => (
+                "/problems/precondition-failed",
+                "The resource has changed since it was read",
+            ),
+            Self::PreconditionRequired => {
+                ("/problems/precondition-required", "If-Match is required")
+            }
+            Self::TooManyRequests(_) => ("/problems/too-many-requests", "Too many attempts"),
             Self::MethodNotAllowed(_) => ("/problems/method-not-allowed", "Method not allowed"),
             Self::PayloadTooLarge(_) => (
                 "/problems/payload-too-large",
@@ -134,11 +170,24 @@ impl AppError {
     fn detail(&self) -> String {
         match self {
             Self::Malformed(detail) => detail.clone(),
-            Self::Validation(errors) if errors.len() == 1 => {
+            Self::Validation(errors) | Self::Rule(errors) if errors.len() == 1 => {
                 format!("{}: {}", errors[0].field, errors[0].message)
             }
-            Self::Validation(errors) => format!("{} fields are invalid", errors.len()),
+            Self::Validation(errors) | Self::Rule(errors) => {
+                format!("{} fields are invalid", errors.len())
+            }
+            Self::Unauthenticated(detail) => (*detail).into(),
+            Self::Forbidden => "Your role may not do this.".into(),
             Self::NotFound => "There is no such resource, or it is not yours to see.".into(),
+            Self::Conflict { detail, .. } => detail.clone(),
+            Self::PreconditionFailed => {
+                "If-Match names an old version: read the resource again and reapply the change."
+                    .into()
+            }
+            Self::PreconditionRequired => {
+                "Send If-Match with the ETag you read, so a change is not lost.".into()
+            }
+            Self::TooManyRequests(seconds) => format!("Try again in {seconds} seconds."),
             Self::MethodNotAllowed(allow) => format!(
                 "This path answers {}",
                 allow
@@ -163,8 +212,12 @@ impl AppError {
             status: self.status_code().as_u16(),
             detail: self.detail(),
             errors: match self {
-                Self::Validation(errors) => errors.clone(),
+                Self::Validation(errors) | Self::Rule(errors) => errors.clone(),
                 _ => Vec::new(),
+            },
+            existing_id: match self {
+                Self::Conflict { existing_id, .. } => existing_id.clone(),
+                _ => None,
             },
         }
     }
@@ -182,7 +235,14 @@ impl ResponseError for AppError {
         match self {
             Self::Malformed(_) => StatusCode::BAD_REQUEST,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Rule(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+            Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
+            Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -212,16 +272,46 @@ impl ResponseError for AppError {
             Self::Unavailable(_) => {
                 response.insert_header((header::RETRY_AFTER, "5"));
             }
+            Self::Unauthenticated(_) => {
+                response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+            }
+            Self::TooManyRequests(seconds) => {
+                response.insert_header((header::RETRY_AFTER, seconds.to_string()));
+            }
             _ => {}
         }
         response.json(self.problem())
     }
 }
 
+impl AppError {
+    /// A 422 rule violation about one field.
+    pub fn rule(
+        field: impl Into<String>,
+        code: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self::Rule(vec![FieldError::new(field, code, message)])
+    }
+
+    /// A 409 without a record to point at.
+    pub fn conflict(detail: impl Into<String>) -> Self {
+        Self::Conflict {
+            detail: detail.into(),
+            existing_id: None,
+        }
+    }
+}
+
 impl From<diesel::result::Error> for AppError {
     fn from(error: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
         match error {
-            diesel::result::Error::NotFound => Self::NotFound,
+            Error::NotFound => Self::NotFound,
+            // A unique index caught a duplicate that two requests raced to insert.
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+                Self::conflict("A record with the same unique value already exists")
+            }
             other => Self::internal(other),
         }
     }

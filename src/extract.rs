@@ -64,6 +64,14 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
             "The body is empty; send a JSON object".into(),
         ));
     }
+    // Every request body is an object; serde would also read a struct from an array.
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        let parsed: Result<serde_json::Value, _> = serde_json::from_slice(bytes);
+        return Err(match parsed {
+            Ok(_) => AppError::field("body", "invalid_type", "must be a JSON object"),
+            Err(e) => AppError::Malformed(format!("The body is not valid JSON: {e}")),
+        });
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();

@@ -21,6 +21,8 @@ on `type`. Money is integer fen, dates are `YYYY-MM-DD`, timestamps RFC 3339 UTC
     tags(
         (name = "service", description = "Liveness and readiness"),
         (name = "reference", description = "Reference data: counties"),
+        (name = "accounts", description = "Sign-in, accounts and the audit trail"),
+        (name = "employers", description = "Employers that trainees work for"),
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&BearerScheme),

@@ -11,7 +11,7 @@ use utoipa::OpenApi;
 use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_actix_web::{AppExt, scope};
 
-use crate::api::{counties, service};
+use crate::api::{audit, auth, counties, employers, service, users};
 use crate::error::AppError;
 use crate::openapi::ApiDoc;
 
@@ -19,7 +19,22 @@ use crate::openapi::ApiDoc;
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(service::get_health)
         .service(service::get_readiness)
-        .service(scope("/api/v1").service(counties::list_counties));
+        .service(
+            scope("/api/v1")
+                .service(counties::list_counties)
+                .service(auth::login)
+                .service(auth::refresh_token)
+                .service(auth::logout)
+                .service(auth::get_me)
+                .service(users::create_user)
+                .service(users::list_users)
+                .service(users::get_user)
+                .service(users::update_user)
+                .service(employers::create_employer)
+                .service(employers::list_employers)
+                .service(employers::get_employer)
+                .service(audit::list_audit),
+        );
 }
 
 /// The OpenAPI document of everything [`configure`] mounts.

@@ -9,11 +9,12 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{App, HttpMessage, HttpServer, middleware, web};
+use diesel::Connection;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 use uuid::Uuid;
 
-use crate::auth::SigningKey;
+use crate::auth::{RequestId, SigningKey};
 use crate::config::Config;
 use crate::db::{self, Db};
 use crate::extract::{MAX_BODY_BYTES, path_error};
@@ -36,10 +37,6 @@ impl fmt::Display for StartError {
 
 impl std::error::Error for StartError {}
 
-/// The id of one request, in its log line, its `X-Request-Id` header and its audit rows.
-#[derive(Debug, Clone, Copy)]
-pub struct RequestId(pub Uuid);
-
 /// A server bound to its port, not yet running.
 pub struct Server {
     server: actix_web::dev::Server,
@@ -58,7 +55,8 @@ impl Server {
         db.migrate()
             .await
             .map_err(|e| db_error(format!("migrations failed: {e}")))?;
-        let signing_key = signing_key(&config, &db).await.map_err(db_error)?;
+        let signing_key = signing_key(&config, &db).await?;
+        ensure_admin(&config, &db).await?;
 
         let listener = TcpListener::bind(config.bind_addr).map_err(|e| StartError {
             variable: "BIND_ADDR",
@@ -115,9 +113,13 @@ impl Server {
 
 /// The key that signs access tokens: `JWT_SECRET`, or one generated on the first start and kept
 /// in the database so that tokens survive a restart.
-async fn signing_key(config: &Config, db: &Db) -> Result<SigningKey, String> {
+async fn signing_key(config: &Config, db: &Db) -> Result<SigningKey, StartError> {
+    let refused = |reason: String| StartError {
+        variable: "JWT_SECRET",
+        reason,
+    };
     if let Some(secret) = &config.jwt_secret {
-        return Ok(SigningKey::new(secret.as_bytes().to_vec()));
+        return SigningKey::new(secret.as_bytes()).map_err(refused);
     }
     log::warn!(
         "JWT_SECRET is not set: using a secret generated and kept in the database; set one in production"
@@ -131,8 +133,80 @@ async fn signing_key(config: &Config, db: &Db) -> Result<SigningKey, String> {
             )?)
         })
         .await
-        .map_err(|e| format!("cannot keep the generated JWT secret: {e}"))?;
-    Ok(SigningKey::new(secret.into_bytes()))
+        .map_err(|e| {
+            refused(format!(
+                "cannot keep the generated secret in the database: {e}"
+            ))
+        })?;
+    SigningKey::new(secret.as_bytes()).map_err(refused)
+}
+
+/// On an empty database, creates the administrator account: `ADMIN_USERNAME` with
+/// `ADMIN_PASSWORD`, or with a generated password printed once on standard output (never into
+/// the log).
+async fn ensure_admin(config: &Config, db: &Db) -> Result<(), StartError> {
+    let username = config.admin_username.clone();
+    let given = config.admin_password.clone();
+    let generated = given.is_none();
+    let password = given.unwrap_or_else(|| crate::auth::random_secret()[..24].to_owned());
+    let secret = password.clone();
+    let created = db
+        .run(move |conn| {
+            if db::users::any(conn)? {
+                return Ok(false);
+            }
+            let hash = crate::auth::hash_password(&secret)?;
+            let now = db::now();
+            let id = Uuid::new_v4().to_string();
+            conn.transaction(|c| {
+                db::users::insert(
+                    c,
+                    &db::users::NewUser {
+                        id: &id,
+                        username: &username,
+                        display_name: "Administrator",
+                        role: crate::auth::Role::Admin.as_str(),
+                        employer_id: None,
+                        active: true,
+                        password_hash: &hash,
+                        version: 1,
+                        created_at: now,
+                        updated_at: now,
+                    },
+                    &[],
+                )?;
+                db::audit::record(
+                    c,
+                    db::audit::Event {
+                        actor_id: None,
+                        action: "create_first_admin",
+                        entity: "user",
+                        entity_id: Some(&id),
+                        request_id: None,
+                    },
+                )
+            })?;
+            Ok(true)
+        })
+        .await
+        .map_err(|e| StartError {
+            variable: "ADMIN_USERNAME",
+            reason: format!("cannot create the administrator account: {e}"),
+        })?;
+    if created {
+        log::info!(
+            "created the administrator account '{}'",
+            config.admin_username
+        );
+        if generated {
+            println!(
+                "Administrator account '{}' created with the password: {password}\n\
+                 It is shown only this once; sign in and change it, or set ADMIN_PASSWORD on the first start.",
+                config.admin_username
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Gives each request an id and logs one line when it ends: method, route template, status and

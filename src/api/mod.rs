@@ -1,8 +1,15 @@
 //! The HTTP resources: one file each, with their handlers and request and response bodies.
 
+pub mod audit;
+pub mod auth;
 pub mod counties;
+pub mod employers;
 pub mod service;
+pub mod users;
 
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
@@ -21,7 +28,7 @@ pub struct PageParams {
     #[param(minimum = 1, maximum = 200, default = 50)]
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page; absent for the first page.
-    #[param(max_length = 512)]
+    #[param(max_length = 512, pattern = "^c1([0-9a-f]{2})*$")]
     pub cursor: Option<String>,
 }
 
@@ -70,6 +77,73 @@ impl<T> Page<T> {
     }
 }
 
+/// `?updated_since=` on lists that sync to the app: only records changed at or after it.
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SyncParams {
+    /// RFC 3339 time; only records changed at or after it.
+    #[param(value_type = Option<String>, format = DateTime)]
+    pub updated_since: Option<DateTime<Utc>>,
+}
+
+impl SyncParams {
+    /// The time as stored (UTC, naive).
+    pub fn since(&self) -> Option<NaiveDateTime> {
+        self.updated_since.map(|t| t.naive_utc())
+    }
+}
+
+/// A stored time as RFC 3339 UTC, to the microsecond.
+pub fn utc(at: NaiveDateTime) -> DateTime<Utc> {
+    at.and_utc()
+}
+
+/// The `ETag` of a resource at `version`.
+pub fn etag(version: i32) -> String {
+    format!("\"{version}\"")
+}
+
+/// Starts a response that carries the resource's `ETag`.
+pub fn with_etag(mut builder: HttpResponseBuilder, version: i32) -> HttpResponseBuilder {
+    builder.insert_header((header::ETAG, etag(version)));
+    builder
+}
+
+/// A 304 when the client's `If-None-Match` names the current version.
+pub fn not_modified(req: &HttpRequest, version: i32) -> Option<HttpResponse> {
+    let current = etag(version);
+    let matches = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .map(|t| t.trim().trim_start_matches("W/"))
+                .any(|t| t == "*" || t == current)
+        });
+    matches.then(|| {
+        HttpResponse::NotModified()
+            .insert_header((header::ETAG, current))
+            .finish()
+    })
+}
+
+/// The version a `PATCH` was based on: 428 without `If-Match`, 412 when it names no version.
+pub fn if_match(req: &HttpRequest) -> Result<i32, AppError> {
+    let value = req
+        .headers()
+        .get(header::IF_MATCH)
+        .ok_or(AppError::PreconditionRequired)?
+        .to_str()
+        .map_err(|_| AppError::PreconditionFailed)?;
+    value
+        .trim()
+        .trim_start_matches("W/")
+        .trim_matches('"')
+        .parse::<i32>()
+        .map_err(|_| AppError::PreconditionFailed)
+}
+
 /// Cursors are opaque to clients: the sort key, hex-encoded behind a version prefix.
 fn encode_cursor(key: &str) -> String {
     let mut out = String::from("c1");
@@ -79,19 +153,33 @@ fn encode_cursor(key: &str) -> String {
     out
 }
 
+/// A cursor for a `(time, id)` position, for lists ordered by time.
+pub fn time_key(at: NaiveDateTime, id: &str) -> String {
+    format!("{}|{id}", at.format("%Y-%m-%dT%H:%M:%S%.6f"))
+}
+
+/// The `(time, id)` position a cursor made by [`time_key`] carries.
+pub fn parse_time_key(key: &str) -> Result<(NaiveDateTime, String), AppError> {
+    let invalid = || AppError::field("cursor", "invalid", "is not a cursor this API gave out");
+    let (at, id) = key.split_once('|').ok_or_else(invalid)?;
+    let at = NaiveDateTime::parse_from_str(at, "%Y-%m-%dT%H:%M:%S%.f").map_err(|_| invalid())?;
+    Ok((at, id.to_owned()))
+}
+
+/// Reads a cursor of the documented shape. Any cursor of that shape is a position in the
+/// list (a forged one only moves where the page starts; scope still filters every row).
 fn decode_cursor(cursor: &str) -> Result<String, AppError> {
     let invalid = || AppError::field("cursor", "invalid", "is not a cursor this API gave out");
     let hex = cursor.strip_prefix("c1").ok_or_else(invalid)?;
-    if hex.len() % 2 != 0 || hex.len() > 510 {
+    let lower_hex = |b: &u8| b.is_ascii_digit() || (b'a'..=b'f').contains(b);
+    if hex.len() % 2 != 0 || hex.len() > 510 || !hex.as_bytes().iter().all(lower_hex) {
         return Err(invalid());
     }
     let bytes = (0..hex.len())
         .step_by(2)
-        .map(|i| {
-            u8::from_str_radix(hex.get(i..i + 2).ok_or_else(invalid)?, 16).map_err(|_| invalid())
-        })
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).map_err(|_| invalid()))
         .collect::<Result<Vec<u8>, _>>()?;
-    String::from_utf8(bytes).map_err(|_| invalid())
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 #[cfg(test)]
@@ -103,7 +191,7 @@ mod tests {
         for key in ["141125", "2026-11-28T10:00:00.000001Z|0b5e…", ""] {
             assert_eq!(decode_cursor(&encode_cursor(key)).unwrap(), key);
         }
-        for bad in ["", "c1z", "c1abc", "x1ab", "c1ff", "c1é0"] {
+        for bad in ["", "c1z", "c1abc", "x1ab", "c1AB", "c1é0"] {
             assert!(decode_cursor(bad).is_err(), "{bad}");
         }
     }

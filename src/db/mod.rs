@@ -5,9 +5,13 @@
 //! cannot compile (`ON CONFLICT`, `RETURNING`, multi-row inserts) go through [`with_conn!`], which
 //! compiles the same query once per engine.
 
+pub mod audit;
 pub mod counties;
+pub mod employers;
 pub mod schema;
 pub mod settings;
+pub mod tokens;
+pub mod users;
 
 use std::path::Path;
 use std::time::Duration;
@@ -21,6 +25,15 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use crate::config::DatabaseUrl;
 use crate::error::AppError;
+
+/// Now, in UTC, to the microsecond: both engines store microseconds, so a value written and
+/// read back is the same on each.
+pub fn now() -> chrono::NaiveDateTime {
+    use chrono::DurationRound;
+    let now = chrono::Utc::now().naive_utc();
+    now.duration_trunc(chrono::TimeDelta::microseconds(1))
+        .unwrap_or(now)
+}
 
 /// A connection to either engine; queries written once run on both.
 #[derive(diesel::MultiConnection)]

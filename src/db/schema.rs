@@ -17,4 +17,93 @@ diesel::table! {
     }
 }
 
-diesel::allow_tables_to_appear_in_same_query!(counties, app_settings);
+diesel::table! {
+    /// Organisations that employ trainees; employer accounts are bound to one.
+    employers (id) {
+        id -> Text,
+        name -> Text,
+        city -> Nullable<Text>,
+        county_code -> Nullable<Text>,
+        active -> Bool,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Accounts.
+    users (id) {
+        id -> Text,
+        username -> Text,
+        display_name -> Text,
+        role -> Text,
+        employer_id -> Nullable<Text>,
+        active -> Bool,
+        password_hash -> Text,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// The counties a manager or field worker works in.
+    user_counties (user_id, county_code) {
+        user_id -> Text,
+        county_code -> Text,
+    }
+}
+
+diesel::table! {
+    /// Refresh tokens, as SHA-256 digests.
+    refresh_tokens (id) {
+        id -> Text,
+        token_hash -> Text,
+        family_id -> Text,
+        user_id -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        spent_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    /// Failed sign-ins, for throttling.
+    login_failures (id) {
+        id -> Text,
+        username -> Text,
+        failed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Who did what when.
+    audit_log (id) {
+        id -> Text,
+        actor_id -> Nullable<Text>,
+        action -> Text,
+        entity -> Text,
+        entity_id -> Nullable<Text>,
+        at -> Timestamp,
+        request_id -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(users -> employers (employer_id));
+diesel::joinable!(user_counties -> users (user_id));
+diesel::joinable!(user_counties -> counties (county_code));
+diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(employers -> counties (county_code));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    counties,
+    app_settings,
+    employers,
+    users,
+    user_counties,
+    refresh_tokens,
+    login_failures,
+    audit_log,
+);

@@ -74,6 +74,7 @@ async fn bad_page_parameters_are_422_naming_the_parameter() {
         ("limit=1.5", "limit", "invalid"),
         ("cursor=not-ours", "cursor", "invalid"),
         ("cursor=c1zz", "cursor", "invalid"),
+        ("cursor=c1AB", "cursor", "invalid"),
     ] {
         app.get(&format!("/api/v1/counties?{query}"))
             .await

@@ -40,3 +40,79 @@ async fn every_response_carries_a_request_id() {
     assert!(uuid::Uuid::parse_str(b).is_ok(), "{b}");
     assert_ne!(a, b);
 }
+
+#[actix_web::test]
+async fn malformed_json_is_400_and_names_what_is_wrong() {
+    let app = TestApp::spawn().await;
+    for body in [
+        "{\"username\": ",
+        "not json",
+        "",
+        "{\"username\": \"a\", \"password\": \"b\"} trailing",
+    ] {
+        app.request(Method::POST, "/api/v1/auth/login")
+            .body("application/json", body)
+            .await
+            .problem(400, "/problems/malformed-request");
+    }
+}
+
+#[actix_web::test]
+async fn wrong_types_missing_and_unknown_fields_are_422_naming_the_field() {
+    let app = TestApp::spawn().await;
+    for (body, field, code) in [
+        (
+            r#"{"username": 5, "password": "x"}"#,
+            "username",
+            "invalid_type",
+        ),
+        (r#"{"username": "admin"}"#, "password", "required"),
+        (
+            r#"{"username": "admin", "password": "x", "remember": true}"#,
+            "remember",
+            "unknown_field",
+        ),
+        (r#"{"username": "", "password": "x"}"#, "username", "length"),
+        (r#"[1, 2]"#, "body", "invalid_type"),
+    ] {
+        app.request(Method::POST, "/api/v1/auth/login")
+            .body("application/json", body)
+            .await
+            .invalid_field(field, code);
+    }
+}
+
+#[actix_web::test]
+async fn a_body_that_is_not_json_is_415() {
+    let app = TestApp::spawn().await;
+    app.request(Method::POST, "/api/v1/auth/login")
+        .body("text/plain", r#"{"username": "admin", "password": "x"}"#)
+        .await
+        .problem(415, "/problems/unsupported-media-type");
+}
+
+#[actix_web::test]
+async fn a_body_over_1_mib_is_413_and_the_server_carries_on() {
+    let app = TestApp::spawn().await;
+    let big = format!(
+        r#"{{"username": "{}", "password": "x"}}"#,
+        "a".repeat(1024 * 1024 + 10)
+    );
+    app.request(Method::POST, "/api/v1/auth/login")
+        .body("application/json", big)
+        .await
+        .problem(413, "/problems/payload-too-large");
+    app.get("/healthz").await.ok_json(200);
+}
+
+#[actix_web::test]
+async fn a_malformed_path_id_is_400() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    app.get_as(&admin, "/api/v1/users/not-a-uuid")
+        .await
+        .problem(400, "/problems/malformed-request");
+    app.get_as(&admin, &format!("/api/v1/users/{}", uuid::Uuid::new_v4()))
+        .await
+        .problem(404, "/problems/not-found");
+}

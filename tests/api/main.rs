@@ -3,6 +3,9 @@
 
 mod support;
 
+mod access;
+mod accounts;
+mod auth;
 mod counties;
 mod errors;
 mod migrations;

@@ -17,24 +17,53 @@ pub struct TestApp {
     /// `http://127.0.0.1:PORT`.
     pub address: String,
     client: awc::Client,
-    /// The database the server uses, deleted when the app is dropped.
-    _db: TestDatabase,
+    /// The database the server uses, deleted when the last app on it is dropped.
+    db: std::sync::Arc<TestDatabase>,
 }
 
-/// The settings a test server starts with: port 0, one worker, a fixed signing secret.
+/// The signing secret of test servers, so tests can forge tokens of their own.
+pub const TEST_JWT_SECRET: &str = "test-secret-of-at-least-thirty-two-bytes";
+/// The first administrator's password on test servers.
+pub const ADMIN_PASSWORD: &str = "test-admin-password";
+/// The password test accounts get.
+pub const USER_PASSWORD: &str = "a-good-long-password";
+
+/// The settings a test server starts with: port 0, one worker, a fixed signing secret and
+/// administrator password.
 pub fn test_config(database_url: &str) -> Config {
-    let vars = [
-        ("DATABASE_URL", database_url.to_owned()),
-        ("BIND_ADDR", "127.0.0.1:0".to_owned()),
-        ("HTTP_WORKERS", "1".to_owned()),
-        ("DB_POOL_SIZE", "4".to_owned()),
+    config_with(database_url, &[("JWT_SECRET", TEST_JWT_SECRET)])
+}
+
+/// Test settings plus `extra` (an empty value leaves a variable unset).
+pub fn config_with(database_url: &str, extra: &[(&str, &str)]) -> Config {
+    let mut vars: Vec<(String, String)> = vec![
+        ("DATABASE_URL".into(), database_url.to_owned()),
+        ("BIND_ADDR".into(), "127.0.0.1:0".into()),
+        ("HTTP_WORKERS".into(), "1".into()),
+        ("DB_POOL_SIZE".into(), "4".into()),
+        ("ADMIN_PASSWORD".into(), ADMIN_PASSWORD.into()),
     ];
+    vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     Config::from_lookup(|name| {
         vars.iter()
-            .find(|(k, _)| *k == name)
+            .rev()
+            .find(|(k, _)| k == name)
             .map(|(_, v)| v.clone())
     })
     .expect("a valid test configuration")
+}
+
+/// A signed-in account of a test.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    /// Account id.
+    pub id: String,
+    /// Sign-in name.
+    pub username: String,
+    /// Its access token.
+    pub token: String,
+    /// Its refresh token.
+    pub refresh_token: String,
 }
 
 impl TestApp {
@@ -43,6 +72,18 @@ impl TestApp {
         let db = TestDatabase::create();
         let config = test_config(&db.url);
         Self::spawn_with(db, config).await
+    }
+
+    /// Another server on the same database (a restart), with `config`.
+    pub async fn restart(&self, config: Config) -> Self {
+        let server = Server::bind(config).await.expect("the server starts again");
+        let address = format!("http://127.0.0.1:{}", server.port());
+        actix_web::rt::spawn(server.run());
+        Self {
+            address,
+            client: self.client.clone(),
+            db: self.db.clone(),
+        }
     }
 
     /// Starts a server on `db` with `config`.
@@ -56,13 +97,114 @@ impl TestApp {
                 .timeout(std::time::Duration::from_secs(30))
                 .disable_redirects()
                 .finish(),
-            _db: db,
+            db: std::sync::Arc::new(db),
         }
     }
 
     /// `GET path`.
     pub async fn get(&self, path: &str) -> TestResponse {
         self.request(Method::GET, path).send().await
+    }
+
+    /// The `DATABASE_URL` of this app's database.
+    pub fn database_url(&self) -> &str {
+        &self.db.url
+    }
+
+    /// `GET path` as `actor`.
+    pub async fn get_as(&self, actor: &Actor, path: &str) -> TestResponse {
+        self.request(Method::GET, path).auth(actor).send().await
+    }
+
+    /// `POST path` with a JSON body as `actor`.
+    pub async fn post_as(&self, actor: &Actor, path: &str, body: &Value) -> TestResponse {
+        self.request(Method::POST, path)
+            .auth(actor)
+            .json(body)
+            .await
+    }
+
+    /// Signs in; the raw answer.
+    pub async fn login(&self, username: &str, password: &str) -> TestResponse {
+        self.request(Method::POST, "/api/v1/auth/login")
+            .json(&serde_json::json!({"username": username, "password": password}))
+            .await
+    }
+
+    /// Signs in and returns the actor.
+    pub async fn sign_in(&self, username: &str, password: &str) -> Actor {
+        let tokens = self.login(username, password).await.ok_json(200);
+        let me = self
+            .request(Method::GET, "/api/v1/me")
+            .header(
+                "authorization",
+                &format!("Bearer {}", tokens["access_token"].as_str().unwrap()),
+            )
+            .send()
+            .await
+            .ok_json(200);
+        Actor {
+            id: me["id"].as_str().unwrap().to_owned(),
+            username: username.to_owned(),
+            token: tokens["access_token"].as_str().unwrap().to_owned(),
+            refresh_token: tokens["refresh_token"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    /// The first administrator, signed in.
+    pub async fn admin(&self) -> Actor {
+        self.sign_in("admin", ADMIN_PASSWORD).await
+    }
+
+    /// Creates an account through the admin API and signs it in.
+    pub async fn user(&self, role: &str, counties: &[&str], employer_id: Option<&str>) -> Actor {
+        let admin = self.admin().await;
+        let username = format!(
+            "{}-{}",
+            role.replace('_', "-"),
+            &uuid::Uuid::new_v4().simple().to_string()[..8]
+        );
+        let body = serde_json::json!({
+            "username": username,
+            "display_name": format!("Test {role}"),
+            "role": role,
+            "county_codes": counties,
+            "employer_id": employer_id,
+            "password": USER_PASSWORD,
+        });
+        self.post_as(&admin, "/api/v1/users", &body)
+            .await
+            .ok_json(201);
+        self.sign_in(&username, USER_PASSWORD).await
+    }
+
+    /// A field worker of `counties`, signed in.
+    pub async fn field_staff(&self, counties: &[&str]) -> Actor {
+        self.user("field_staff", counties, None).await
+    }
+
+    /// A manager of `counties`, signed in.
+    pub async fn manager(&self, counties: &[&str]) -> Actor {
+        self.user("manager", counties, None).await
+    }
+
+    /// A user of `employer_id`, signed in.
+    pub async fn employer_user(&self, employer_id: &str) -> Actor {
+        self.user("employer", &[], Some(employer_id)).await
+    }
+
+    /// Registers an employer (as the administrator) and returns its id.
+    pub async fn employer(&self, name: &str) -> String {
+        let admin = self.admin().await;
+        let body = self
+            .post_as(
+                &admin,
+                "/api/v1/employers",
+                &serde_json::json!({"name": name, "city": "太原市"}),
+            )
+            .await
+            .ok_json(201);
+        body["id"].as_str().unwrap().to_owned()
     }
 
     /// A request to build further.
@@ -83,6 +225,11 @@ pub struct RequestBuilder<'a> {
 }
 
 impl RequestBuilder<'_> {
+    /// Sends `actor`'s access token.
+    pub fn auth(self, actor: &Actor) -> Self {
+        self.header("authorization", &format!("Bearer {}", actor.token))
+    }
+
     /// Adds a header.
     pub fn header(mut self, name: &str, value: &str) -> Self {
         self.request = self.request.insert_header((name, value));

@@ -1,0 +1,6 @@
+DROP TABLE audit_log;
+DROP TABLE login_failures;
+DROP TABLE refresh_tokens;
+DROP TABLE user_counties;
+DROP TABLE users;
+DROP TABLE employers;

@@ -1,0 +1,124 @@
+//! The audit trail: who did what when.
+
+use actix_web::{HttpResponse, get, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::api::{Page, PageParams, parse_time_key, time_key, utc};
+use crate::auth::{AuthUser, Role};
+use crate::db::{self, Db, audit::AuditEntry};
+use crate::error::{AppError, Problem};
+use crate::extract::Query;
+
+const PROBLEM: &str = "application/problem+json";
+
+/// Filters of the audit trail.
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditFilter {
+    /// Only this kind of record: `user`, `employer`, `session`, …
+    #[validate(length(min = 1, max = 50))]
+    #[param(min_length = 1, max_length = 50)]
+    pub entity: Option<String>,
+    /// Only this record.
+    pub entity_id: Option<Uuid>,
+    /// Only what this account did.
+    pub actor: Option<Uuid>,
+    /// Only at or after this time (RFC 3339).
+    #[param(value_type = Option<String>, format = DateTime)]
+    pub since: Option<DateTime<Utc>>,
+}
+
+/// One audit entry. It names records by id and carries no personal data.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditEntryResponse {
+    /// Entry id.
+    pub id: Uuid,
+    /// The account that acted; absent for a failed sign-in.
+    pub actor: Option<Uuid>,
+    /// What was done: `create`, `update`, `sign_in`, `sign_in_failed`, `sign_out`, `refresh`, …
+    pub action: String,
+    /// The kind of record.
+    pub entity: String,
+    /// The record's id.
+    pub entity_id: Option<String>,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// The request that did it (its `X-Request-Id`).
+    pub request_id: Option<String>,
+}
+
+impl TryFrom<AuditEntry> for AuditEntryResponse {
+    type Error = AppError;
+
+    fn try_from(row: AuditEntry) -> Result<Self, AppError> {
+        let AuditEntry {
+            id,
+            actor_id,
+            action,
+            entity,
+            entity_id,
+            at,
+            request_id,
+        } = row;
+        Ok(Self {
+            id: crate::api::auth::parse_id(&id)?,
+            actor: actor_id
+                .as_deref()
+                .map(crate::api::auth::parse_id)
+                .transpose()?,
+            action,
+            entity,
+            entity_id,
+            at: utc(at),
+            request_id,
+        })
+    }
+}
+
+/// The audit trail, newest first.
+#[utoipa::path(
+    tag = "accounts",
+    operation_id = "list_audit",
+    params(PageParams, AuditFilter),
+    responses(
+        (status = 200, description = "One page of entries", body = Page<AuditEntryResponse>),
+        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
+        (status = 403, description = "Only administrators and managers read the audit trail", body = Problem,
+            content_type = PROBLEM),
+        (status = 422, description = "A query parameter is invalid", body = Problem, content_type = PROBLEM),
+    )
+)]
+#[get("/audit")]
+pub async fn list_audit(
+    db: web::Data<Db>,
+    caller: AuthUser,
+    Query(page): Query<PageParams>,
+    Query(filter): Query<AuditFilter>,
+) -> Result<HttpResponse, AppError> {
+    caller.require(&[Role::Admin, Role::Manager])?;
+    let before = page.after()?.as_deref().map(parse_time_key).transpose()?;
+    let limit = page.limit();
+    let filter = db::audit::Filter {
+        entity: filter.entity,
+        entity_id: filter.entity_id.map(|id| id.to_string()),
+        actor_id: filter.actor.map(|id| id.to_string()),
+        since: filter.since.map(|t| t.naive_utc()),
+    };
+    let rows = db
+        .run(move |conn| Ok(db::audit::list(conn, &filter, before, limit + 1)?))
+        .await?;
+    let page = Page::from_rows(rows, limit, |e| time_key(e.at, &e.id), |e| e);
+    let items = page
+        .items
+        .into_iter()
+        .map(AuditEntryResponse::try_from)
+        .collect::<Result<_, _>>()?;
+    Ok(HttpResponse::Ok().json(Page {
+        items,
+        next_cursor: page.next_cursor,
+    }))
+}

@@ -1,0 +1,370 @@
+//! Signing in and out: access tokens, rotating refresh tokens, and who am I.
+
+use actix_web::{HttpResponse, get, post, web};
+use chrono::TimeDelta;
+use diesel::Connection;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::auth::{
+    self, ACCESS_TOKEN_SECONDS, AuthUser, DECOY_HASH, REFRESH_TOKEN_DAYS, RequestId, Role,
+    SigningKey,
+};
+use crate::db::{self, AnyConnection, Db, audit::Event};
+use crate::error::{AppError, Problem};
+use crate::extract::Json;
+
+/// Failed sign-ins allowed for one username within [`THROTTLE_WINDOW_MINUTES`].
+pub const MAX_FAILED_SIGN_INS: usize = 5;
+/// The throttling window.
+pub const THROTTLE_WINDOW_MINUTES: i64 = 15;
+
+/// Username and password.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    /// The account's sign-in name.
+    #[validate(length(min = 1, max = 64))]
+    #[schema(min_length = 1, max_length = 64, example = "admin")]
+    pub username: String,
+    /// The account's password.
+    #[validate(length(min = 1, max = 128))]
+    #[schema(min_length = 1, max_length = 128, format = Password)]
+    pub password: String,
+}
+
+/// A refresh token to exchange or revoke.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    /// The `refresh_token` of the last sign-in or refresh.
+    #[validate(length(min = 1, max = 256))]
+    #[schema(min_length = 1, max_length = 256)]
+    pub refresh_token: String,
+}
+
+/// A new pair of tokens.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenResponse {
+    /// Send as `Authorization: Bearer <access_token>`.
+    pub access_token: String,
+    /// Always `Bearer`.
+    #[schema(example = "Bearer")]
+    pub token_type: String,
+    /// Seconds the access token lives (900).
+    #[schema(example = 900)]
+    pub expires_in: i64,
+    /// Exchange it at `/api/v1/auth/refresh` for a new pair; it works once, for 30 days.
+    pub refresh_token: String,
+}
+
+/// The signed-in account.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeResponse {
+    /// Account id.
+    pub id: Uuid,
+    /// Sign-in name.
+    pub username: String,
+    /// Name shown to people.
+    pub display_name: String,
+    /// Role.
+    pub role: Role,
+    /// Counties of a manager or field worker.
+    pub county_codes: Vec<String>,
+    /// Employer of an employer account.
+    pub employer_id: Option<Uuid>,
+}
+
+const PROBLEM: &str = "application/problem+json";
+
+/// Signs in with a username and password.
+///
+/// More than five failed attempts for one username within 15 minutes answer 429 with
+/// `Retry-After`. An unknown username and a wrong password answer the same.
+#[utoipa::path(
+    tag = "accounts",
+    operation_id = "login",
+    security(()),
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in", body = TokenResponse),
+        (status = 400, description = "The body cannot be read", body = Problem, content_type = PROBLEM),
+        (status = 401, description = "Wrong username or password", body = Problem, content_type = PROBLEM),
+        (status = 422, description = "A field is invalid", body = Problem, content_type = PROBLEM),
+        (status = 429, description = "Too many failed attempts", body = Problem, content_type = PROBLEM),
+    )
+)]
+#[post("/auth/login")]
+pub async fn login(
+    db: web::Data<Db>,
+    key: web::Data<SigningKey>,
+    request_id: RequestId,
+    Json(body): Json<LoginRequest>,
+) -> Result<HttpResponse, AppError> {
+    let username = body.username.trim().to_lowercase();
+    let (user_id, role, new_token) = db
+        .run(move |conn| sign_in(conn, &username, &body.password, request_id.0))
+        .await?;
+    Ok(HttpResponse::Ok().json(token_pair(&key, &user_id, role, new_token)?))
+}
+
+fn sign_in(
+    conn: &mut AnyConnection,
+    username: &str,
+    password: &str,
+    request_id: Uuid,
+) -> Result<(String, Role, String), AppError> {
+    let now = db::now();
+    let window = TimeDelta::minutes(THROTTLE_WINDOW_MINUTES);
+    let failures = db::tokens::recent_failures(conn, username, now - window)?;
+    if failures.len() >= MAX_FAILED_SIGN_INS {
+        let oldest_that_counts = failures[failures.len() - MAX_FAILED_SIGN_INS];
+        let wait = (oldest_that_counts + window - now).num_seconds().max(1);
+        return Err(AppError::TooManyRequests(wait.unsigned_abs()));
+    }
+    let user = db::users::find_by_username(conn, username)?;
+    let accepted = match &user {
+        Some(user) => auth::verify_password(password, &user.password_hash) && user.active,
+        None => {
+            // The same work as for a real account, so timing does not tell which names exist.
+            auth::verify_password(password, &DECOY_HASH);
+            false
+        }
+    };
+    let Some(user) = user.filter(|_| accepted) else {
+        conn.transaction(|c| {
+            db::tokens::record_failure(c, username, now)?;
+            db::audit::record(
+                c,
+                Event {
+                    actor_id: None,
+                    action: "sign_in_failed",
+                    entity: "session",
+                    entity_id: None,
+                    request_id: Some(request_id),
+                },
+            )
+        })?;
+        return Err(AppError::Unauthenticated(
+            "The username or password is wrong.",
+        ));
+    };
+    let role =
+        Role::parse(&user.role).ok_or_else(|| AppError::internal("stored role is unknown"))?;
+    let new_token = auth::new_refresh_token();
+    conn.transaction(|c| {
+        db::tokens::clear_failures(c, username, now - window)?;
+        let family = Uuid::new_v4().to_string();
+        store_refresh_token(c, &new_token, &family, &user.id, now)?;
+        db::audit::record(
+            c,
+            Event {
+                actor_id: Some(&user.id),
+                action: "sign_in",
+                entity: "session",
+                entity_id: Some(&family),
+                request_id: Some(request_id),
+            },
+        )
+    })?;
+    Ok((user.id, role, new_token))
+}
+
+fn store_refresh_token(
+    conn: &mut AnyConnection,
+    token: &str,
+    family: &str,
+    user_id: &str,
+    now: chrono::NaiveDateTime,
+) -> diesel::QueryResult<()> {
+    let expires = now + TimeDelta::days(REFRESH_TOKEN_DAYS);
+    db::tokens::insert(
+        conn,
+        &auth::token_digest(token),
+        family,
+        user_id,
+        now,
+        expires,
+    )
+}
+
+fn token_pair(
+    key: &SigningKey,
+    user_id: &str,
+    role: Role,
+    refresh: String,
+) -> Result<TokenResponse, AppError> {
+    Ok(TokenResponse {
+        access_token: key.issue(user_id, role, chrono::Utc::now().timestamp())?,
+        token_type: "Bearer".into(),
+        expires_in: ACCESS_TOKEN_SECONDS,
+        refresh_token: refresh,
+    })
+}
+
+/// What became of a refresh token presented for exchange.
+enum Exchange {
+    Renewed {
+        user_id: String,
+        role: Role,
+        token: String,
+    },
+    Refused,
+    /// A spent token came back: someone holds a copy. The whole family is revoked.
+    Reused,
+}
+
+/// Exchanges a refresh token for a new pair; the old one is spent.
+///
+/// Presenting a spent token again revokes every token descended from the same sign-in.
+#[utoipa::path(
+    tag = "accounts",
+    operation_id = "refresh_token",
+    security(()),
+    request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "A new pair", body = TokenResponse),
+        (status = 400, description = "The body cannot be read", body = Problem, content_type = PROBLEM),
+        (status = 401, description = "The refresh token is unknown, expired, spent or revoked", body = Problem,
+            content_type = PROBLEM),
+        (status = 422, description = "A field is invalid", body = Problem, content_type = PROBLEM),
+    )
+)]
+#[post("/auth/refresh")]
+pub async fn refresh_token(
+    db: web::Data<Db>,
+    key: web::Data<SigningKey>,
+    request_id: RequestId,
+    Json(body): Json<RefreshRequest>,
+) -> Result<HttpResponse, AppError> {
+    let outcome = db
+        .run(move |conn| Ok(conn.transaction(|c| exchange(c, &body.refresh_token, request_id.0))?))
+        .await?;
+    match outcome {
+        Exchange::Renewed {
+            user_id,
+            role,
+            token,
+        } => Ok(HttpResponse::Ok().json(token_pair(&key, &user_id, role, token)?)),
+        Exchange::Refused => Err(AppError::Unauthenticated("The refresh token is not valid.")),
+        Exchange::Reused => Err(AppError::Unauthenticated(
+            "The refresh token was already used; every session from that sign-in is ended.",
+        )),
+    }
+}
+
+fn exchange(
+    conn: &mut AnyConnection,
+    token: &str,
+    request_id: Uuid,
+) -> diesel::QueryResult<Exchange> {
+    let now = db::now();
+    let Some(row) = db::tokens::find(conn, &auth::token_digest(token))? else {
+        return Ok(Exchange::Refused);
+    };
+    if row.revoked_at.is_some() || row.expires_at <= now {
+        return Ok(Exchange::Refused);
+    }
+    // `spend` succeeds once per token, also when two requests race with the same token.
+    if row.spent_at.is_some() || !db::tokens::spend(conn, &row.id, now)? {
+        db::tokens::revoke_family(conn, &row.family_id, now)?;
+        db::audit::record(
+            conn,
+            Event {
+                actor_id: Some(&row.user_id),
+                action: "refresh_token_reused",
+                entity: "session",
+                entity_id: Some(&row.family_id),
+                request_id: Some(request_id),
+            },
+        )?;
+        return Ok(Exchange::Reused);
+    }
+    let user = db::users::find(conn, &row.user_id)?.filter(|u| u.user.active);
+    let Some(role) = user.and_then(|u| Role::parse(&u.user.role)) else {
+        return Ok(Exchange::Refused);
+    };
+    let new_token = auth::new_refresh_token();
+    store_refresh_token(conn, &new_token, &row.family_id, &row.user_id, now)?;
+    db::audit::record(
+        conn,
+        Event {
+            actor_id: Some(&row.user_id),
+            action: "refresh",
+            entity: "session",
+            entity_id: Some(&row.family_id),
+            request_id: Some(request_id),
+        },
+    )?;
+    Ok(Exchange::Renewed {
+        user_id: row.user_id,
+        role,
+        token: new_token,
+    })
+}
+
+/// Signs out: revokes the refresh token and every token of its sign-in.
+#[utoipa::path(
+    tag = "accounts",
+    operation_id = "logout",
+    request_body = RefreshRequest,
+    responses(
+        (status = 204, description = "Signed out (also when the token was already invalid)"),
+        (status = 400, description = "The body cannot be read", body = Problem, content_type = PROBLEM),
+        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
+        (status = 422, description = "A field is invalid", body = Problem, content_type = PROBLEM),
+    )
+)]
+#[post("/auth/logout")]
+pub async fn logout(
+    db: web::Data<Db>,
+    user: AuthUser,
+    Json(body): Json<RefreshRequest>,
+) -> Result<HttpResponse, AppError> {
+    db.run(move |conn| {
+        conn.transaction(|c| {
+            let now = db::now();
+            let row = db::tokens::find(c, &auth::token_digest(&body.refresh_token))?;
+            // Only the caller's own tokens: a token of someone else is left alone, silently.
+            if let Some(row) = row.filter(|r| r.user_id == user.id) {
+                db::tokens::revoke_family(c, &row.family_id, now)?;
+                db::audit::record(c, user.event("sign_out", "session", Some(&row.family_id)))?;
+            }
+            Ok(())
+        })
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The signed-in account.
+#[utoipa::path(
+    tag = "accounts",
+    operation_id = "get_me",
+    responses(
+        (status = 200, description = "The account", body = MeResponse),
+        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
+    )
+)]
+#[get("/me")]
+pub async fn get_me(db: web::Data<Db>, user: AuthUser) -> Result<HttpResponse, AppError> {
+    let id = user.id.clone();
+    let row = db
+        .run(move |conn| db::users::find(conn, &id)?.ok_or(AppError::NotFound))
+        .await?;
+    Ok(HttpResponse::Ok().json(MeResponse {
+        id: parse_id(&row.user.id)?,
+        username: row.user.username,
+        display_name: row.user.display_name,
+        role: user.role,
+        county_codes: row.county_codes,
+        employer_id: row.user.employer_id.as_deref().map(parse_id).transpose()?,
+    }))
+}
+
+/// A stored id as a UUID (every id column holds one).
+pub fn parse_id(id: &str) -> Result<Uuid, AppError> {
+    Uuid::parse_str(id).map_err(AppError::internal)
+}

@@ -1,0 +1,175 @@
+//! The role × operation matrix: every operation of the OpenAPI document, called by every role
+//! and by an anonymous caller, answers as the table says. A new operation missing from the table
+//! fails the test.
+
+use actix_web::http::Method;
+use serde_json::{Value, json};
+
+use crate::support::{ADMIN_PASSWORD, Actor, TestApp, TestResponse};
+
+/// Expected statuses: admin, manager, field_staff, employer, anonymous.
+type Expect = [u16; 5];
+
+const PUBLIC: Expect = [200, 200, 200, 200, 200];
+const SIGNED_IN: Expect = [200, 200, 200, 200, 401];
+const ADMIN_ONLY: Expect = [200, 403, 403, 403, 401];
+
+/// The table: every operation and who may call it.
+const MATRIX: &[(&str, &str, Expect)] = &[
+    ("GET", "/healthz", PUBLIC),
+    ("GET", "/readyz", PUBLIC),
+    ("GET", "/api/v1/counties", PUBLIC),
+    ("POST", "/api/v1/auth/login", PUBLIC),
+    ("POST", "/api/v1/auth/refresh", PUBLIC),
+    ("POST", "/api/v1/auth/logout", [204, 204, 204, 204, 401]),
+    ("GET", "/api/v1/me", SIGNED_IN),
+    ("POST", "/api/v1/users", [201, 403, 403, 403, 401]),
+    ("GET", "/api/v1/users", ADMIN_ONLY),
+    ("GET", "/api/v1/users/{id}", ADMIN_ONLY),
+    ("PATCH", "/api/v1/users/{id}", ADMIN_ONLY),
+    ("POST", "/api/v1/employers", [201, 201, 403, 403, 401]),
+    ("GET", "/api/v1/employers", SIGNED_IN),
+    // An employer account reading another employer: 404, as if it did not exist.
+    ("GET", "/api/v1/employers/{id}", [200, 200, 200, 404, 401]),
+    ("GET", "/api/v1/audit", [200, 200, 403, 403, 401]),
+];
+
+struct World {
+    actors: Vec<Option<Actor>>,
+    user_id: String,
+    other_employer: String,
+}
+
+async fn call(
+    app: &TestApp,
+    world: &World,
+    who: usize,
+    method: &str,
+    template: &str,
+) -> TestResponse {
+    let path = template
+        .replace("/users/{id}", &format!("/users/{}", world.user_id))
+        .replace(
+            "/employers/{id}",
+            &format!("/employers/{}", world.other_employer),
+        );
+    let actor = world.actors[who].as_ref();
+    let body: Option<Value> = match (method, template) {
+        ("POST", "/api/v1/auth/login") => {
+            Some(json!({"username": "admin", "password": ADMIN_PASSWORD}))
+        }
+        ("POST", "/api/v1/auth/refresh") => {
+            let fresh = app.admin().await;
+            Some(json!({"refresh_token": fresh.refresh_token}))
+        }
+        ("POST", "/api/v1/auth/logout") => Some(json!({
+            "refresh_token": actor.map_or("none".to_owned(), |a| a.refresh_token.clone())
+        })),
+        ("POST", "/api/v1/users") => Some(json!({
+            "username": format!("u-{}", &uuid::Uuid::new_v4().simple().to_string()[..10]),
+            "display_name": "矩阵", "role": "field_staff", "county_codes": ["141125"],
+            "password": "matrix-password",
+        })),
+        ("PATCH", _) => Some(json!({"display_name": format!("改 {who}")})),
+        ("POST", "/api/v1/employers") => Some(json!({"name": "矩阵护理院"})),
+        ("GET", _) => None,
+        other => panic!("no request body for {other:?}: add one"),
+    };
+    let method = Method::from_bytes(method.as_bytes()).unwrap();
+    let mut request = app.request(method.clone(), &path);
+    if let Some(actor) = actor {
+        request = request.auth(actor);
+    }
+    if method == Method::PATCH {
+        // The current version, read as the administrator.
+        let admin = world.actors[0].as_ref().unwrap();
+        let current = app.get_as(admin, &path).await;
+        request = request.header("if-match", current.header("etag"));
+    }
+    match body {
+        Some(body) => request.json(&body).await,
+        None => request.send().await,
+    }
+}
+
+#[actix_web::test]
+async fn every_operation_answers_every_role_as_the_table_says() {
+    let doc = serde_json::to_value(tracker::routes::openapi()).unwrap();
+    let mut documented: Vec<(String, String)> = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            documented.push((method.to_uppercase(), path.clone()));
+        }
+    }
+    let tabled: Vec<(String, String)> = MATRIX
+        .iter()
+        .map(|(m, p, _)| (m.to_string(), p.to_string()))
+        .collect();
+    for op in &documented {
+        assert!(
+            tabled.contains(op),
+            "{} {} is missing from the access matrix",
+            op.0,
+            op.1
+        );
+    }
+    for op in &tabled {
+        assert!(
+            documented.contains(op),
+            "{} {} is in the matrix but not in the API",
+            op.0,
+            op.1
+        );
+    }
+
+    let app = TestApp::spawn().await;
+    let own_employer = app.employer("本企业").await;
+    let other_employer = app.employer("别的企业").await;
+    let target = app.field_staff(&["141125"]).await;
+    let world = World {
+        actors: vec![
+            Some(app.admin().await),
+            Some(app.manager(&["141125"]).await),
+            Some(app.field_staff(&["141125"]).await),
+            Some(app.employer_user(&own_employer).await),
+            None,
+        ],
+        user_id: target.id.clone(),
+        other_employer,
+    };
+    let roles = ["admin", "manager", "field_staff", "employer", "anonymous"];
+    let mut failures = Vec::new();
+    for (method, template, expect) in MATRIX {
+        // Sign-out ends the session: call it last for each role, after the rest of the table.
+        if *template == "/api/v1/auth/logout" {
+            continue;
+        }
+        for (who, role) in roles.iter().enumerate() {
+            let response = call(&app, &world, who, method, template).await;
+            if response.status != expect[who] {
+                failures.push(format!(
+                    "{method} {template} as {role}: {} (expected {})",
+                    response.status, expect[who]
+                ));
+            }
+        }
+    }
+    let logout = MATRIX
+        .iter()
+        .find(|(_, p, _)| *p == "/api/v1/auth/logout")
+        .unwrap();
+    for (who, role) in roles.iter().enumerate() {
+        let response = call(&app, &world, who, logout.0, logout.1).await;
+        if response.status != logout.2[who] {
+            failures.push(format!(
+                "POST /api/v1/auth/logout as {role}: {} (expected {})",
+                response.status, logout.2[who]
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "the access matrix is broken:\n{}",
+        failures.join("\n")
+    );
+}
