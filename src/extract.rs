@@ -38,9 +38,6 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for Json<T> {
             });
         let body = web::Bytes::from_request(req, payload);
         Box::pin(async move {
-            if !is_json {
-                return Err(AppError::UnsupportedMediaType("application/json".into()));
-            }
             let bytes = body.await.map_err(|e| {
                 if e.as_response_error().status_code()
                     == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE
@@ -50,6 +47,10 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for Json<T> {
                     AppError::Malformed(format!("The body could not be read: {e}"))
                 }
             })?;
+            // An empty body is missing, whatever its declared type; a non-empty one must be JSON.
+            if !is_json && !bytes.iter().all(u8::is_ascii_whitespace) {
+                return Err(AppError::UnsupportedMediaType("application/json".into()));
+            }
             let value: T = parse_json(&bytes)?;
             value.validate()?;
             Ok(Json(value))

@@ -91,6 +91,7 @@ const PROBLEM: &str = "application/problem+json";
     responses(
         (status = 200, description = "Signed in", body = TokenResponse),
         (status = 400, description = "The body cannot be read", body = Problem, content_type = PROBLEM),
+        (status = 415, description = "The body is not JSON", body = Problem, content_type = PROBLEM),
         (status = 401, description = "Wrong username or password", body = Problem, content_type = PROBLEM),
         (status = 422, description = "A field is invalid", body = Problem, content_type = PROBLEM),
         (status = 429, description = "Too many failed attempts", body = Problem, content_type = PROBLEM),
@@ -227,6 +228,7 @@ enum Exchange {
     responses(
         (status = 200, description = "A new pair", body = TokenResponse),
         (status = 400, description = "The body cannot be read", body = Problem, content_type = PROBLEM),
+        (status = 415, description = "The body is not JSON", body = Problem, content_type = PROBLEM),
         (status = 401, description = "The refresh token is unknown, expired, spent or revoked", body = Problem,
             content_type = PROBLEM),
         (status = 422, description = "A field is invalid", body = Problem, content_type = PROBLEM),
@@ -313,6 +315,7 @@ fn exchange(
     responses(
         (status = 204, description = "Signed out (also when the token was already invalid)"),
         (status = 400, description = "The body cannot be read", body = Problem, content_type = PROBLEM),
+        (status = 415, description = "The body is not JSON", body = Problem, content_type = PROBLEM),
         (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
         (status = 422, description = "A field is invalid", body = Problem, content_type = PROBLEM),
     )

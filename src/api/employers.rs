@@ -93,6 +93,7 @@ impl TryFrom<Employer> for EmployerResponse {
         (status = 201, description = "Created", body = EmployerResponse),
         (status = 200, description = "The same request again: the stored employer", body = EmployerResponse),
         (status = 400, description = "The body cannot be read", body = Problem, content_type = PROBLEM),
+        (status = 415, description = "The body is not JSON", body = Problem, content_type = PROBLEM),
         (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
         (status = 403, description = "Only administrators and managers register employers", body = Problem,
             content_type = PROBLEM),

@@ -128,20 +128,43 @@ pub fn not_modified(req: &HttpRequest, version: i32) -> Option<HttpResponse> {
     })
 }
 
-/// The version a `PATCH` was based on: 428 without `If-Match`, 412 when it names no version.
-pub fn if_match(req: &HttpRequest) -> Result<i32, AppError> {
+/// The version a `PATCH` was based on: 428 without `If-Match`, 400 when it is not an ETag of
+/// ours; `None` for `If-Match: *` (any current version, RFC 9110).
+pub fn if_match(req: &HttpRequest) -> Result<Option<i32>, AppError> {
     let value = req
         .headers()
         .get(header::IF_MATCH)
         .ok_or(AppError::PreconditionRequired)?
         .to_str()
-        .map_err(|_| AppError::PreconditionFailed)?;
-    value
-        .trim()
-        .trim_start_matches("W/")
-        .trim_matches('"')
+        .map_err(|_| AppError::Malformed("If-Match is not readable text".into()))?
+        .trim();
+    if value.is_empty() {
+        return Err(AppError::PreconditionRequired);
+    }
+    if value == "*" {
+        return Ok(None);
+    }
+    let malformed =
+        || AppError::Malformed("If-Match must be an ETag as read, such as \"3\", or *".into());
+    let quoted = value.strip_prefix("W/").unwrap_or(value);
+    let digits = quoted
+        .strip_prefix('"')
+        .and_then(|v| v.strip_suffix('"'))
+        .filter(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+        .ok_or_else(malformed)?;
+    // A well-formed tag too large to be any version matches none: stale, not malformed.
+    digits
         .parse::<i32>()
+        .map(Some)
         .map_err(|_| AppError::PreconditionFailed)
+}
+
+/// 412 unless `expected` (from [`if_match`]) allows `current`.
+pub fn check_version(expected: Option<i32>, current: i32) -> Result<(), AppError> {
+    match expected {
+        Some(version) if version != current => Err(AppError::PreconditionFailed),
+        _ => Ok(()),
+    }
 }
 
 /// Cursors are opaque to clients: the sort key, hex-encoded behind a version prefix.

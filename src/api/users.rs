@@ -9,7 +9,9 @@ use uuid::Uuid;
 use validator::{Validate, ValidationError};
 
 use crate::api::auth::parse_id;
-use crate::api::{Page, PageParams, SyncParams, if_match, not_modified, utc, with_etag};
+use crate::api::{
+    Page, PageParams, SyncParams, check_version, if_match, not_modified, utc, with_etag,
+};
 use crate::auth::{self, AuthUser, Role};
 use crate::db::{self, AnyConnection, Db, counties, users::UserWithCounties};
 use crate::error::{AppError, FieldError, Problem};
@@ -239,6 +241,7 @@ fn check_binding(
         (status = 201, description = "Created", body = UserResponse, headers(("ETag" = String, description = "The version"))),
         (status = 200, description = "The same request again: the stored account", body = UserResponse),
         (status = 400, description = "The body cannot be read", body = Problem, content_type = PROBLEM),
+        (status = 415, description = "The body is not JSON", body = Problem, content_type = PROBLEM),
         (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
         (status = 403, description = "Only administrators manage accounts", body = Problem, content_type = PROBLEM),
         (status = 409, description = "The username is taken, or the id is used by a different account", body = Problem,
@@ -409,12 +412,14 @@ pub async fn get_user(
     operation_id = "update_user",
     params(
         ("id" = Uuid, Path, description = "Account id"),
-        ("If-Match" = String, Header, description = "The ETag (version) the change is based on"),
+        ("If-Match" = String, Header, description = "The ETag (version) the change is based on, or `*`",
+            pattern = r#"^(\*|(W/)?"[0-9]+")$"#),
     ),
     request_body = UpdateUser,
     responses(
         (status = 200, description = "Changed", body = UserResponse, headers(("ETag" = String, description = "The new version"))),
-        (status = 400, description = "The body or id cannot be read", body = Problem, content_type = PROBLEM),
+        (status = 400, description = "The body, the id or If-Match cannot be read", body = Problem, content_type = PROBLEM),
+        (status = 415, description = "The body is not JSON", body = Problem, content_type = PROBLEM),
         (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
         (status = 403, description = "Only administrators manage accounts", body = Problem, content_type = PROBLEM),
         (status = 404, description = "No such account", body = Problem, content_type = PROBLEM),
@@ -438,9 +443,8 @@ pub async fn update_user(
     let row = db
         .run(move |conn| {
             let current = db::users::find(conn, &id)?.ok_or(AppError::NotFound)?;
-            if current.user.version != version {
-                return Err(AppError::PreconditionFailed);
-            }
+            check_version(version, current.user.version)?;
+            let version = current.user.version;
             if id == caller.id
                 && (body.active == Some(false) || body.role.is_some_and(|r| r != Role::Admin))
             {

@@ -202,6 +202,9 @@ async fn changes_need_the_current_version() {
         .problem(412, "/problems/precondition-failed");
     patch(Some("garbage"), json!({"display_name": "孙丽"}))
         .await
+        .problem(400, "/problems/malformed-request");
+    patch(Some("\"99999999999\""), json!({"display_name": "孙丽"}))
+        .await
         .problem(412, "/problems/precondition-failed");
 
     let changed = patch(
@@ -240,6 +243,11 @@ async fn changes_need_the_current_version() {
         .await
         .ok_json(200);
     assert_eq!(admin_now["county_codes"], json!([]));
+    // `If-Match: *` applies to whatever version is current.
+    let any = patch(Some("*"), json!({"display_name": "任意"}))
+        .await
+        .ok_json(200);
+    assert_eq!(any["version"], 4);
 }
 
 #[actix_web::test]

@@ -83,8 +83,12 @@ async fn wrong_types_missing_and_unknown_fields_are_422_naming_the_field() {
 }
 
 #[actix_web::test]
-async fn a_body_that_is_not_json_is_415() {
+async fn a_missing_body_is_400_and_a_body_that_is_not_json_is_415() {
     let app = TestApp::spawn().await;
+    app.request(Method::POST, "/api/v1/auth/login")
+        .send()
+        .await
+        .problem(400, "/problems/malformed-request");
     app.request(Method::POST, "/api/v1/auth/login")
         .body("text/plain", r#"{"username": "admin", "password": "x"}"#)
         .await
