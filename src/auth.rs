@@ -69,6 +69,22 @@ impl Role {
     }
 }
 
+/// Whether `name` is a valid sign-in name: 3 to 64 of the characters [`username_chars_ok`] allows.
+pub fn is_valid_username(name: &str) -> bool {
+    (3..=64).contains(&name.len()) && username_chars_ok(name)
+}
+
+/// Whether `name` has only lower-case letters, digits, `.`, `_` and `-`, starting with a letter
+/// or digit (sign-in is case-insensitive: names are stored in lower case).
+pub fn username_chars_ok(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && chars
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
+}
+
 /// The claims of an access token.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Claims {
@@ -168,8 +184,31 @@ fn argon2() -> argon2::Argon2<'static> {
     argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
 }
 
-/// Hashes a password (slow by design: call it on the blocking pool).
-pub fn hash_password(password: &str) -> Result<String, AppError> {
+/// Password hashes running at once, at most: each takes a core and 19 MiB, so more would only
+/// queue on the CPU and grow memory, and a burst of sign-ins must not hold database connections.
+static HASHING: LazyLock<tokio::sync::Semaphore> = LazyLock::new(|| {
+    let cores = std::thread::available_parallelism().map_or(2, usize::from);
+    tokio::sync::Semaphore::new(cores * 2)
+});
+
+/// Hashes a password on the blocking pool, at most a few at a time.
+pub async fn hash_password(password: String) -> Result<String, AppError> {
+    let _permit = HASHING.acquire().await.map_err(AppError::internal)?;
+    web::block(move || hash_password_now(&password))
+        .await
+        .map_err(AppError::internal)?
+}
+
+/// Whether `password` matches `hash`, checked on the blocking pool, at most a few at a time.
+pub async fn verify_password(password: String, hash: String) -> Result<bool, AppError> {
+    let _permit = HASHING.acquire().await.map_err(AppError::internal)?;
+    web::block(move || verify_password_now(&password, &hash))
+        .await
+        .map_err(AppError::internal)
+}
+
+/// Hashes a password on this thread (slow by design).
+pub fn hash_password_now(password: &str) -> Result<String, AppError> {
     use argon2::PasswordHasher;
     argon2()
         .hash_password(password.as_bytes())
@@ -177,8 +216,8 @@ pub fn hash_password(password: &str) -> Result<String, AppError> {
         .map_err(AppError::internal)
 }
 
-/// Whether `password` matches `hash` (slow by design: call it on the blocking pool).
-pub fn verify_password(password: &str, hash: &str) -> bool {
+/// Whether `password` matches `hash`, on this thread (slow by design).
+pub fn verify_password_now(password: &str, hash: &str) -> bool {
     use argon2::PasswordVerifier;
     argon2().verify_password(password.as_bytes(), hash).is_ok()
 }
@@ -186,7 +225,7 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
 /// A hash of a random password, checked against when the username is unknown, so that an
 /// unknown user costs the same time as a wrong password.
 pub static DECOY_HASH: LazyLock<String> =
-    LazyLock::new(|| hash_password(&random_hex::<16>()).unwrap_or_default());
+    LazyLock::new(|| hash_password_now(&random_hex::<16>()).unwrap_or_default());
 
 /// The id of one request, in its log line, its `X-Request-Id` header and its audit rows (set by
 /// the request-log middleware in `server.rs`).
@@ -246,6 +285,7 @@ impl AuthUser {
             action,
             entity,
             entity_id,
+            county_code: None,
             request_id: Some(self.request_id),
         }
     }
@@ -337,11 +377,11 @@ mod tests {
 
     #[test]
     fn passwords_verify_against_their_hash_only() {
-        let hash = hash_password("correct horse battery").unwrap();
+        let hash = hash_password_now("correct horse battery").unwrap();
         assert!(hash.starts_with("$argon2id$"));
-        assert!(verify_password("correct horse battery", &hash));
-        assert!(!verify_password("correct horse batterx", &hash));
-        assert!(!verify_password("anything", "not a hash"));
+        assert!(verify_password_now("correct horse battery", &hash));
+        assert!(!verify_password_now("correct horse batterx", &hash));
+        assert!(!verify_password_now("anything", "not a hash"));
     }
 
     #[test]

@@ -119,10 +119,10 @@ impl Config {
             });
         }
         let admin_username = get("ADMIN_USERNAME").unwrap_or_else(|| "admin".into());
-        if admin_username.trim().is_empty() || admin_username.len() > 64 {
+        if !crate::auth::is_valid_username(&admin_username) {
             return Err(ConfigError {
                 variable: "ADMIN_USERNAME",
-                reason: "must be 1 to 64 characters".into(),
+                reason: "must be 3 to 64 lower-case letters, digits, '.', '_' or '-'".into(),
             });
         }
         let admin_password = get("ADMIN_PASSWORD");
@@ -217,6 +217,7 @@ mod tests {
             ("DB_POOL_SIZE", "many"),
             ("HTTP_WORKERS", "0"),
             ("ADMIN_PASSWORD", "short"),
+            ("ADMIN_USERNAME", "Admin"),
         ] {
             let err = from(&[(var, value)]).expect_err(var);
             assert_eq!(err.variable, var, "{value}");

@@ -312,6 +312,31 @@ impl From<diesel::result::Error> for AppError {
             Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
                 Self::conflict("A record with the same unique value already exists")
             }
+            // Validation should have caught these; the database is the last line, and what it
+            // refuses is the request's fault, not ours. Logged, since it means a missed check.
+            Error::DatabaseError(
+                kind @ (DatabaseErrorKind::ForeignKeyViolation
+                | DatabaseErrorKind::CheckViolation
+                | DatabaseErrorKind::NotNullViolation),
+                info,
+            ) => {
+                log::warn!(
+                    "the database refused a write ({kind:?}): {}",
+                    info.message()
+                );
+                Self::rule(
+                    "body",
+                    "refused",
+                    "the record breaks a rule of the stored data",
+                )
+            }
+            // Two writers met: the request may simply be sent again.
+            Error::DatabaseError(DatabaseErrorKind::SerializationFailure, info) => {
+                Self::unavailable(info.message())
+            }
+            Error::DatabaseError(_, info) if info.message().contains("database is locked") => {
+                Self::unavailable(info.message())
+            }
             other => Self::internal(other),
         }
     }

@@ -73,6 +73,13 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
             Err(e) => AppError::Malformed(format!("The body is not valid JSON: {e}")),
         });
     }
+    // PostgreSQL text cannot hold NUL (SQLite can): refuse it on both, naming the field.
+    if bytes.windows(6).any(|w| w.eq_ignore_ascii_case(b"\\u0000"))
+        && let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes)
+        && let Some(field) = nul_path(&value, "")
+    {
+        return Err(nul_error(field));
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
@@ -87,6 +94,46 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     de.end()
         .map_err(|e| AppError::Malformed(format!("The body is not valid JSON: {e}")))?;
     Ok(value)
+}
+
+fn nul_error(field: String) -> AppError {
+    let field = if field.is_empty() {
+        "body".to_owned()
+    } else {
+        field
+    };
+    AppError::field(
+        field,
+        "invalid_character",
+        "must not contain the NUL character",
+    )
+}
+
+/// The path of the first string (or key) holding a NUL character.
+fn nul_path(value: &serde_json::Value, path: &str) -> Option<String> {
+    use serde_json::Value;
+    let join = |name: &str| {
+        if path.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{path}.{name}")
+        }
+    };
+    match value {
+        Value::String(s) if s.contains('\0') => Some(path.to_owned()),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| nul_path(item, &format!("{path}[{i}]"))),
+        Value::Object(map) => map.iter().find_map(|(key, item)| {
+            if key.contains('\0') {
+                Some(join(&key.replace('\0', "")))
+            } else {
+                nul_path(item, &join(key))
+            }
+        }),
+        _ => None,
+    }
 }
 
 /// Query parameters, deserialised and validated.
@@ -104,6 +151,11 @@ impl<T: DeserializeOwned + Validate> FromRequest for Query<T> {
 
 /// Deserialises a query string, naming the parameter that fails.
 pub fn parse_query<T: DeserializeOwned + Validate>(query: &str) -> Result<T, AppError> {
+    if let Some((key, _)) =
+        form_urlencoded::parse(query.as_bytes()).find(|(k, v)| k.contains('\0') || v.contains('\0'))
+    {
+        return Err(nul_error(key.replace('\0', "")));
+    }
     let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
     let value: T = serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
@@ -244,6 +296,24 @@ mod tests {
     struct Params {
         #[validate(range(min = 1, max = 200))]
         limit: Option<i64>,
+    }
+
+    #[test]
+    fn nul_characters_are_refused_naming_the_field() {
+        let body = r#"{"name": "a\u0000b", "count": 1}"#;
+        match parse_json::<Body>(body.as_bytes()) {
+            Err(AppError::Validation(errors)) => {
+                assert_eq!(
+                    (errors[0].field.as_str(), errors[0].code.as_str()),
+                    ("name", "invalid_character")
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+        match parse_query::<Params>("limit=5&cursor=%00") {
+            Err(AppError::Validation(errors)) => assert_eq!(errors[0].field, "cursor"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

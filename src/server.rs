@@ -105,6 +105,11 @@ impl Server {
         self.port
     }
 
+    /// A handle that stops the server.
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
     /// Serves until the process is stopped.
     pub async fn run(self) -> std::io::Result<()> {
         self.server.await
@@ -152,10 +157,12 @@ async fn ensure_admin(config: &Config, db: &Db) -> Result<(), StartError> {
     let secret = password.clone();
     let created = db
         .run(move |conn| {
+            // Computed here, off the async workers, before the first sign-in needs it.
+            std::sync::LazyLock::force(&crate::auth::DECOY_HASH);
             if db::users::any(conn)? {
                 return Ok(false);
             }
-            let hash = crate::auth::hash_password(&secret)?;
+            let hash = crate::auth::hash_password_now(&secret)?;
             let now = db::now();
             let id = Uuid::new_v4().to_string();
             conn.transaction(|c| {
@@ -182,6 +189,7 @@ async fn ensure_admin(config: &Config, db: &Db) -> Result<(), StartError> {
                         action: "create_first_admin",
                         entity: "user",
                         entity_id: Some(&id),
+                        county_code: None,
                         request_id: None,
                     },
                 )

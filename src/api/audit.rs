@@ -45,6 +45,8 @@ pub struct AuditEntryResponse {
     pub entity: String,
     /// The record's id.
     pub entity_id: Option<String>,
+    /// The county of the record, for records that belong to one.
+    pub county_code: Option<String>,
     /// When.
     pub at: DateTime<Utc>,
     /// The request that did it (its `X-Request-Id`).
@@ -61,6 +63,7 @@ impl TryFrom<AuditEntry> for AuditEntryResponse {
             action,
             entity,
             entity_id,
+            county_code,
             at,
             request_id,
         } = row;
@@ -73,13 +76,15 @@ impl TryFrom<AuditEntry> for AuditEntryResponse {
             action,
             entity,
             entity_id,
+            county_code,
             at: utc(at),
             request_id,
         })
     }
 }
 
-/// The audit trail, newest first.
+/// The audit trail, newest first. Administrators see all of it; a manager sees the records of
+/// their counties and their own actions.
 #[utoipa::path(
     tag = "accounts",
     operation_id = "list_audit",
@@ -107,6 +112,9 @@ pub async fn list_audit(
         entity_id: filter.entity_id.map(|id| id.to_string()),
         actor_id: filter.actor.map(|id| id.to_string()),
         since: filter.since.map(|t| t.naive_utc()),
+        // Managers see what happened in their counties, and what they did themselves.
+        scope: (caller.role == Role::Manager)
+            .then(|| (caller.county_codes.clone(), caller.id.clone())),
     };
     let rows = db
         .run(move |conn| Ok(db::audit::list(conn, &filter, before, limit + 1)?))

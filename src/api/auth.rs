@@ -105,49 +105,41 @@ pub async fn login(
     Json(body): Json<LoginRequest>,
 ) -> Result<HttpResponse, AppError> {
     let username = body.username.trim().to_lowercase();
-    let (user_id, role, new_token) = db
-        .run(move |conn| sign_in(conn, &username, &body.password, request_id.0))
-        .await?;
-    Ok(HttpResponse::Ok().json(token_pair(&key, &user_id, role, new_token)?))
-}
+    let request_id = request_id.0;
 
-fn sign_in(
-    conn: &mut AnyConnection,
-    username: &str,
-    password: &str,
-    request_id: Uuid,
-) -> Result<(String, Role, String), AppError> {
-    let now = db::now();
-    let window = TimeDelta::minutes(THROTTLE_WINDOW_MINUTES);
-    let failures = db::tokens::recent_failures(conn, username, now - window)?;
-    if failures.len() >= MAX_FAILED_SIGN_INS {
-        let oldest_that_counts = failures[failures.len() - MAX_FAILED_SIGN_INS];
-        let wait = (oldest_that_counts + window - now).num_seconds().max(1);
-        return Err(AppError::TooManyRequests(wait.unsigned_abs()));
-    }
-    let user = db::users::find_by_username(conn, username)?;
+    // 1. Count the attempt as a failure until it proves otherwise (or refuse it: throttled).
+    let name = username.clone();
+    let user = db.run(move |conn| begin_attempt(conn, &name)).await?;
+
+    // 2. Check the password without holding a database connection.
     let accepted = match &user {
-        Some(user) => auth::verify_password(password, &user.password_hash) && user.active,
+        Some(user) => {
+            auth::verify_password(body.password.clone(), user.password_hash.clone()).await?
+                && user.active
+        }
         None => {
             // The same work as for a real account, so timing does not tell which names exist.
-            auth::verify_password(password, &DECOY_HASH);
+            auth::verify_password(body.password.clone(), DECOY_HASH.clone()).await?;
             false
         }
     };
+
+    // 3. Record the outcome.
     let Some(user) = user.filter(|_| accepted) else {
-        conn.transaction(|c| {
-            db::tokens::record_failure(c, username, now)?;
-            db::audit::record(
-                c,
+        db.run(move |conn| {
+            Ok(db::audit::record(
+                conn,
                 Event {
                     actor_id: None,
                     action: "sign_in_failed",
                     entity: "session",
                     entity_id: None,
+                    county_code: None,
                     request_id: Some(request_id),
                 },
-            )
-        })?;
+            )?)
+        })
+        .await?;
         return Err(AppError::Unauthenticated(
             "The username or password is wrong.",
         ));
@@ -155,22 +147,53 @@ fn sign_in(
     let role =
         Role::parse(&user.role).ok_or_else(|| AppError::internal("stored role is unknown"))?;
     let new_token = auth::new_refresh_token();
+    let refresh = new_token.clone();
+    let user_id = user.id.clone();
+    db.run(move |conn| {
+        let now = db::now();
+        let window = TimeDelta::minutes(THROTTLE_WINDOW_MINUTES);
+        Ok(conn.transaction(|c| {
+            db::tokens::clear_failures(c, &username, now - window)?;
+            let family = Uuid::new_v4().to_string();
+            store_refresh_token(c, &refresh, &family, &user_id, now)?;
+            db::audit::record(
+                c,
+                Event {
+                    actor_id: Some(&user_id),
+                    action: "sign_in",
+                    entity: "session",
+                    entity_id: Some(&family),
+                    county_code: None,
+                    request_id: Some(request_id),
+                },
+            )
+        })?)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(token_pair(&key, &user.id, role, new_token)?))
+}
+
+/// Records a sign-in attempt as a failure and returns the account, unless the username has
+/// failed more than [`MAX_FAILED_SIGN_INS`] times within the window (429). The attempts of one
+/// username are serialised by a write to its throttle row, so concurrent guesses are counted
+/// one after another and cannot slip past the limit together.
+fn begin_attempt(
+    conn: &mut AnyConnection,
+    username: &str,
+) -> Result<Option<db::users::User>, AppError> {
+    let now = db::now();
+    let window = TimeDelta::minutes(THROTTLE_WINDOW_MINUTES);
     conn.transaction(|c| {
-        db::tokens::clear_failures(c, username, now - window)?;
-        let family = Uuid::new_v4().to_string();
-        store_refresh_token(c, &new_token, &family, &user.id, now)?;
-        db::audit::record(
-            c,
-            Event {
-                actor_id: Some(&user.id),
-                action: "sign_in",
-                entity: "session",
-                entity_id: Some(&family),
-                request_id: Some(request_id),
-            },
-        )
-    })?;
-    Ok((user.id, role, new_token))
+        db::tokens::touch_throttle(c, username, now)?;
+        let earlier = db::tokens::recent_failures(c, username, now - window)?;
+        if earlier.len() >= MAX_FAILED_SIGN_INS {
+            let oldest_that_counts = earlier[earlier.len() - MAX_FAILED_SIGN_INS];
+            let wait = (oldest_that_counts + window - now).num_seconds().max(1);
+            return Err(AppError::TooManyRequests(wait.unsigned_abs()));
+        }
+        db::tokens::record_failure(c, username, now)?;
+        Ok(db::users::find_by_username(c, username)?)
+    })
 }
 
 fn store_refresh_token(
@@ -263,14 +286,19 @@ fn exchange(
     request_id: Uuid,
 ) -> diesel::QueryResult<Exchange> {
     let now = db::now();
-    let Some(row) = db::tokens::find(conn, &auth::token_digest(token))? else {
+    let digest = auth::token_digest(token);
+    // Spend first: a write as the first statement takes the write lock on SQLite at once, and
+    // on PostgreSQL the row lock makes a concurrent exchange of the same token wait, then find
+    // it spent. Either way exactly one exchange wins.
+    let spent_now = db::tokens::spend(conn, &digest, now)?;
+    let Some(row) = db::tokens::find(conn, &digest)? else {
         return Ok(Exchange::Refused);
     };
     if row.revoked_at.is_some() || row.expires_at <= now {
         return Ok(Exchange::Refused);
     }
-    // `spend` succeeds once per token, also when two requests race with the same token.
-    if row.spent_at.is_some() || !db::tokens::spend(conn, &row.id, now)? {
+    if !spent_now {
+        // A spent token came back: someone holds a copy of it.
         db::tokens::revoke_family(conn, &row.family_id, now)?;
         db::audit::record(
             conn,
@@ -279,6 +307,7 @@ fn exchange(
                 action: "refresh_token_reused",
                 entity: "session",
                 entity_id: Some(&row.family_id),
+                county_code: None,
                 request_id: Some(request_id),
             },
         )?;
@@ -297,6 +326,7 @@ fn exchange(
             action: "refresh",
             entity: "session",
             entity_id: Some(&row.family_id),
+            county_code: None,
             request_id: Some(request_id),
         },
     )?;
@@ -327,16 +357,17 @@ pub async fn logout(
     Json(body): Json<RefreshRequest>,
 ) -> Result<HttpResponse, AppError> {
     db.run(move |conn| {
+        let row = db::tokens::find(conn, &auth::token_digest(&body.refresh_token))?;
+        // Only the caller's own tokens: a token of someone else is left alone, silently.
+        let Some(row) = row.filter(|r| r.user_id == user.id) else {
+            return Ok(());
+        };
+        // Writes only inside the transaction: on SQLite it then never has to upgrade a read.
         conn.transaction(|c| {
-            let now = db::now();
-            let row = db::tokens::find(c, &auth::token_digest(&body.refresh_token))?;
-            // Only the caller's own tokens: a token of someone else is left alone, silently.
-            if let Some(row) = row.filter(|r| r.user_id == user.id) {
-                db::tokens::revoke_family(c, &row.family_id, now)?;
-                db::audit::record(c, user.event("sign_out", "session", Some(&row.family_id)))?;
-            }
-            Ok(())
-        })
+            db::tokens::revoke_family(c, &row.family_id, db::now())?;
+            db::audit::record(c, user.event("sign_out", "session", Some(&row.family_id)))
+        })?;
+        Ok(())
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -95,7 +95,7 @@ impl TryFrom<Employer> for EmployerResponse {
         (status = 400, description = "The body cannot be read", body = Problem, content_type = PROBLEM),
         (status = 415, description = "The body is not JSON", body = Problem, content_type = PROBLEM),
         (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
-        (status = 403, description = "Only administrators and managers register employers", body = Problem,
+        (status = 403, description = "Only administrators register employers (reference data)", body = Problem,
             content_type = PROBLEM),
         (status = 409, description = "The id is used by a different employer", body = Problem, content_type = PROBLEM),
         (status = 422, description = "A field is invalid", body = Problem, content_type = PROBLEM),
@@ -107,7 +107,7 @@ pub async fn create_employer(
     caller: AuthUser,
     Json(body): Json<CreateEmployer>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require(&[Role::Admin, Role::Manager])?;
+    caller.require(&[Role::Admin])?;
     let (created, row) = db
         .run(move |conn| {
             let id = body.id.unwrap_or_else(Uuid::new_v4).to_string();

@@ -23,13 +23,7 @@ const PROBLEM: &str = "application/problem+json";
 pub const USERNAME_PATTERN: &str = "^[a-z0-9][a-z0-9._-]{2,63}$";
 
 fn valid_username(name: &str) -> Result<(), ValidationError> {
-    let mut chars = name.chars();
-    let first_ok = chars
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
-    let rest_ok =
-        chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'));
-    if first_ok && rest_ok {
+    if auth::username_chars_ok(name) {
         Ok(())
     } else {
         Err(ValidationError::new("pattern").with_message(
@@ -256,6 +250,7 @@ pub async fn create_user(
     Json(body): Json<CreateUser>,
 ) -> Result<HttpResponse, AppError> {
     caller.require(&[Role::Admin])?;
+    let hash = auth::hash_password(body.password.clone()).await?;
     let (created, row) = db
         .run(move |conn| {
             let id = body.id.unwrap_or_else(Uuid::new_v4).to_string();
@@ -277,7 +272,6 @@ pub async fn create_user(
                     existing_id: Some(other.id),
                 });
             }
-            let hash = auth::hash_password(&body.password)?;
             let now = db::now();
             conn.transaction(|c| {
                 db::users::insert(
@@ -323,7 +317,7 @@ fn same_account(stored: &UserWithCounties, body: &CreateUser, employer_id: Optio
         && user.employer_id.as_deref() == employer_id
         && user.active == body.active.unwrap_or(true)
         && stored.county_codes == codes
-        && auth::verify_password(&body.password, &user.password_hash)
+        && auth::verify_password_now(&body.password, &user.password_hash)
 }
 
 /// Lists accounts in username order.
@@ -440,6 +434,10 @@ pub async fn update_user(
     caller.require(&[Role::Admin])?;
     let id = id.into_inner().to_string();
     let version = if_match(&req)?;
+    let password_hash = match body.password.clone() {
+        Some(password) => Some(auth::hash_password(password).await?),
+        None => None,
+    };
     let row = db
         .run(move |conn| {
             let current = db::users::find(conn, &id)?.ok_or(AppError::NotFound)?;
@@ -478,11 +476,6 @@ pub async fn update_user(
                 (None, false) => Vec::new(),
             };
             let codes = check_binding(conn, role, &county_codes, employer_id.as_deref())?;
-            let password_hash = body
-                .password
-                .as_deref()
-                .map(auth::hash_password)
-                .transpose()?;
             let changes = db::users::UserChanges {
                 display_name: body.display_name.clone(),
                 role: body.role.map(|r| r.as_str().to_owned()),
@@ -498,7 +491,9 @@ pub async fn update_user(
                 if codes != current.county_codes {
                     db::users::set_counties(c, &id, &codes)?;
                 }
-                if body.active == Some(false) {
+                // Deactivation, and a new password (perhaps because the old one leaked), end
+                // every session of the account.
+                if body.active == Some(false) || body.password.is_some() {
                     db::tokens::revoke_user(c, &id, now)?;
                 }
                 db::audit::record(c, caller.event("update", "user", Some(&id)))?;

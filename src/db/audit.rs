@@ -21,6 +21,8 @@ pub struct AuditEntry {
     pub entity: String,
     /// The record's id.
     pub entity_id: Option<String>,
+    /// The county of the record, for records that belong to one.
+    pub county_code: Option<String>,
     /// When (UTC).
     pub at: NaiveDateTime,
     /// The request that did it.
@@ -38,6 +40,8 @@ pub struct Event<'a> {
     pub entity: &'a str,
     /// The record's id.
     pub entity_id: Option<&'a str>,
+    /// The county of the record, so county managers see what happens in their counties.
+    pub county_code: Option<&'a str>,
     /// The request's id.
     pub request_id: Option<Uuid>,
 }
@@ -51,6 +55,7 @@ pub fn record(conn: &mut AnyConnection, event: Event<'_>) -> QueryResult<()> {
             audit_log::action.eq(event.action),
             audit_log::entity.eq(event.entity),
             audit_log::entity_id.eq(event.entity_id),
+            audit_log::county_code.eq(event.county_code),
             audit_log::at.eq(now()),
             audit_log::request_id.eq(event.request_id.map(|id| id.to_string())),
         ))
@@ -69,6 +74,8 @@ pub struct Filter {
     pub actor_id: Option<String>,
     /// Only at or after this time.
     pub since: Option<NaiveDateTime>,
+    /// For a county manager: only rows of these counties, or done by `own_id`.
+    pub scope: Option<(Vec<String>, String)>,
 }
 
 /// Up to `limit` rows, newest first, strictly after the `(at, id)` position `before`.
@@ -94,6 +101,13 @@ pub fn list(
     }
     if let Some(since) = filter.since {
         query = query.filter(audit_log::at.ge(since));
+    }
+    if let Some((counties, own_id)) = &filter.scope {
+        query = query.filter(
+            audit_log::county_code
+                .eq_any(counties.clone())
+                .or(audit_log::actor_id.eq(own_id.clone())),
+        );
     }
     if let Some((at, id)) = before {
         query = query.filter(

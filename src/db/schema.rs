@@ -79,6 +79,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// Serialises the sign-in attempts of one username.
+    login_throttles (username) {
+        username -> Text,
+        touched_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     /// Who did what when.
     audit_log (id) {
         id -> Text,
@@ -86,6 +94,7 @@ diesel::table! {
         action -> Text,
         entity -> Text,
         entity_id -> Nullable<Text>,
+        county_code -> Nullable<Text>,
         at -> Timestamp,
         request_id -> Nullable<Text>,
     }
@@ -105,5 +114,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     user_counties,
     refresh_tokens,
     login_failures,
+    login_throttles,
     audit_log,
 );

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use super::AnyConnection;
-use super::schema::{login_failures, refresh_tokens};
+use super::schema::{login_failures, login_throttles, refresh_tokens};
 
 /// One refresh token row.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -60,12 +60,13 @@ pub fn find(conn: &mut AnyConnection, token_hash: &str) -> QueryResult<Option<Re
         .optional()
 }
 
-/// Marks a token spent, if nobody else spent it first; returns whether this call did.
-pub fn spend(conn: &mut AnyConnection, id: &str, at: NaiveDateTime) -> QueryResult<bool> {
+/// Marks the token with this digest spent, if nobody spent it before; returns whether this
+/// call did.
+pub fn spend(conn: &mut AnyConnection, token_hash: &str, at: NaiveDateTime) -> QueryResult<bool> {
     let updated = diesel::update(
         refresh_tokens::table.filter(
-            refresh_tokens::id
-                .eq(id)
+            refresh_tokens::token_hash
+                .eq(token_hash)
                 .and(refresh_tokens::spent_at.is_null()),
         ),
     )
@@ -103,6 +104,26 @@ pub fn revoke_user(conn: &mut AnyConnection, user_id: &str, at: NaiveDateTime) -
     )
     .set(refresh_tokens::revoked_at.eq(at))
     .execute(conn)
+    .map(drop)
+}
+
+/// Writes the throttle row of `username` (creating it), which holds the write lock for the rest
+/// of the transaction so that attempts of one username are counted one at a time.
+pub fn touch_throttle(
+    conn: &mut AnyConnection,
+    username: &str,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    let row = (
+        login_throttles::username.eq(username),
+        login_throttles::touched_at.eq(at),
+    );
+    crate::with_conn!(conn, |c| diesel::insert_into(login_throttles::table)
+        .values(row)
+        .on_conflict(login_throttles::username)
+        .do_update()
+        .set(login_throttles::touched_at.eq(at))
+        .execute(c))
     .map(drop)
 }
 

@@ -404,7 +404,10 @@ async fn the_audit_trail_pages_newest_first_and_filters_by_time() {
     }
     // Five creates plus the first administrator's.
     assert_eq!(seen.len(), 6);
-    let times: Vec<&str> = seen.iter().map(|r| r["at"].as_str().unwrap()).collect();
+    let times: Vec<chrono::DateTime<chrono::FixedOffset>> = seen
+        .iter()
+        .map(|r| chrono::DateTime::parse_from_rfc3339(r["at"].as_str().unwrap()).unwrap())
+        .collect();
     let mut sorted = times.clone();
     sorted.sort_by(|a, b| b.cmp(a));
     assert_eq!(times, sorted, "newest first");
@@ -422,12 +425,24 @@ async fn the_audit_trail_pages_newest_first_and_filters_by_time() {
 }
 
 #[actix_web::test]
-async fn managers_read_the_audit_trail_and_field_staff_do_not() {
+async fn a_manager_reads_the_audit_of_their_counties_and_own_actions_only() {
     let app = TestApp::spawn().await;
     let manager = app.manager(&["141125"]).await;
     let worker = app.field_staff(&["141125"]).await;
-    app.get_as(&manager, "/api/v1/audit").await.ok_json(200);
+    let rows = audit(&app, &manager, "limit=200").await;
+    // Their own sign-in, nothing of the administrator's account work.
+    assert!(
+        rows.iter().all(|r| r["actor"] == json!(manager.id)),
+        "{rows:?}"
+    );
+    assert!(rows.iter().any(|r| r["action"] == "sign_in"));
     app.get_as(&worker, "/api/v1/audit")
         .await
         .problem(403, "/problems/forbidden");
+    let admin = app.admin().await;
+    let all = audit(&app, &admin, "limit=200").await;
+    assert!(
+        all.iter()
+            .any(|r| r["action"] == "create" && r["entity"] == "user")
+    );
 }

@@ -141,14 +141,15 @@ async fn forged_and_broken_tokens_are_401_with_www_authenticate() {
     );
     me_with(&app, &format!("Bearer {good}")).await.ok_json(200);
 
-    // A tampered payload: the role raised after signing.
+    // A tampered payload: the same account, its lifetime stretched after signing. Only the
+    // signature check can refuse it.
     let parts: Vec<&str> = good.split('.').collect();
-    let mut raised = claims(&admin.id, t, t + 600);
-    raised["sub"] = json!(uuid::Uuid::new_v4().to_string());
+    let mut stretched = claims(&admin.id, t, t + 600);
+    stretched["exp"] = json!(t + 86_400);
     let tampered = format!(
         "{}.{}.{}",
         parts[0],
-        b64(raised.to_string().as_bytes()),
+        b64(stretched.to_string().as_bytes()),
         parts[2]
     );
     let wrong_secret = sign(
@@ -312,4 +313,84 @@ async fn tokens_signed_with_a_generated_secret_survive_a_restart() {
         .restart(crate::support::test_config(first.database_url()))
         .await;
     assert_unauthenticated(&third.get_as(&admin, "/api/v1/me").await);
+}
+
+#[actix_web::test]
+async fn concurrent_exchanges_of_one_refresh_token_let_exactly_one_win() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let tasks: Vec<_> = (0..4)
+        .map(|_| {
+            let (app, token) = (app.clone(), admin.refresh_token.clone());
+            actix_web::rt::spawn(async move { refresh(&app, &token).await })
+        })
+        .collect();
+    let mut winners = Vec::new();
+    for task in tasks {
+        let response = task.await.unwrap();
+        match response.status {
+            200 => winners.push(
+                response.json()["refresh_token"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
+            ),
+            401 => assert_unauthenticated(&response),
+            other => panic!(
+                "a concurrent refresh answered {other}: {}",
+                String::from_utf8_lossy(&response.body)
+            ),
+        }
+    }
+    assert_eq!(winners.len(), 1, "exactly one exchange wins");
+    // The others presented a spent token: the family, the winner's new token included, is dead.
+    assert_unauthenticated(&refresh(&app, &winners[0]).await);
+}
+
+#[actix_web::test]
+async fn concurrent_wrong_passwords_cannot_slip_past_the_throttle() {
+    let app = TestApp::spawn().await;
+    let tasks: Vec<_> = (0..10)
+        .map(|_| {
+            let app = app.clone();
+            actix_web::rt::spawn(async move { app.login("admin", "wrong-password").await.status })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for task in tasks {
+        statuses.push(task.await.unwrap());
+    }
+    assert!(
+        statuses.iter().all(|s| *s == 401 || *s == 429),
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 401).count(),
+        5,
+        "{statuses:?}"
+    );
+    app.login("admin", ADMIN_PASSWORD)
+        .await
+        .problem(429, "/problems/too-many-requests");
+}
+
+#[actix_web::test]
+async fn a_new_password_ends_the_accounts_sessions() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let worker = app.field_staff(&["141125"]).await;
+    app.request(Method::PATCH, &format!("/api/v1/users/{}", worker.id))
+        .auth(&admin)
+        .header("if-match", "\"1\"")
+        .json(&json!({"password": "a-brand-new-password"}))
+        .await
+        .ok_json(200);
+    assert_unauthenticated(&refresh(&app, &worker.refresh_token).await);
+    assert_unauthenticated(
+        &app.login(&worker.username, crate::support::USER_PASSWORD)
+            .await,
+    );
+    app.login(&worker.username, "a-brand-new-password")
+        .await
+        .ok_json(200);
 }

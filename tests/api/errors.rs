@@ -120,3 +120,26 @@ async fn a_malformed_path_id_is_400() {
         .await
         .problem(404, "/problems/not-found");
 }
+
+#[actix_web::test]
+async fn the_nul_character_is_refused_on_both_engines() {
+    let app = TestApp::spawn().await;
+    app.request(Method::POST, "/api/v1/auth/login")
+        .body(
+            "application/json",
+            r#"{"username": "ad\u0000min", "password": "x"}"#,
+        )
+        .await
+        .invalid_field("username", "invalid_character");
+    let admin = app.admin().await;
+    app.get_as(&admin, "/api/v1/audit?entity=%00")
+        .await
+        .invalid_field("entity", "invalid_character");
+    app.post_as(
+        &admin,
+        "/api/v1/employers",
+        &serde_json::json!({"name": "a\u{0}b"}),
+    )
+    .await
+    .invalid_field("name", "invalid_character");
+}

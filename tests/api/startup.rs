@@ -138,3 +138,76 @@ fn the_binary_serves_and_logs_requests_without_personal_data() {
         "token logged: {log_line}"
     );
 }
+
+/// Runs the binary until its first request log line is possible, returns (stdout, stderr).
+fn first_start(db: &TestDatabase) -> (String, String) {
+    let mut child = Command::new(BIN)
+        .env("DATABASE_URL", &db.url)
+        .env("BIND_ADDR", "127.0.0.1:0")
+        .env("HTTP_WORKERS", "1")
+        .env("RUST_LOG", "info")
+        .env_remove("ADMIN_PASSWORD")
+        .env_remove("ADMIN_USERNAME")
+        .env_remove("JWT_SECRET")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut err_lines = BufReader::new(stderr).lines().map_while(Result::ok);
+    let mut err = String::new();
+    for line in err_lines.by_ref() {
+        err.push_str(&line);
+        err.push('\n');
+        if line.contains("listening on port") {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let mut out = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    let _ = child.wait();
+    (out, err)
+}
+
+#[test]
+fn the_first_start_prints_a_generated_admin_password_once_and_never_logs_it() {
+    let db = TestDatabase::create();
+    let (out, err) = first_start(&db);
+    let password = out
+        .split("created with the password: ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no password printed: {out:?}"))
+        .to_owned();
+    assert!(password.len() >= 16, "{password}");
+    assert!(!err.contains(&password), "the password reached the log");
+    assert!(err.contains("JWT_SECRET is not set"), "{err}");
+
+    // The second start finds the account and prints nothing.
+    let (out, _) = first_start(&db);
+    assert!(!out.contains("password"), "{out}");
+
+    // The printed password signs in.
+    let system = actix_web::rt::System::new();
+    system.block_on(async {
+        let config =
+            crate::support::config_with(&db.url, &[("JWT_SECRET", ""), ("ADMIN_PASSWORD", "")]);
+        let server = tracker::server::Server::bind(config).await.unwrap();
+        let port = server.port();
+        actix_web::rt::spawn(server.run());
+        let client = awc::Client::default();
+        let response = client
+            .post(format!("http://127.0.0.1:{port}/api/v1/auth/login"))
+            .send_json(&serde_json::json!({"username": "admin", "password": password}))
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 200);
+    });
+}

@@ -56,6 +56,13 @@ CREATE TABLE login_failures (
 );
 CREATE INDEX login_failures_username ON login_failures (username, failed_at);
 
+-- One row per username that signs in: each attempt updates it first, which serialises the
+-- attempts of one username so that concurrent guesses cannot slip past the throttle.
+CREATE TABLE login_throttles (
+    username TEXT PRIMARY KEY NOT NULL,
+    touched_at TIMESTAMP NOT NULL
+);
+
 -- Who did what when. No personal data: ids and action names only.
 CREATE TABLE audit_log (
     id TEXT PRIMARY KEY NOT NULL,
@@ -63,9 +70,11 @@ CREATE TABLE audit_log (
     action TEXT NOT NULL,
     entity TEXT NOT NULL,
     entity_id TEXT,
+    county_code TEXT,
     at TIMESTAMP NOT NULL,
     request_id TEXT
 );
 CREATE INDEX audit_log_at ON audit_log (at, id);
 CREATE INDEX audit_log_entity ON audit_log (entity, entity_id, at);
 CREATE INDEX audit_log_actor ON audit_log (actor_id, at);
+CREATE INDEX audit_log_county ON audit_log (county_code, at);

@@ -41,6 +41,15 @@ impl TestDatabase {
     }
 
     fn postgres(admin_url: String) -> Self {
+        // The suite exits while test servers may still hold pooled connections, and libpq's TLS
+        // teardown at process exit can then crash the test binary (SIGSEGV after all tests
+        // passed). TLS adds nothing on a test server's own link, so it is off unless asked for.
+        let admin_url = if admin_url.contains("sslmode=") {
+            admin_url
+        } else {
+            let joiner = if admin_url.contains('?') { '&' } else { '?' };
+            format!("{admin_url}{joiner}sslmode=disable")
+        };
         let name = format!("tracker_test_{}", Uuid::new_v4().simple());
         let mut conn = PgConnection::establish(&admin_url)
             .unwrap_or_else(|e| panic!("TEST_DATABASE_URL: cannot connect: {e}"));

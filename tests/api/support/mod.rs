@@ -13,12 +13,15 @@ use tracker::server::Server;
 pub use db::TestDatabase;
 
 /// A running server with its own database.
+#[derive(Clone)]
 pub struct TestApp {
     /// `http://127.0.0.1:PORT`.
     pub address: String,
     client: awc::Client,
     /// The database the server uses, deleted when the last app on it is dropped.
     db: std::sync::Arc<TestDatabase>,
+    /// Stops the server when the last clone of this app is dropped.
+    _server: std::sync::Arc<StopOnDrop>,
 }
 
 /// The signing secret of test servers, so tests can forge tokens of their own.
@@ -53,6 +56,17 @@ pub fn config_with(database_url: &str, extra: &[(&str, &str)]) -> Config {
     .expect("a valid test configuration")
 }
 
+/// Stops a test server when dropped, so its workers close their database connections before
+/// the test process exits (libpq's TLS teardown at exit crashes on connections still open).
+pub struct StopOnDrop(actix_web::dev::ServerHandle);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        // The stop command is sent at once; the returned future only waits for it.
+        drop(self.0.stop(false));
+    }
+}
+
 /// A signed-in account of a test.
 #[derive(Debug, Clone)]
 pub struct Actor {
@@ -78,11 +92,13 @@ impl TestApp {
     pub async fn restart(&self, config: Config) -> Self {
         let server = Server::bind(config).await.expect("the server starts again");
         let address = format!("http://127.0.0.1:{}", server.port());
+        let stop = std::sync::Arc::new(StopOnDrop(server.handle()));
         actix_web::rt::spawn(server.run());
         Self {
             address,
             client: self.client.clone(),
             db: self.db.clone(),
+            _server: stop,
         }
     }
 
@@ -90,9 +106,11 @@ impl TestApp {
     pub async fn spawn_with(db: TestDatabase, config: Config) -> Self {
         let server = Server::bind(config).await.expect("the server starts");
         let address = format!("http://127.0.0.1:{}", server.port());
+        let stop = std::sync::Arc::new(StopOnDrop(server.handle()));
         actix_web::rt::spawn(server.run());
         Self {
             address,
+            _server: stop,
             client: awc::Client::builder()
                 .timeout(std::time::Duration::from_secs(30))
                 .disable_redirects()
