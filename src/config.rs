@@ -47,6 +47,15 @@ pub struct Config {
     pub db_pool_size: u32,
     /// `HTTP_WORKERS`, default one per CPU core: threads serving HTTP.
     pub http_workers: Option<usize>,
+    /// The programme's rules that are settings.
+    pub rules: Rules,
+}
+
+/// Settings of the programme's rules (DOMAIN.md), shared with the handlers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rules {
+    /// `RETIREMENT_AGE`, default 60: trainees are registered from 16 until this age.
+    pub retirement_age: u32,
 }
 
 // Secrets stay out of debug output and logs.
@@ -157,7 +166,19 @@ impl Config {
                     })
             })
             .transpose()?;
+        let retirement_age = match get("RETIREMENT_AGE") {
+            None => 60,
+            Some(raw) => raw
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (40..=75).contains(n))
+                .ok_or_else(|| ConfigError {
+                    variable: "RETIREMENT_AGE",
+                    reason: "must be a whole number of years from 40 to 75".into(),
+                })?,
+        };
         Ok(Self {
+            rules: Rules { retirement_age },
             http_workers,
             database_url,
             bind_addr,
@@ -218,6 +239,7 @@ mod tests {
             ("HTTP_WORKERS", "0"),
             ("ADMIN_PASSWORD", "short"),
             ("ADMIN_USERNAME", "Admin"),
+            ("RETIREMENT_AGE", "15"),
         ] {
             let err = from(&[(var, value)]).expect_err(var);
             assert_eq!(err.variable, var, "{value}");

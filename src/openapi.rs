@@ -23,6 +23,7 @@ on `type`. Money is integer fen, dates are `YYYY-MM-DD`, timestamps RFC 3339 UTC
         (name = "reference", description = "Reference data: counties"),
         (name = "accounts", description = "Sign-in, accounts and the audit trail"),
         (name = "employers", description = "Employers that trainees work for"),
+        (name = "trainees", description = "The real-name register of trainees"),
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&BearerScheme),

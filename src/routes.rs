@@ -11,7 +11,7 @@ use utoipa::OpenApi;
 use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_actix_web::{AppExt, scope};
 
-use crate::api::{audit, auth, counties, employers, service, users};
+use crate::api::{audit, auth, counties, employers, service, trainees, users};
 use crate::error::AppError;
 use crate::openapi::ApiDoc;
 
@@ -33,7 +33,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(employers::create_employer)
                 .service(employers::list_employers)
                 .service(employers::get_employer)
-                .service(audit::list_audit),
+                .service(audit::list_audit)
+                .service(trainees::create_trainee)
+                .service(trainees::list_trainees)
+                .service(trainees::get_trainee)
+                .service(trainees::update_trainee),
         );
 }
 

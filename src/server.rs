@@ -68,6 +68,7 @@ impl Server {
         let table = web::Data::new(RouteTable::from_openapi(&doc));
         let db = web::Data::new(db);
         let signing_key = web::Data::new(signing_key);
+        let rules = web::Data::new(config.rules);
         let mut server = HttpServer::new(move || {
             App::new()
                 .into_utoipa_app()
@@ -75,6 +76,7 @@ impl Server {
                 .into_app()
                 .app_data(db.clone())
                 .app_data(signing_key.clone())
+                .app_data(rules.clone())
                 .app_data(table.clone())
                 .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
                 .app_data(web::PathConfig::default().error_handler(path_error))

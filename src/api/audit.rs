@@ -21,7 +21,7 @@ const PROBLEM: &str = "application/problem+json";
 pub struct AuditFilter {
     /// Only this kind of record: `user`, `employer`, `session`, …
     #[validate(length(min = 1, max = 50))]
-    #[param(min_length = 1, max_length = 50)]
+    #[param(min_length = 1, max_length = 50, pattern = r"^[^\u0000]*$")]
     pub entity: Option<String>,
     /// Only this record.
     pub entity_id: Option<Uuid>,

@@ -27,11 +27,16 @@ pub const THROTTLE_WINDOW_MINUTES: i64 = 15;
 pub struct LoginRequest {
     /// The account's sign-in name.
     #[validate(length(min = 1, max = 64))]
-    #[schema(min_length = 1, max_length = 64, example = "admin")]
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[^\u0000]*$",
+        example = "admin"
+    )]
     pub username: String,
     /// The account's password.
     #[validate(length(min = 1, max = 128))]
-    #[schema(min_length = 1, max_length = 128, format = Password)]
+    #[schema(min_length = 1, max_length = 128, pattern = r"^[^\u0000]*$", format = Password)]
     pub password: String,
 }
 
@@ -41,7 +46,7 @@ pub struct LoginRequest {
 pub struct RefreshRequest {
     /// The `refresh_token` of the last sign-in or refresh.
     #[validate(length(min = 1, max = 256))]
-    #[schema(min_length = 1, max_length = 256)]
+    #[schema(min_length = 1, max_length = 256, pattern = r"^[^\u0000]*$")]
     pub refresh_token: String,
 }
 

@@ -26,11 +26,21 @@ pub struct CreateEmployer {
     pub id: Option<Uuid>,
     /// Registered name.
     #[validate(length(min = 1, max = 200))]
-    #[schema(min_length = 1, max_length = 200, example = "吕梁市康养护理院")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000]*$",
+        example = "吕梁市康养护理院"
+    )]
     pub name: String,
     /// City of the workplace.
     #[validate(length(min = 1, max = 50))]
-    #[schema(min_length = 1, max_length = 50, example = "北京市")]
+    #[schema(
+        min_length = 1,
+        max_length = 50,
+        pattern = r"^[^\u0000]*$",
+        example = "北京市"
+    )]
     pub city: Option<String>,
     /// County, for an employer in Lüliang.
     pub county_code: Option<CountyCode>,

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod counties;
 pub mod employers;
 pub mod service;
+pub mod trainees;
 pub mod users;
 
 use actix_web::http::header;

@@ -54,7 +54,12 @@ pub struct CreateUser {
     pub username: String,
     /// Name shown to people.
     #[validate(length(min = 1, max = 100))]
-    #[schema(min_length = 1, max_length = 100, example = "王芳")]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000]*$",
+        example = "王芳"
+    )]
     pub display_name: String,
     /// Role.
     pub role: Role,
@@ -69,7 +74,7 @@ pub struct CreateUser {
     pub active: Option<bool>,
     /// At least 10 characters; never returned.
     #[validate(length(min = 10, max = 128))]
-    #[schema(min_length = 10, max_length = 128, write_only, format = Password)]
+    #[schema(min_length = 10, max_length = 128, pattern = r"^[^\u0000]*$", write_only, format = Password)]
     pub password: String,
 }
 
@@ -80,7 +85,7 @@ pub struct CreateUser {
 pub struct UpdateUser {
     /// Name shown to people.
     #[validate(length(min = 1, max = 100))]
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(min_length = 1, max_length = 100, pattern = r"^[^\u0000]*$")]
     pub display_name: Option<String>,
     /// Role.
     pub role: Option<Role>,
@@ -94,7 +99,7 @@ pub struct UpdateUser {
     pub active: Option<bool>,
     /// A new password, at least 10 characters.
     #[validate(length(min = 10, max = 128))]
-    #[schema(min_length = 10, max_length = 128, write_only, format = Password)]
+    #[schema(min_length = 10, max_length = 128, pattern = r"^[^\u0000]*$", write_only, format = Password)]
     pub password: Option<String>,
 }
 

@@ -11,6 +11,7 @@ pub mod employers;
 pub mod schema;
 pub mod settings;
 pub mod tokens;
+pub mod trainees;
 pub mod users;
 
 use std::path::Path;
@@ -104,8 +105,10 @@ pub struct ConnectionManager {
 
 /// The pragmas every SQLite connection needs: integrity, concurrent readers, and waiting on a
 /// busy writer instead of failing at once.
+/// `case_sensitive_like` makes `LIKE` behave as on PostgreSQL and lets prefix searches use an
+/// index.
 const SQLITE_PRAGMAS: &str = "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; \
-     PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;";
+     PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA case_sensitive_like = ON;";
 
 impl ConnectionManager {
     /// A manager for `url`.

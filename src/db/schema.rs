@@ -116,4 +116,37 @@ diesel::allow_tables_to_appear_in_same_query!(
     login_failures,
     login_throttles,
     audit_log,
+    trainees,
+    trainee_categories,
 );
+
+diesel::table! {
+    /// The real-name register: one person, one record.
+    trainees (id) {
+        id -> Text,
+        name -> Text,
+        id_number -> Text,
+        sex -> Text,
+        birth_date -> Date,
+        phone -> Nullable<Text>,
+        county_code -> Text,
+        township -> Nullable<Text>,
+        education -> Nullable<Text>,
+        education_in_care -> Bool,
+        prior_care_work_months -> Integer,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// The groups a trainee belongs to (several each).
+    trainee_categories (trainee_id, category) {
+        trainee_id -> Text,
+        category -> Text,
+    }
+}
+
+diesel::joinable!(trainees -> counties (county_code));
+diesel::joinable!(trainee_categories -> trainees (trainee_id));

@@ -32,12 +32,17 @@ const MATRIX: &[(&str, &str, Expect)] = &[
     // An employer account reading another employer: 404, as if it did not exist.
     ("GET", "/api/v1/employers/{id}", [200, 200, 200, 404, 401]),
     ("GET", "/api/v1/audit", [200, 200, 403, 403, 401]),
+    ("POST", "/api/v1/trainees", [201, 403, 201, 403, 401]),
+    ("GET", "/api/v1/trainees", [200, 200, 200, 403, 401]),
+    ("GET", "/api/v1/trainees/{id}", [200, 200, 200, 403, 401]),
+    ("PATCH", "/api/v1/trainees/{id}", [200, 403, 200, 403, 401]),
 ];
 
 struct World {
     actors: Vec<Option<Actor>>,
     user_id: String,
     other_employer: String,
+    trainee_id: String,
 }
 
 async fn call(
@@ -52,7 +57,8 @@ async fn call(
         .replace(
             "/employers/{id}",
             &format!("/employers/{}", world.other_employer),
-        );
+        )
+        .replace("/trainees/{id}", &format!("/trainees/{}", world.trainee_id));
     let actor = world.actors[who].as_ref();
     let body: Option<Value> = match (method, template) {
         ("POST", "/api/v1/auth/login") => {
@@ -70,8 +76,10 @@ async fn call(
             "display_name": "矩阵", "role": "field_staff", "county_codes": ["141125"],
             "password": "matrix-password",
         })),
-        ("PATCH", _) => Some(json!({"display_name": format!("改 {who}")})),
+        ("PATCH", "/api/v1/users/{id}") => Some(json!({"display_name": format!("改 {who}")})),
+        ("PATCH", "/api/v1/trainees/{id}") => Some(json!({"township": format!("镇 {who}")})),
         ("POST", "/api/v1/employers") => Some(json!({"name": "矩阵护理院"})),
+        ("POST", "/api/v1/trainees") => Some(crate::trainees::new_trainee("141125")),
         ("GET", _) => None,
         other => panic!("no request body for {other:?}: add one"),
     };
@@ -126,6 +134,15 @@ async fn every_operation_answers_every_role_as_the_table_says() {
     let own_employer = app.employer("本企业").await;
     let other_employer = app.employer("别的企业").await;
     let target = app.field_staff(&["141125"]).await;
+    let admin = app.admin().await;
+    let trainee = app
+        .post_as(
+            &admin,
+            "/api/v1/trainees",
+            &crate::trainees::new_trainee("141125"),
+        )
+        .await
+        .ok_json(201);
     let world = World {
         actors: vec![
             Some(app.admin().await),
@@ -136,6 +153,7 @@ async fn every_operation_answers_every_role_as_the_table_says() {
         ],
         user_id: target.id.clone(),
         other_employer,
+        trainee_id: trainee["id"].as_str().unwrap().to_owned(),
     };
     let roles = ["admin", "manager", "field_staff", "employer", "anonymous"];
     let mut failures = Vec::new();

@@ -12,3 +12,4 @@ mod migrations;
 mod openapi;
 mod service;
 mod startup;
+mod trainees;

@@ -1,0 +1,2 @@
+DROP TABLE trainee_categories;
+DROP TABLE trainees;

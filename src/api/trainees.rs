@@ -1,0 +1,785 @@
+//! The real-name register of trainees (劳动力建档): registration by field staff, searched and
+//! read within the caller's counties, with identity and phone numbers masked where the role
+//! does not need them.
+
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::Connection;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::api::auth::parse_id;
+use crate::api::users::CountyCode;
+use crate::api::{
+    Page, PageParams, SyncParams, check_version, if_match, not_modified, parse_time_key, time_key,
+    utc, with_etag,
+};
+use crate::auth::{AuthUser, Role};
+use crate::config::Rules;
+use crate::db::trainees::{Scope, Trainee, TraineeChanges, TraineeWithCategories};
+use crate::db::{self, AnyConnection, Db, audit::Event};
+use crate::domain::{id_number, phone};
+use crate::error::{AppError, FieldError, Problem};
+use crate::extract::{Json, Query};
+
+const PROBLEM: &str = "application/problem+json";
+
+/// A group of people the programme reports on (several per trainee).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    /// 农村转移劳动力
+    RuralTransfer,
+    /// 失业人员
+    Unemployed,
+    /// 脱贫劳动力
+    PovertyAlleviated,
+    /// 防返贫监测对象
+    PovertyMonitoring,
+    /// 高校毕业生
+    CollegeGraduate,
+    /// 中职毕业生
+    VocationalGraduate,
+    /// 灵活就业人员
+    FlexibleWorker,
+    /// 零工市场求职人员
+    GigMarket,
+    /// 残疾人
+    Disabled,
+    /// 退役军人
+    Veteran,
+    /// 企业职工
+    EnterpriseEmployee,
+}
+
+impl Category {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::RuralTransfer => "rural_transfer",
+            Self::Unemployed => "unemployed",
+            Self::PovertyAlleviated => "poverty_alleviated",
+            Self::PovertyMonitoring => "poverty_monitoring",
+            Self::CollegeGraduate => "college_graduate",
+            Self::VocationalGraduate => "vocational_graduate",
+            Self::FlexibleWorker => "flexible_worker",
+            Self::GigMarket => "gig_market",
+            Self::Disabled => "disabled",
+            Self::Veteran => "veteran",
+            Self::EnterpriseEmployee => "enterprise_employee",
+        }
+    }
+}
+
+/// Highest completed education.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Education {
+    /// No schooling completed.
+    None,
+    /// 小学
+    Primary,
+    /// 初中
+    JuniorSecondary,
+    /// 高中
+    SeniorSecondary,
+    /// 中职 / 中专
+    SecondaryVocational,
+    /// 技师学院
+    TechnicianCollege,
+    /// 高职
+    HigherVocational,
+    /// 大专
+    College,
+    /// 本科及以上
+    Bachelor,
+}
+
+impl Education {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Primary => "primary",
+            Self::JuniorSecondary => "junior_secondary",
+            Self::SeniorSecondary => "senior_secondary",
+            Self::SecondaryVocational => "secondary_vocational",
+            Self::TechnicianCollege => "technician_college",
+            Self::HigherVocational => "higher_vocational",
+            Self::College => "college",
+            Self::Bachelor => "bachelor",
+        }
+    }
+
+    fn parse(name: &str) -> Option<Self> {
+        [
+            Self::None,
+            Self::Primary,
+            Self::JuniorSecondary,
+            Self::SeniorSecondary,
+            Self::SecondaryVocational,
+            Self::TechnicianCollege,
+            Self::HigherVocational,
+            Self::College,
+            Self::Bachelor,
+        ]
+        .into_iter()
+        .find(|e| e.as_str() == name)
+    }
+}
+
+/// A new trainee.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateTrainee {
+    /// A client-made id; sending the same request again answers the stored trainee.
+    pub id: Option<Uuid>,
+    /// Real name.
+    #[validate(length(min = 1, max = 50))]
+    #[schema(
+        min_length = 1,
+        max_length = 50,
+        pattern = r"^[^\u0000]*$",
+        example = "王秀英"
+    )]
+    pub name: String,
+    /// Resident identity number (GB 11643-1999); a lower-case `x` is accepted.
+    #[schema(pattern = "^[0-9]{17}[0-9Xx]$", example = "11010519491231002X")]
+    pub id_number: String,
+    /// Mobile number; `+86`, spaces and dashes are accepted and removed.
+    #[validate(length(min = 1, max = 30))]
+    #[schema(
+        min_length = 1,
+        max_length = 30,
+        pattern = r"^[^\u0000]*$",
+        example = "+86 138-0013-8000"
+    )]
+    pub phone: Option<String>,
+    /// County of residence.
+    pub county_code: CountyCode,
+    /// Township (乡镇).
+    #[validate(length(min = 1, max = 50))]
+    #[schema(
+        min_length = 1,
+        max_length = 50,
+        pattern = r"^[^\u0000]*$",
+        example = "穆村镇"
+    )]
+    pub township: Option<String>,
+    /// Groups the person belongs to.
+    #[serde(default)]
+    #[validate(length(max = 11))]
+    #[schema(max_items = 11)]
+    pub categories: Vec<Category>,
+    /// Highest completed education.
+    pub education: Option<Education>,
+    /// Whether that education was in care work (counts towards the ladder).
+    pub education_in_care: Option<bool>,
+    /// Months of care work before the programme (declared).
+    #[validate(range(min = 0, max = 600))]
+    #[schema(minimum = 0, maximum = 600)]
+    pub prior_care_work_months: Option<i32>,
+}
+
+/// Changes to a trainee; absent fields stay as they are.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateTrainee {
+    /// Real name.
+    #[validate(length(min = 1, max = 50))]
+    #[schema(min_length = 1, max_length = 50, pattern = r"^[^\u0000]*$")]
+    pub name: Option<String>,
+    /// A corrected identity number (sex and birth date follow it).
+    #[schema(pattern = "^[0-9]{17}[0-9Xx]$")]
+    pub id_number: Option<String>,
+    /// Mobile number.
+    #[validate(length(min = 1, max = 30))]
+    #[schema(min_length = 1, max_length = 30, pattern = r"^[^\u0000]*$")]
+    pub phone: Option<String>,
+    /// County (a field worker may move a trainee only between their own counties).
+    pub county_code: Option<CountyCode>,
+    /// Township.
+    #[validate(length(min = 1, max = 50))]
+    #[schema(min_length = 1, max_length = 50, pattern = r"^[^\u0000]*$")]
+    pub township: Option<String>,
+    /// Groups (replaces the list).
+    #[validate(length(max = 11))]
+    #[schema(max_items = 11)]
+    pub categories: Option<Vec<Category>>,
+    /// Highest completed education.
+    pub education: Option<Education>,
+    /// Whether that education was in care work.
+    pub education_in_care: Option<bool>,
+    /// Months of care work before the programme.
+    #[validate(range(min = 0, max = 600))]
+    #[schema(minimum = 0, maximum = 600)]
+    pub prior_care_work_months: Option<i32>,
+}
+
+/// A trainee. For roles that do not need them in full (managers, in lists), `id_number` and
+/// `phone` are masked and `birth_date` is left out.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TraineeResponse {
+    /// Trainee id.
+    pub id: Uuid,
+    /// Real name.
+    pub name: String,
+    /// Identity number, or `141125********1234` when masked.
+    pub id_number: String,
+    /// `male` or `female`, from the identity number.
+    #[schema(example = "female")]
+    pub sex: String,
+    /// From the identity number; absent when the number is masked.
+    pub birth_date: Option<NaiveDate>,
+    /// Mobile number, or `138****5678` when masked.
+    pub phone: Option<String>,
+    /// County of residence.
+    pub county_code: String,
+    /// Township.
+    pub township: Option<String>,
+    /// Groups, sorted.
+    pub categories: Vec<Category>,
+    /// Highest completed education.
+    pub education: Option<Education>,
+    /// Whether that education was in care work.
+    pub education_in_care: bool,
+    /// Declared months of care work before the programme.
+    pub prior_care_work_months: i32,
+    /// The version (also the `ETag`).
+    pub version: i32,
+    /// When registered.
+    pub created_at: DateTime<Utc>,
+    /// When last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Whether personal numbers are shown in full or masked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum View {
+    Full,
+    Masked,
+}
+
+fn response(row: TraineeWithCategories, view: View) -> Result<TraineeResponse, AppError> {
+    let TraineeWithCategories {
+        trainee,
+        categories,
+    } = row;
+    let Trainee {
+        id,
+        name,
+        id_number,
+        sex,
+        birth_date,
+        phone,
+        county_code,
+        township,
+        education,
+        education_in_care,
+        prior_care_work_months,
+        version,
+        created_at,
+        updated_at,
+    } = trainee;
+    let masked = view == View::Masked;
+    let categories = categories
+        .iter()
+        .map(|c| parse_category(c).ok_or_else(|| AppError::internal("stored category is unknown")))
+        .collect::<Result<_, _>>()?;
+    Ok(TraineeResponse {
+        id: parse_id(&id)?,
+        name,
+        id_number: if masked {
+            id_number::mask(&id_number)
+        } else {
+            id_number
+        },
+        sex,
+        birth_date: (!masked).then_some(birth_date),
+        phone: phone.map(|p| if masked { phone::mask(&p) } else { p }),
+        county_code,
+        township,
+        categories,
+        education: education.as_deref().and_then(Education::parse),
+        education_in_care,
+        prior_care_work_months,
+        version,
+        created_at: utc(created_at),
+        updated_at: utc(updated_at),
+    })
+}
+
+fn parse_category(name: &str) -> Option<Category> {
+    serde_json::from_value(serde_json::Value::String(name.to_owned())).ok()
+}
+
+/// The trainees a caller may see.
+fn scope_of(caller: &AuthUser) -> Result<Scope, AppError> {
+    match caller.role {
+        Role::Admin => Ok(Scope::All),
+        Role::Manager | Role::FieldStaff => Ok(Scope::Counties(caller.county_codes.clone())),
+        Role::Employer => Err(AppError::Forbidden),
+    }
+}
+
+/// 422 unless the caller works in `county`.
+fn require_county(caller: &AuthUser, field: &str, county: &str) -> Result<(), AppError> {
+    if caller.role == Role::Admin || caller.county_codes.iter().any(|c| c == county) {
+        Ok(())
+    } else {
+        Err(AppError::rule(
+            field,
+            "outside_your_counties",
+            "is not one of your counties",
+        ))
+    }
+}
+
+/// Checks the identity number (and the age it gives) and the phone; collects every error.
+fn check_person(
+    rules: &Rules,
+    id_number: Option<&str>,
+    phone: Option<&str>,
+    errors: &mut Vec<FieldError>,
+) -> (Option<id_number::IdNumber>, Option<String>) {
+    let today = Utc::now().date_naive();
+    let id = id_number.and_then(|raw| match id_number::IdNumber::parse(raw, today) {
+        Ok(id) => {
+            let age = id_number::age_on(id.birth_date(), today);
+            if age < 16 || age >= rules.retirement_age {
+                errors.push(FieldError::new(
+                    "id_number",
+                    "age",
+                    format!(
+                        "gives an age of {age}; trainees are 16 to {} years old",
+                        rules.retirement_age - 1
+                    ),
+                ));
+                None
+            } else {
+                Some(id)
+            }
+        }
+        Err(e) => {
+            errors.push(FieldError::new("id_number", e.code, e.message));
+            None
+        }
+    });
+    let phone = phone.and_then(|raw| {
+        let normalised = phone::normalise(raw);
+        if normalised.is_none() {
+            errors.push(FieldError::new(
+                "phone",
+                "format",
+                "is not a mainland mobile number",
+            ));
+        }
+        normalised
+    });
+    (id, phone)
+}
+
+fn sorted_categories(categories: &[Category]) -> Vec<String> {
+    let mut names: Vec<String> = categories.iter().map(|c| c.as_str().to_owned()).collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+fn known_county(conn: &mut AnyConnection, field: &str, code: &str) -> Result<(), AppError> {
+    if db::counties::list(conn, None, 100)?
+        .iter()
+        .any(|c| c.code == code)
+    {
+        Ok(())
+    } else {
+        Err(AppError::field(
+            field,
+            "unknown_county",
+            "is not a county of Lüliang",
+        ))
+    }
+}
+
+fn conflict_with(existing_id: String) -> AppError {
+    AppError::Conflict {
+        detail: "A trainee with this identity number is already registered: one person, one record"
+            .into(),
+        existing_id: Some(existing_id),
+    }
+}
+
+/// Registers a trainee.
+///
+/// One person, one record: a second registration of the same identity number answers 409 with
+/// `existing_id`, also when two phones send it at the same time.
+#[utoipa::path(
+    tag = "trainees",
+    operation_id = "create_trainee",
+    request_body = CreateTrainee,
+    responses(
+        (status = 201, description = "Registered", body = TraineeResponse),
+        (status = 200, description = "The same request again: the stored trainee", body = TraineeResponse),
+        (status = 400, description = "The body cannot be read", body = Problem, content_type = PROBLEM),
+        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
+        (status = 403, description = "Only field staff and administrators register trainees", body = Problem,
+            content_type = PROBLEM),
+        (status = 409, description = "The identity number is registered already, or the id is another trainee's",
+            body = Problem, content_type = PROBLEM),
+        (status = 415, description = "The body is not JSON", body = Problem, content_type = PROBLEM),
+        (status = 422, description = "A field is invalid, or the county is not the caller's", body = Problem,
+            content_type = PROBLEM),
+    )
+)]
+#[post("/trainees")]
+pub async fn create_trainee(
+    db: web::Data<Db>,
+    rules: web::Data<Rules>,
+    caller: AuthUser,
+    Json(body): Json<CreateTrainee>,
+) -> Result<HttpResponse, AppError> {
+    caller.require(&[Role::Admin, Role::FieldStaff])?;
+    let mut errors = Vec::new();
+    let (id_number, phone) = check_person(
+        &rules,
+        Some(&body.id_number),
+        body.phone.as_deref(),
+        &mut errors,
+    );
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let id_number = id_number.ok_or_else(|| AppError::internal("checked identity number"))?;
+    require_county(&caller, "county_code", &body.county_code.0)?;
+    let categories = sorted_categories(&body.categories);
+    let id = body.id.unwrap_or_else(Uuid::new_v4).to_string();
+    let (created, row) = db
+        .run(move |conn| {
+            if let Some(existing) = db::trainees::find(conn, &id, &Scope::All)? {
+                let t = &existing.trainee;
+                let same = t.name == body.name
+                    && t.id_number == id_number.as_str()
+                    && t.phone == phone
+                    && t.county_code == body.county_code.0
+                    && t.township == body.township
+                    && t.education.as_deref() == body.education.map(Education::as_str)
+                    && t.education_in_care == body.education_in_care.unwrap_or(false)
+                    && t.prior_care_work_months == body.prior_care_work_months.unwrap_or(0)
+                    && existing.categories == categories;
+                return if same {
+                    Ok((false, existing))
+                } else {
+                    Err(AppError::Conflict {
+                        detail: "This id belongs to a different trainee".into(),
+                        existing_id: Some(id),
+                    })
+                };
+            }
+            known_county(conn, "county_code", &body.county_code.0)?;
+            if let Some(existing) = db::trainees::id_of_number(conn, id_number.as_str())? {
+                return Err(conflict_with(existing));
+            }
+            let now = db::now();
+            let trainee = Trainee {
+                id: id.clone(),
+                name: body.name,
+                id_number: id_number.as_str().to_owned(),
+                sex: id_number.sex().as_str().to_owned(),
+                birth_date: id_number.birth_date(),
+                phone,
+                county_code: body.county_code.0,
+                township: body.township,
+                education: body.education.map(|e| e.as_str().to_owned()),
+                education_in_care: body.education_in_care.unwrap_or(false),
+                prior_care_work_months: body.prior_care_work_months.unwrap_or(0),
+                version: 1,
+                created_at: now,
+                updated_at: now,
+            };
+            let stored = conn.transaction(|c| {
+                db::trainees::insert(c, &trainee, &categories)?;
+                db::audit::record(c, county_event(&caller, "create", &trainee))
+            });
+            match stored {
+                Ok(()) => {}
+                // Two registrations of one person raced past the check: the unique index decides.
+                Err(diesel::result::Error::DatabaseError(
+                    diesel::result::DatabaseErrorKind::UniqueViolation,
+                    _,
+                )) => {
+                    return match db::trainees::id_of_number(conn, &trainee.id_number)? {
+                        Some(existing) => Err(conflict_with(existing)),
+                        None => Err(AppError::conflict("This id belongs to a different trainee")),
+                    };
+                }
+                Err(e) => return Err(e.into()),
+            }
+            let row = db::trainees::find(conn, &id, &Scope::All)?.ok_or(AppError::NotFound)?;
+            Ok((true, row))
+        })
+        .await?;
+    let response = response(row, View::Full)?;
+    let status = if created {
+        HttpResponse::Created()
+    } else {
+        HttpResponse::Ok()
+    };
+    Ok(with_etag(status, response.version).json(response))
+}
+
+fn county_event<'a>(caller: &'a AuthUser, action: &'a str, trainee: &'a Trainee) -> Event<'a> {
+    Event {
+        county_code: Some(&trainee.county_code),
+        ..caller.event(action, "trainee", Some(&trainee.id))
+    }
+}
+
+/// Filters of the trainee list.
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TraineeFilter {
+    /// Only this county.
+    #[validate(custom(function = "six_digits"))]
+    #[param(value_type = Option<String>, pattern = "^[0-9]{6}$")]
+    pub county: Option<String>,
+    /// Only this group.
+    pub category: Option<Category>,
+    /// A name prefix, or a mobile number.
+    #[validate(length(min = 1, max = 50))]
+    #[param(min_length = 1, max_length = 50, pattern = r"^[^\u0000]*$")]
+    pub q: Option<String>,
+    /// An exact identity number.
+    #[validate(custom(function = "identity_number_shape"))]
+    #[param(pattern = "^[0-9]{17}[0-9Xx]$")]
+    pub id_number: Option<String>,
+}
+
+fn six_digits(value: &str) -> Result<(), validator::ValidationError> {
+    if value.len() == 6 && value.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(())
+    } else {
+        Err(validator::ValidationError::new("pattern")
+            .with_message("must be a six-digit county code".into()))
+    }
+}
+
+fn identity_number_shape(value: &str) -> Result<(), validator::ValidationError> {
+    let bytes = value.as_bytes();
+    let shaped = bytes.len() == 18
+        && bytes[..17].iter().all(u8::is_ascii_digit)
+        && (bytes[17].is_ascii_digit() || bytes[17] == b'X' || bytes[17] == b'x');
+    if shaped {
+        Ok(())
+    } else {
+        Err(validator::ValidationError::new("pattern")
+            .with_message("must be 17 digits and a digit or X".into()))
+    }
+}
+
+/// Lists and searches trainees of the caller's counties, in the order they last changed.
+#[utoipa::path(
+    tag = "trainees",
+    operation_id = "list_trainees",
+    params(PageParams, SyncParams, TraineeFilter),
+    responses(
+        (status = 200, description = "One page of trainees", body = Page<TraineeResponse>),
+        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
+        (status = 403, description = "Employers see no trainees", body = Problem, content_type = PROBLEM),
+        (status = 422, description = "A query parameter is invalid", body = Problem, content_type = PROBLEM),
+    )
+)]
+#[get("/trainees")]
+pub async fn list_trainees(
+    db: web::Data<Db>,
+    caller: AuthUser,
+    Query(page): Query<PageParams>,
+    Query(sync): Query<SyncParams>,
+    Query(filter): Query<TraineeFilter>,
+) -> Result<HttpResponse, AppError> {
+    let scope = scope_of(&caller)?;
+    let after = page.after()?.as_deref().map(parse_time_key).transpose()?;
+    let limit = page.limit();
+    let (name_prefix, phone) = match filter.q.as_deref().map(str::trim) {
+        Some(q) => match phone::normalise(q) {
+            Some(phone) => (None, Some(phone)),
+            None => (Some(q.to_owned()), None),
+        },
+        None => (None, None),
+    };
+    let filter = db::trainees::Filter {
+        scope,
+        county: filter.county,
+        category: filter.category.map(|c| c.as_str().to_owned()),
+        name_prefix,
+        phone,
+        id_number: filter.id_number.map(|n| n.to_ascii_uppercase()),
+        since: sync.since(),
+    };
+    let rows = db
+        .run(move |conn| Ok(db::trainees::list(conn, &filter, after, limit + 1)?))
+        .await?;
+    // Managers read lists masked; the record itself shows them the numbers.
+    let view = if caller.role == Role::Manager {
+        View::Masked
+    } else {
+        View::Full
+    };
+    let page = Page::from_rows(
+        rows,
+        limit,
+        |r| time_key(r.trainee.updated_at, &r.trainee.id),
+        |r| r,
+    );
+    let items = page
+        .items
+        .into_iter()
+        .map(|r| response(r, view))
+        .collect::<Result<_, _>>()?;
+    Ok(HttpResponse::Ok().json(Page {
+        items,
+        next_cursor: page.next_cursor,
+    }))
+}
+
+/// One trainee of the caller's counties (404 for any other).
+#[utoipa::path(
+    tag = "trainees",
+    operation_id = "get_trainee",
+    params(
+        ("id" = Uuid, Path, description = "Trainee id"),
+        ("If-None-Match" = Option<String>, Header, description = "An ETag read before: 304 when unchanged"),
+    ),
+    responses(
+        (status = 200, description = "The trainee", body = TraineeResponse, headers(("ETag" = String, description = "The version"))),
+        (status = 304, description = "Unchanged since the ETag sent"),
+        (status = 400, description = "The id is malformed", body = Problem, content_type = PROBLEM),
+        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
+        (status = 403, description = "Employers see no trainees", body = Problem, content_type = PROBLEM),
+        (status = 404, description = "No such trainee in the caller's counties", body = Problem, content_type = PROBLEM),
+    )
+)]
+#[get("/trainees/{id}")]
+pub async fn get_trainee(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    caller: AuthUser,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, AppError> {
+    let scope = scope_of(&caller)?;
+    let id = id.into_inner().to_string();
+    let row = db
+        .run(move |conn| db::trainees::find(conn, &id, &scope)?.ok_or(AppError::NotFound))
+        .await?;
+    if let Some(response) = not_modified(&req, row.trainee.version) {
+        return Ok(response);
+    }
+    let response = response(row, View::Full)?;
+    Ok(with_etag(HttpResponse::Ok(), response.version).json(response))
+}
+
+/// Changes a trainee of the caller's counties. Needs `If-Match` with the version read.
+#[utoipa::path(
+    tag = "trainees",
+    operation_id = "update_trainee",
+    params(
+        ("id" = Uuid, Path, description = "Trainee id"),
+        ("If-Match" = String, Header, description = "The ETag (version) the change is based on, or `*`",
+            pattern = r#"^(\*|(W/)?"[0-9]+")$"#),
+    ),
+    request_body = UpdateTrainee,
+    responses(
+        (status = 200, description = "Changed", body = TraineeResponse, headers(("ETag" = String, description = "The new version"))),
+        (status = 400, description = "The body, the id or If-Match cannot be read", body = Problem, content_type = PROBLEM),
+        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
+        (status = 403, description = "Only field staff and administrators change trainees", body = Problem,
+            content_type = PROBLEM),
+        (status = 404, description = "No such trainee in the caller's counties", body = Problem, content_type = PROBLEM),
+        (status = 409, description = "The new identity number is another trainee's", body = Problem, content_type = PROBLEM),
+        (status = 412, description = "The trainee changed since it was read", body = Problem, content_type = PROBLEM),
+        (status = 415, description = "The body is not JSON", body = Problem, content_type = PROBLEM),
+        (status = 422, description = "A field is invalid", body = Problem, content_type = PROBLEM),
+        (status = 428, description = "If-Match is missing", body = Problem, content_type = PROBLEM),
+    )
+)]
+#[patch("/trainees/{id}")]
+pub async fn update_trainee(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    rules: web::Data<Rules>,
+    caller: AuthUser,
+    id: web::Path<Uuid>,
+    Json(body): Json<UpdateTrainee>,
+) -> Result<HttpResponse, AppError> {
+    caller.require(&[Role::Admin, Role::FieldStaff])?;
+    let scope = scope_of(&caller)?;
+    let id = id.into_inner().to_string();
+    let version = if_match(&req)?;
+    let mut errors = Vec::new();
+    let (id_number, phone) = check_person(
+        &rules,
+        body.id_number.as_deref(),
+        body.phone.as_deref(),
+        &mut errors,
+    );
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let row = db
+        .run(move |conn| {
+            let current = db::trainees::find(conn, &id, &scope)?.ok_or(AppError::NotFound)?;
+            check_version(version, current.trainee.version)?;
+            if let Some(county) = &body.county_code {
+                known_county(conn, "county_code", &county.0)?;
+                require_county(&caller, "county_code", &county.0)?;
+            }
+            if let Some(number) = &id_number
+                && let Some(other) = db::trainees::id_of_number(conn, number.as_str())?
+                && other != id
+            {
+                return Err(conflict_with(other));
+            }
+            let changes = TraineeChanges {
+                name: body.name,
+                id_number: id_number.as_ref().map(|n| n.as_str().to_owned()),
+                sex: id_number.as_ref().map(|n| n.sex().as_str().to_owned()),
+                birth_date: id_number.as_ref().map(|n| n.birth_date()),
+                phone,
+                county_code: body.county_code.map(|c| c.0),
+                township: body.township,
+                education: body.education.map(|e| e.as_str().to_owned()),
+                education_in_care: body.education_in_care,
+                prior_care_work_months: body.prior_care_work_months,
+            };
+            let categories = body.categories.as_deref().map(sorted_categories);
+            let now = db::now();
+            let applied = conn.transaction(|c| {
+                if !db::trainees::update(c, &id, current.trainee.version, &changes, now)? {
+                    return Ok(false);
+                }
+                if let Some(categories) = &categories {
+                    db::trainees::set_categories(c, &id, categories)?;
+                }
+                let county = changes
+                    .county_code
+                    .as_deref()
+                    .unwrap_or(&current.trainee.county_code);
+                db::audit::record(
+                    c,
+                    Event {
+                        county_code: Some(county),
+                        ..caller.event("update", "trainee", Some(&id))
+                    },
+                )?;
+                Ok::<_, diesel::result::Error>(true)
+            })?;
+            if !applied {
+                return Err(AppError::PreconditionFailed);
+            }
+            db::trainees::find(conn, &id, &Scope::All)?.ok_or(AppError::NotFound)
+        })
+        .await?;
+    let response = response(row, View::Full)?;
+    Ok(with_etag(HttpResponse::Ok(), response.version).json(response))
+}

@@ -1,0 +1,283 @@
+//! The trainee register. Every read takes the caller's counties and filters by them in SQL.
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::AnyConnection;
+use super::schema::{trainee_categories, trainees};
+
+/// One trainee row.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = trainees)]
+pub struct Trainee {
+    /// UUID.
+    pub id: String,
+    /// Real name.
+    pub name: String,
+    /// Resident identity number (unique).
+    pub id_number: String,
+    /// `male` or `female`, from the identity number.
+    pub sex: String,
+    /// From the identity number.
+    pub birth_date: NaiveDate,
+    /// Mobile number, normalised.
+    pub phone: Option<String>,
+    /// County of residence.
+    pub county_code: String,
+    /// Township.
+    pub township: Option<String>,
+    /// Highest education.
+    pub education: Option<String>,
+    /// Whether that education was in care work.
+    pub education_in_care: bool,
+    /// Declared months of care work before the programme.
+    pub prior_care_work_months: i32,
+    /// Optimistic-concurrency version.
+    pub version: i32,
+    /// When registered.
+    pub created_at: NaiveDateTime,
+    /// When last changed.
+    pub updated_at: NaiveDateTime,
+}
+
+/// Changes to a trainee; `None` leaves a column as it is.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = trainees)]
+pub struct TraineeChanges {
+    /// Real name.
+    pub name: Option<String>,
+    /// Corrected identity number.
+    pub id_number: Option<String>,
+    /// Re-derived with the number.
+    pub sex: Option<String>,
+    /// Re-derived with the number.
+    pub birth_date: Option<NaiveDate>,
+    /// Mobile number.
+    pub phone: Option<String>,
+    /// County.
+    pub county_code: Option<String>,
+    /// Township.
+    pub township: Option<String>,
+    /// Education.
+    pub education: Option<String>,
+    /// Education in care work.
+    pub education_in_care: Option<bool>,
+    /// Prior care work.
+    pub prior_care_work_months: Option<i32>,
+}
+
+/// A trainee with their categories.
+#[derive(Debug, Clone)]
+pub struct TraineeWithCategories {
+    /// The row.
+    pub trainee: Trainee,
+    /// Category names, sorted.
+    pub categories: Vec<String>,
+}
+
+/// Which trainees a caller may see: all, or those of some counties.
+#[derive(Debug, Clone)]
+pub enum Scope {
+    /// Administrators.
+    All,
+    /// Managers and field staff.
+    Counties(Vec<String>),
+}
+
+/// Stores a trainee and their categories.
+pub fn insert(
+    conn: &mut AnyConnection,
+    trainee: &Trainee,
+    categories: &[String],
+) -> QueryResult<()> {
+    diesel::insert_into(trainees::table)
+        .values(trainee)
+        .execute(conn)?;
+    set_categories(conn, &trainee.id, categories)
+}
+
+/// Replaces the categories of a trainee.
+pub fn set_categories(
+    conn: &mut AnyConnection,
+    trainee_id: &str,
+    categories: &[String],
+) -> QueryResult<()> {
+    diesel::delete(trainee_categories::table.filter(trainee_categories::trainee_id.eq(trainee_id)))
+        .execute(conn)?;
+    // One row at a time: the multi-backend compiles no multi-row insert; there are at most 11.
+    for category in categories {
+        diesel::insert_into(trainee_categories::table)
+            .values((
+                trainee_categories::trainee_id.eq(trainee_id),
+                trainee_categories::category.eq(category),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// One trainee, if it exists within `scope`.
+pub fn find(
+    conn: &mut AnyConnection,
+    id: &str,
+    scope: &Scope,
+) -> QueryResult<Option<TraineeWithCategories>> {
+    let mut query = trainees::table
+        .filter(trainees::id.eq(id.to_owned()))
+        .select(Trainee::as_select())
+        .into_boxed();
+    if let Scope::Counties(codes) = scope {
+        query = query.filter(trainees::county_code.eq_any(codes.clone()));
+    }
+    let rows = query.load(conn)?;
+    Ok(with_categories(conn, rows)?.pop())
+}
+
+/// The id of the trainee holding `id_number`, in any county: one person, one record.
+pub fn id_of_number(conn: &mut AnyConnection, id_number: &str) -> QueryResult<Option<String>> {
+    trainees::table
+        .filter(trainees::id_number.eq(id_number))
+        .select(trainees::id)
+        .first(conn)
+        .optional()
+}
+
+/// What a list is filtered by.
+#[derive(Debug, Clone)]
+pub struct Filter {
+    /// The caller's scope.
+    pub scope: Scope,
+    /// One county.
+    pub county: Option<String>,
+    /// One category.
+    pub category: Option<String>,
+    /// Names starting with this.
+    pub name_prefix: Option<String>,
+    /// This mobile number.
+    pub phone: Option<String>,
+    /// This identity number.
+    pub id_number: Option<String>,
+    /// Changed at or after.
+    pub since: Option<NaiveDateTime>,
+}
+
+/// Up to `limit` trainees in `(updated_at, id)` order after the position `after`.
+pub fn list(
+    conn: &mut AnyConnection,
+    filter: &Filter,
+    after: Option<(NaiveDateTime, String)>,
+    limit: i64,
+) -> QueryResult<Vec<TraineeWithCategories>> {
+    let mut query = trainees::table
+        .select(Trainee::as_select())
+        .order((trainees::updated_at, trainees::id))
+        .limit(limit)
+        .into_boxed();
+    if let Scope::Counties(codes) = &filter.scope {
+        query = query.filter(trainees::county_code.eq_any(codes.clone()));
+    }
+    if let Some(county) = &filter.county {
+        query = query.filter(trainees::county_code.eq(county.clone()));
+    }
+    if let Some(category) = &filter.category {
+        query = query.filter(
+            trainees::id.eq_any(
+                trainee_categories::table
+                    .filter(trainee_categories::category.eq(category.clone()))
+                    .select(trainee_categories::trainee_id),
+            ),
+        );
+    }
+    if let Some(prefix) = &filter.name_prefix {
+        query = query.filter(trainees::name.like(like_prefix(prefix)).escape('\\'));
+    }
+    if let Some(phone) = &filter.phone {
+        query = query.filter(trainees::phone.eq(phone.clone()));
+    }
+    if let Some(id_number) = &filter.id_number {
+        query = query.filter(trainees::id_number.eq(id_number.clone()));
+    }
+    if let Some(since) = filter.since {
+        query = query.filter(trainees::updated_at.ge(since));
+    }
+    if let Some((at, id)) = after {
+        query = query.filter(
+            trainees::updated_at
+                .gt(at)
+                .or(trainees::updated_at.eq(at).and(trainees::id.gt(id))),
+        );
+    }
+    let rows = query.load(conn)?;
+    with_categories(conn, rows)
+}
+
+/// `prefix%`, with the wildcard characters of `prefix` escaped.
+fn like_prefix(prefix: &str) -> String {
+    let mut pattern = String::with_capacity(prefix.len() + 1);
+    for c in prefix.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+fn with_categories(
+    conn: &mut AnyConnection,
+    rows: Vec<Trainee>,
+) -> QueryResult<Vec<TraineeWithCategories>> {
+    let ids: Vec<&str> = rows.iter().map(|t| t.id.as_str()).collect();
+    let pairs: Vec<(String, String)> = trainee_categories::table
+        .filter(trainee_categories::trainee_id.eq_any(ids))
+        .order((trainee_categories::trainee_id, trainee_categories::category))
+        .load(conn)?;
+    let mut by_trainee: HashMap<String, Vec<String>> = HashMap::new();
+    for (trainee_id, category) in pairs {
+        by_trainee.entry(trainee_id).or_default().push(category);
+    }
+    Ok(rows
+        .into_iter()
+        .map(|trainee| {
+            let categories = by_trainee.remove(&trainee.id).unwrap_or_default();
+            TraineeWithCategories {
+                trainee,
+                categories,
+            }
+        })
+        .collect())
+}
+
+/// Applies `changes` if the trainee is still at `version`; returns whether it was.
+pub fn update(
+    conn: &mut AnyConnection,
+    id: &str,
+    version: i32,
+    changes: &TraineeChanges,
+    at: NaiveDateTime,
+) -> QueryResult<bool> {
+    let updated = diesel::update(
+        trainees::table.filter(trainees::id.eq(id).and(trainees::version.eq(version))),
+    )
+    .set((
+        changes,
+        trainees::version.eq(version + 1),
+        trainees::updated_at.eq(at),
+    ))
+    .execute(conn)?;
+    Ok(updated == 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::like_prefix;
+
+    #[test]
+    fn wildcards_in_a_prefix_are_escaped() {
+        assert_eq!(like_prefix("王"), "王%");
+        assert_eq!(like_prefix("a%_\\"), "a\\%\\_\\\\%");
+    }
+}
