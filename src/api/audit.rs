@@ -28,6 +28,7 @@ pub struct AuditFilter {
     /// Only what this account did.
     pub actor: Option<Uuid>,
     /// Only at or after this time (RFC 3339).
+    #[validate(custom(function = "crate::api::plausible_time"))]
     #[param(value_type = Option<String>, format = DateTime)]
     pub since: Option<DateTime<Utc>>,
 }

@@ -83,6 +83,7 @@ impl<T> Page<T> {
 #[into_params(parameter_in = Query)]
 pub struct SyncParams {
     /// RFC 3339 time; only records changed at or after it.
+    #[validate(custom(function = "plausible_time"))]
     #[param(value_type = Option<String>, format = DateTime)]
     pub updated_since: Option<DateTime<Utc>>,
 }
@@ -91,6 +92,18 @@ impl SyncParams {
     /// The time as stored (UTC, naive).
     pub fn since(&self) -> Option<NaiveDateTime> {
         self.updated_since.map(|t| t.naive_utc())
+    }
+}
+
+/// Refuses times outside the years 1970–9999: no record is older, and PostgreSQL refuses
+/// timestamps far outside that range (a 500 otherwise).
+pub fn plausible_time(at: &DateTime<Utc>) -> Result<(), validator::ValidationError> {
+    use chrono::Datelike;
+    if (1970..=9999).contains(&at.year()) {
+        Ok(())
+    } else {
+        Err(validator::ValidationError::new("range")
+            .with_message("must be a time between 1970 and 9999".into()))
     }
 }
 
@@ -187,6 +200,7 @@ pub fn parse_time_key(key: &str) -> Result<(NaiveDateTime, String), AppError> {
     let invalid = || AppError::field("cursor", "invalid", "is not a cursor this API gave out");
     let (at, id) = key.split_once('|').ok_or_else(invalid)?;
     let at = NaiveDateTime::parse_from_str(at, "%Y-%m-%dT%H:%M:%S%.f").map_err(|_| invalid())?;
+    plausible_time(&at.and_utc()).map_err(|_| invalid())?;
     Ok((at, id.to_owned()))
 }
 

@@ -337,18 +337,22 @@ fn require_county(caller: &AuthUser, field: &str, county: &str) -> Result<(), Ap
     }
 }
 
-/// Checks the identity number (and the age it gives) and the phone; collects every error.
+/// Checks the identity number (and, at registration, the age it gives) and the phone; collects
+/// every error. A correction is not held to the age limit: a mistyped number must always be
+/// mendable.
 fn check_person(
-    rules: &Rules,
+    age_limit: Option<&Rules>,
     id_number: Option<&str>,
     phone: Option<&str>,
     errors: &mut Vec<FieldError>,
 ) -> (Option<id_number::IdNumber>, Option<String>) {
-    let today = Utc::now().date_naive();
+    let today = crate::domain::today_in_china();
     let id = id_number.and_then(|raw| match id_number::IdNumber::parse(raw, today) {
         Ok(id) => {
             let age = id_number::age_on(id.birth_date(), today);
-            if age < 16 || age >= rules.retirement_age {
+            if let Some(rules) = age_limit
+                && (age < 16 || age >= rules.retirement_age)
+            {
                 errors.push(FieldError::new(
                     "id_number",
                     "age",
@@ -403,11 +407,57 @@ fn known_county(conn: &mut AnyConnection, field: &str, code: &str) -> Result<(),
     }
 }
 
-fn conflict_with(existing_id: String) -> AppError {
-    AppError::Conflict {
-        detail: "A trainee with this identity number is already registered: one person, one record"
-            .into(),
-        existing_id: Some(existing_id),
+/// 409 for an identity number registered already. The existing record is named only when the
+/// caller may see it: outside their counties it is "404, never the data".
+fn number_taken(
+    conn: &mut AnyConnection,
+    existing_id: String,
+    scope: &Scope,
+) -> Result<AppError, AppError> {
+    let visible = db::trainees::find(conn, &existing_id, scope)?.is_some();
+    Ok(AppError::Conflict {
+        detail: if visible {
+            "A trainee with this identity number is already registered: one person, one record"
+                .into()
+        } else {
+            "A trainee with this identity number is already registered in a county that is not yours".into()
+        },
+        existing_id: visible.then_some(existing_id),
+    })
+}
+
+/// Whether a replayed registration carries the same data as the stored one.
+fn same_registration(
+    stored: &TraineeWithCategories,
+    candidate: &Trainee,
+    categories: &[String],
+) -> bool {
+    let t = &stored.trainee;
+    t.name == candidate.name
+        && t.id_number == candidate.id_number
+        && t.phone == candidate.phone
+        && t.county_code == candidate.county_code
+        && t.township == candidate.township
+        && t.education == candidate.education
+        && t.education_in_care == candidate.education_in_care
+        && t.prior_care_work_months == candidate.prior_care_work_months
+        && stored.categories == categories
+}
+
+/// The answer to a create whose id is stored already: the stored trainee (200) when the body is
+/// the same, 409 when it is not; `None` when the id is new.
+fn replayed(
+    conn: &mut AnyConnection,
+    candidate: &Trainee,
+    categories: &[String],
+) -> Result<Option<TraineeWithCategories>, AppError> {
+    match db::trainees::find(conn, &candidate.id, &Scope::All)? {
+        None => Ok(None),
+        Some(stored) if same_registration(&stored, candidate, categories) => Ok(Some(stored)),
+        Some(_) => Err(AppError::Conflict {
+            detail: "This id belongs to a different trainee".into(),
+            existing_id: Some(candidate.id.clone()),
+        }),
     }
 }
 
@@ -443,7 +493,7 @@ pub async fn create_trainee(
     caller.require(&[Role::Admin, Role::FieldStaff])?;
     let mut errors = Vec::new();
     let (id_number, phone) = check_person(
-        &rules,
+        Some(&rules),
         Some(&body.id_number),
         body.phone.as_deref(),
         &mut errors,
@@ -455,63 +505,54 @@ pub async fn create_trainee(
     require_county(&caller, "county_code", &body.county_code.0)?;
     let categories = sorted_categories(&body.categories);
     let id = body.id.unwrap_or_else(Uuid::new_v4).to_string();
+    let scope = scope_of(&caller)?;
+    let now = db::now();
+    let candidate = Trainee {
+        id: id.clone(),
+        name: body.name,
+        id_number: id_number.as_str().to_owned(),
+        sex: id_number.sex().as_str().to_owned(),
+        birth_date: id_number.birth_date(),
+        phone,
+        county_code: body.county_code.0,
+        township: body.township,
+        education: body.education.map(|e| e.as_str().to_owned()),
+        education_in_care: body.education_in_care.unwrap_or(false),
+        prior_care_work_months: body.prior_care_work_months.unwrap_or(0),
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
     let (created, row) = db
         .run(move |conn| {
-            if let Some(existing) = db::trainees::find(conn, &id, &Scope::All)? {
-                let t = &existing.trainee;
-                let same = t.name == body.name
-                    && t.id_number == id_number.as_str()
-                    && t.phone == phone
-                    && t.county_code == body.county_code.0
-                    && t.township == body.township
-                    && t.education.as_deref() == body.education.map(Education::as_str)
-                    && t.education_in_care == body.education_in_care.unwrap_or(false)
-                    && t.prior_care_work_months == body.prior_care_work_months.unwrap_or(0)
-                    && existing.categories == categories;
-                return if same {
-                    Ok((false, existing))
-                } else {
-                    Err(AppError::Conflict {
-                        detail: "This id belongs to a different trainee".into(),
-                        existing_id: Some(id),
-                    })
-                };
+            if let Some(stored) = replayed(conn, &candidate, &categories)? {
+                return Ok((false, stored));
             }
-            known_county(conn, "county_code", &body.county_code.0)?;
-            if let Some(existing) = db::trainees::id_of_number(conn, id_number.as_str())? {
-                return Err(conflict_with(existing));
+            known_county(conn, "county_code", &candidate.county_code)?;
+            if let Some(existing) = db::trainees::id_of_number(conn, &candidate.id_number)? {
+                return Err(number_taken(conn, existing, &scope)?);
             }
-            let now = db::now();
-            let trainee = Trainee {
-                id: id.clone(),
-                name: body.name,
-                id_number: id_number.as_str().to_owned(),
-                sex: id_number.sex().as_str().to_owned(),
-                birth_date: id_number.birth_date(),
-                phone,
-                county_code: body.county_code.0,
-                township: body.township,
-                education: body.education.map(|e| e.as_str().to_owned()),
-                education_in_care: body.education_in_care.unwrap_or(false),
-                prior_care_work_months: body.prior_care_work_months.unwrap_or(0),
-                version: 1,
-                created_at: now,
-                updated_at: now,
-            };
             let stored = conn.transaction(|c| {
-                db::trainees::insert(c, &trainee, &categories)?;
-                db::audit::record(c, county_event(&caller, "create", &trainee))
+                db::trainees::insert(c, &candidate, &categories)?;
+                db::audit::record(c, county_event(&caller, "create", &candidate))
             });
             match stored {
                 Ok(()) => {}
-                // Two registrations of one person raced past the check: the unique index decides.
+                // Another request got there between the checks and the insert: the same create
+                // sent twice at once, or two phones registering one person. The unique indexes
+                // decided; answer as if this request had come second.
                 Err(diesel::result::Error::DatabaseError(
                     diesel::result::DatabaseErrorKind::UniqueViolation,
                     _,
                 )) => {
-                    return match db::trainees::id_of_number(conn, &trainee.id_number)? {
-                        Some(existing) => Err(conflict_with(existing)),
-                        None => Err(AppError::conflict("This id belongs to a different trainee")),
+                    if let Some(stored) = replayed(conn, &candidate, &categories)? {
+                        return Ok((false, stored));
+                    }
+                    return match db::trainees::id_of_number(conn, &candidate.id_number)? {
+                        Some(existing) => Err(number_taken(conn, existing, &scope)?),
+                        None => Err(AppError::conflict(
+                            "A unique value of this trainee is taken",
+                        )),
                     };
                 }
                 Err(e) => return Err(e.into()),
@@ -707,7 +748,6 @@ pub async fn get_trainee(
 pub async fn update_trainee(
     req: HttpRequest,
     db: web::Data<Db>,
-    rules: web::Data<Rules>,
     caller: AuthUser,
     id: web::Path<Uuid>,
     Json(body): Json<UpdateTrainee>,
@@ -718,7 +758,7 @@ pub async fn update_trainee(
     let version = if_match(&req)?;
     let mut errors = Vec::new();
     let (id_number, phone) = check_person(
-        &rules,
+        None,
         body.id_number.as_deref(),
         body.phone.as_deref(),
         &mut errors,
@@ -738,7 +778,7 @@ pub async fn update_trainee(
                 && let Some(other) = db::trainees::id_of_number(conn, number.as_str())?
                 && other != id
             {
-                return Err(conflict_with(other));
+                return Err(number_taken(conn, other, &scope)?);
             }
             let changes = TraineeChanges {
                 name: body.name,
@@ -755,7 +795,7 @@ pub async fn update_trainee(
             let categories = body.categories.as_deref().map(sorted_categories);
             let now = db::now();
             let applied = conn.transaction(|c| {
-                if !db::trainees::update(c, &id, current.trainee.version, &changes, now)? {
+                if !db::trainees::update(c, &id, &scope, current.trainee.version, &changes, now)? {
                     return Ok(false);
                 }
                 if let Some(categories) = &categories {

@@ -251,23 +251,33 @@ fn with_categories(
         .collect())
 }
 
-/// Applies `changes` if the trainee is still at `version`; returns whether it was.
+/// Applies `changes` if the trainee is still at `version` and within `scope`; returns whether it
+/// was.
 pub fn update(
     conn: &mut AnyConnection,
     id: &str,
+    scope: &Scope,
     version: i32,
     changes: &TraineeChanges,
     at: NaiveDateTime,
 ) -> QueryResult<bool> {
-    let updated = diesel::update(
-        trainees::table.filter(trainees::id.eq(id).and(trainees::version.eq(version))),
-    )
-    .set((
-        changes,
-        trainees::version.eq(version + 1),
-        trainees::updated_at.eq(at),
-    ))
-    .execute(conn)?;
+    let mut target = diesel::update(trainees::table)
+        .filter(
+            trainees::id
+                .eq(id.to_owned())
+                .and(trainees::version.eq(version)),
+        )
+        .into_boxed();
+    if let Scope::Counties(codes) = scope {
+        target = target.filter(trainees::county_code.eq_any(codes.clone()));
+    }
+    let updated = target
+        .set((
+            changes,
+            trainees::version.eq(version + 1),
+            trainees::updated_at.eq(at),
+        ))
+        .execute(conn)?;
     Ok(updated == 1)
 }
 

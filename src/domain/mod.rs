@@ -1,4 +1,14 @@
 //! Pure rules of the programme, free of HTTP and SQL, each unit-tested beside its code.
 
+pub mod credit_code;
 pub mod id_number;
 pub mod phone;
+
+use chrono::{FixedOffset, NaiveDate, Utc};
+
+/// Today's date in China (UTC+8), where the programme runs: a birthday or a date "not in the
+/// future" is judged by the local calendar, not by UTC's.
+pub fn today_in_china() -> NaiveDate {
+    let china = FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
+    Utc::now().with_timezone(&china).date_naive()
+}

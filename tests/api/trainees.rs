@@ -519,3 +519,92 @@ async fn a_county_manager_reads_the_audit_of_registrations_in_their_county() {
     assert_eq!(ids, vec![&here["id"]]);
     assert_ne!(ids[0], &there["id"]);
 }
+
+#[actix_web::test]
+async fn the_age_limits_hold_to_the_day_in_chinas_calendar() {
+    let app = TestApp::spawn().await;
+    let worker = app.field_staff(&["141125"]).await;
+    let today = tracker::domain::today_in_china();
+    // Born `years` years before today (29 February falls back to the 28th), `days_later` later.
+    let years_ago = |years: u32, days_later: i64| {
+        let day = today
+            .checked_sub_months(chrono::Months::new(12 * years))
+            .unwrap();
+        (day + chrono::Duration::days(days_later))
+            .format("%Y%m%d")
+            .to_string()
+    };
+    let register_born = |birth: String| {
+        let (app, worker) = (app.clone(), worker.clone());
+        async move {
+            let mut body = new_trainee("141125");
+            body["id_number"] = json!(id_number("141125", &birth, true));
+            app.post_as(&worker, "/api/v1/trainees", &body).await
+        }
+    };
+    // 16 today: welcome; 16 tomorrow: not yet.
+    assert_eq!(register_born(years_ago(16, 0)).await.status, 201);
+    register_born(years_ago(16, 1))
+        .await
+        .invalid_field("id_number", "age");
+    // 59 until tomorrow: welcome; 60 today: past the default retirement age.
+    assert_eq!(register_born(years_ago(60, 1)).await.status, 201);
+    register_born(years_ago(60, 0))
+        .await
+        .invalid_field("id_number", "age");
+}
+
+#[actix_web::test]
+async fn a_mistyped_number_can_be_corrected_whatever_age_it_gives() {
+    let app = TestApp::spawn().await;
+    let worker = app.field_staff(&["141125"]).await;
+    let trainee = register(&app, &worker, &new_trainee("141125")).await;
+    let older = id_number("141125", "19580101", true);
+    let changed = app
+        .request(
+            Method::PATCH,
+            &format!("/api/v1/trainees/{}", trainee["id"].as_str().unwrap()),
+        )
+        .auth(&worker)
+        .header("if-match", "\"1\"")
+        .json(&json!({"id_number": older}))
+        .await
+        .ok_json(200);
+    assert_eq!(changed["birth_date"], "1958-01-01");
+}
+
+#[actix_web::test]
+async fn a_number_registered_in_another_county_is_409_without_naming_the_record() {
+    let app = TestApp::spawn().await;
+    let linxian = app.field_staff(&["141124"]).await;
+    let liulin = app.field_staff(&["141125"]).await;
+    let body = new_trainee("141124");
+    register(&app, &linxian, &body).await;
+    let mut again = body.clone();
+    again["county_code"] = json!("141125");
+    let problem = app
+        .post_as(&liulin, "/api/v1/trainees", &again)
+        .await
+        .problem(409, "/problems/conflict");
+    assert!(problem.get("existing_id").is_none(), "{problem}");
+    assert_eq!(count(&app, &liulin).await, 0);
+}
+
+#[actix_web::test]
+async fn times_outside_the_years_a_database_holds_are_422() {
+    let app = TestApp::spawn().await;
+    let worker = app.field_staff(&["141125"]).await;
+    let forged: String = "-4800-01-01T00:00:00|x"
+        .bytes()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    app.get_as(&worker, &format!("/api/v1/trainees?cursor=c1{forged}"))
+        .await
+        .invalid_field("cursor", "invalid");
+    app.get_as(
+        &worker,
+        "/api/v1/trainees?updated_since=0001-01-01T00:00:00Z",
+    )
+    .await
+    .invalid_field("updated_since", "range");
+}
