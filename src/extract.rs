@@ -190,6 +190,8 @@ fn serde_field_error(path: &str, message: &str) -> FieldError {
         (path.to_owned(), "invalid_type")
     } else if message.starts_with("unknown variant") {
         (path.to_owned(), "invalid_choice")
+    } else if message.starts_with("unknown county") {
+        (path.to_owned(), "unknown_county")
     } else {
         (path.to_owned(), "invalid")
     };

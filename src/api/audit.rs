@@ -27,9 +27,9 @@ pub struct AuditFilter {
     pub entity_id: Option<Uuid>,
     /// Only what this account did.
     pub actor: Option<Uuid>,
-    /// Only at or after this time (RFC 3339).
+    /// Only at or after this time (RFC 3339, in the years 1970–9999).
     #[validate(custom(function = "crate::api::plausible_time"))]
-    #[param(value_type = Option<String>, format = DateTime)]
+    #[param(value_type = Option<String>, format = DateTime, pattern = "^(19[7-9][0-9]|[2-9][0-9]{3})-")]
     pub since: Option<DateTime<Utc>>,
 }
 

@@ -17,6 +17,28 @@ use validator::Validate;
 
 use crate::error::AppError;
 
+/// A county code of Lüliang (the `GET /api/v1/counties` list), checked when the request is read.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, ToSchema)]
+#[schema(
+    value_type = String,
+    example = "141125",
+    pattern = "^14(1102|1121|1122|1123|1124|1125|1126|1127|1128|1129|1130|1181|1182)$"
+)]
+pub struct CountyCode(pub String);
+
+impl<'de> Deserialize<'de> for CountyCode {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let code = String::deserialize(deserializer)?;
+        if crate::domain::COUNTY_CODES.contains(&code.as_str()) {
+            Ok(Self(code))
+        } else {
+            Err(serde::de::Error::custom(format!(
+                "unknown county `{code}`: not a county of Lüliang"
+            )))
+        }
+    }
+}
+
 /// The page size when a client names none.
 pub const DEFAULT_PAGE_SIZE: i64 = 50;
 
@@ -82,9 +104,9 @@ impl<T> Page<T> {
 #[derive(Debug, Deserialize, Validate, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SyncParams {
-    /// RFC 3339 time; only records changed at or after it.
+    /// RFC 3339 time, in the years 1970–9999; only records changed at or after it.
     #[validate(custom(function = "plausible_time"))]
-    #[param(value_type = Option<String>, format = DateTime)]
+    #[param(value_type = Option<String>, format = DateTime, pattern = "^(19[7-9][0-9]|[2-9][0-9]{3})-")]
     pub updated_since: Option<DateTime<Utc>>,
 }
 

@@ -11,10 +11,9 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::api::auth::parse_id;
-use crate::api::users::CountyCode;
 use crate::api::{
-    Page, PageParams, SyncParams, check_version, if_match, not_modified, parse_time_key, time_key,
-    utc, with_etag,
+    CountyCode, Page, PageParams, SyncParams, check_version, if_match, not_modified,
+    parse_time_key, time_key, utc, with_etag,
 };
 use crate::auth::{AuthUser, Role};
 use crate::config::Rules;
@@ -392,21 +391,6 @@ fn sorted_categories(categories: &[Category]) -> Vec<String> {
     names
 }
 
-fn known_county(conn: &mut AnyConnection, field: &str, code: &str) -> Result<(), AppError> {
-    if db::counties::list(conn, None, 100)?
-        .iter()
-        .any(|c| c.code == code)
-    {
-        Ok(())
-    } else {
-        Err(AppError::field(
-            field,
-            "unknown_county",
-            "is not a county of Lüliang",
-        ))
-    }
-}
-
 /// 409 for an identity number registered already. The existing record is named only when the
 /// caller may see it: outside their counties it is "404, never the data".
 fn number_taken(
@@ -528,7 +512,6 @@ pub async fn create_trainee(
             if let Some(stored) = replayed(conn, &candidate, &categories)? {
                 return Ok((false, stored));
             }
-            known_county(conn, "county_code", &candidate.county_code)?;
             if let Some(existing) = db::trainees::id_of_number(conn, &candidate.id_number)? {
                 return Err(number_taken(conn, existing, &scope)?);
             }
@@ -771,7 +754,6 @@ pub async fn update_trainee(
             let current = db::trainees::find(conn, &id, &scope)?.ok_or(AppError::NotFound)?;
             check_version(version, current.trainee.version)?;
             if let Some(county) = &body.county_code {
-                known_county(conn, "county_code", &county.0)?;
                 require_county(&caller, "county_code", &county.0)?;
             }
             if let Some(number) = &id_number

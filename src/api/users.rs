@@ -10,10 +10,10 @@ use validator::{Validate, ValidationError};
 
 use crate::api::auth::parse_id;
 use crate::api::{
-    Page, PageParams, SyncParams, check_version, if_match, not_modified, utc, with_etag,
+    CountyCode, Page, PageParams, SyncParams, check_version, if_match, not_modified, utc, with_etag,
 };
 use crate::auth::{self, AuthUser, Role};
-use crate::db::{self, AnyConnection, Db, counties, users::UserWithCounties};
+use crate::db::{self, AnyConnection, Db, users::UserWithCounties};
 use crate::error::{AppError, FieldError, Problem};
 use crate::extract::{Json, Query};
 
@@ -32,15 +32,6 @@ fn valid_username(name: &str) -> Result<(), ValidationError> {
         ))
     }
 }
-
-/// A county code of Lüliang (the `GET /api/v1/counties` list).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
-#[schema(
-    value_type = String,
-    example = "141125",
-    pattern = "^14(1102|1121|1122|1123|1124|1125|1126|1127|1128|1129|1130|1181|1182)$"
-)]
-pub struct CountyCode(pub String);
 
 /// A new account.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -179,19 +170,6 @@ fn check_binding(
                 "required",
                 "a manager or field worker needs at least one county",
             ));
-        }
-        let known: Vec<String> = counties::list(conn, None, 100)?
-            .into_iter()
-            .map(|c| c.code)
-            .collect();
-        for (index, code) in county_codes.iter().enumerate() {
-            if !known.contains(&code.0) {
-                errors.push(FieldError::new(
-                    format!("county_codes[{index}]"),
-                    "unknown_county",
-                    "is not a county of Lüliang",
-                ));
-            }
         }
     } else if !codes.is_empty() {
         errors.push(FieldError::new(

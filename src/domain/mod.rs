@@ -6,6 +6,12 @@ pub mod phone;
 
 use chrono::{FixedOffset, NaiveDate, Utc};
 
+/// The 13 counties of Lüliang (GB/T 2260); the first migration seeds the same list, with names.
+pub const COUNTY_CODES: [&str; 13] = [
+    "141102", "141121", "141122", "141123", "141124", "141125", "141126", "141127", "141128",
+    "141129", "141130", "141181", "141182",
+];
+
 /// Today's date in China (UTC+8), where the programme runs: a birthday or a date "not in the
 /// future" is judged by the local calendar, not by UTC's.
 pub fn today_in_china() -> NaiveDate {

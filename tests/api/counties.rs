@@ -39,6 +39,9 @@ async fn lists_the_13_counties_of_luliang_in_code_order() {
         .collect();
     assert_eq!(items, expected);
     assert!(body["next_cursor"].is_null());
+    // The list requests are checked against is the seeded one.
+    let codes: Vec<&str> = items.iter().map(|(code, _)| code.as_str()).collect();
+    assert_eq!(codes, tracker::domain::COUNTY_CODES);
 }
 
 #[actix_web::test]
