@@ -32,7 +32,8 @@ report_header() {
     } >"$work/report"
 }
 
-# measure LABEL CONNECTIONS URL [WRK ARGS...]: runs wrk $runs times and appends the medians.
+# measure LABEL CONNECTIONS URL [WRK ARGS...] [-- SCRIPT ARGS...]: runs wrk $runs times and
+# appends the medians.
 measure() {
     local label="$1" connections="$2" url="$3"
     shift 3
@@ -40,7 +41,7 @@ measure() {
     local errors=0 bad t="$threads"
     (( connections < t )) && t="$connections"
     for _ in $(seq 1 "$runs"); do
-        wrk -t"$t" -c"$connections" -d"$duration" --latency "$@" "$url" >"$work/wrk.txt"
+        wrk -t"$t" -c"$connections" -d"$duration" --latency "$url" "$@" >"$work/wrk.txt"
         awk '/Requests\/sec/ { print $2 }' "$work/wrk.txt" >>"$work/rps"
         awk '$1 == "50%" { print $2 }' "$work/wrk.txt" | to_ms >>"$work/p50"
         awk '$1 == "99%" { print $2 }' "$work/wrk.txt" | to_ms >>"$work/p99"
