@@ -66,6 +66,20 @@ impl Server {
 
         let doc = routes::openapi();
         let table = web::Data::new(RouteTable::from_openapi(&doc));
+        // SQLite's statistics follow the data: checked every minute, refreshed when stale.
+        let statistics = db.clone();
+        if config.database_engine() == "sqlite" {
+            actix_web::rt::spawn(async move {
+                let mut every_minute =
+                    actix_web::rt::time::interval(std::time::Duration::from_secs(60));
+                loop {
+                    every_minute.tick().await;
+                    if let Err(e) = statistics.refresh_statistics().await {
+                        log::warn!("refreshing SQLite statistics failed: {e}");
+                    }
+                }
+            });
+        }
         let db = web::Data::new(db);
         let signing_key = web::Data::new(signing_key);
         let rules = web::Data::new(config.rules);

@@ -218,6 +218,20 @@ impl Db {
             .await
     }
 
+    /// Refreshes SQLite's table statistics where they are stale (`PRAGMA optimize`), so that its
+    /// planner picks the right index as the register grows: without them, a name search scans
+    /// by county and sorts. PostgreSQL keeps its own statistics (autovacuum); nothing to do.
+    pub async fn refresh_statistics(&self) -> Result<(), AppError> {
+        if !matches!(self.url, DatabaseUrl::Sqlite(_)) {
+            return Ok(());
+        }
+        self.run(|conn| {
+            conn.batch_execute("PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002;")
+                .map_err(AppError::from)
+        })
+        .await
+    }
+
     /// Whether the database answers now: a connection within two seconds that runs a query,
     /// and for SQLite, its file still at its path (a server writing to a deleted file would
     /// lose everything at its next start).
