@@ -120,14 +120,11 @@ pub async fn list_audit(
     let rows = db
         .run(move |conn| Ok(db::audit::list(conn, &filter, before, limit + 1)?))
         .await?;
-    let page = Page::from_rows(rows, limit, |e| time_key(e.at, &e.id), |e| e);
-    let items = page
-        .items
-        .into_iter()
-        .map(AuditEntryResponse::try_from)
-        .collect::<Result<_, _>>()?;
-    Ok(HttpResponse::Ok().json(Page {
-        items,
-        next_cursor: page.next_cursor,
-    }))
+    let page = Page::from_rows(
+        rows,
+        limit,
+        |e| time_key(e.at, &e.id),
+        AuditEntryResponse::try_from,
+    )?;
+    Ok(HttpResponse::Ok().json(page))
 }

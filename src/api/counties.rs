@@ -51,6 +51,11 @@ pub async fn list_counties(
     let rows = db
         .run(move |conn| Ok(db::counties::list(conn, after.as_deref(), limit + 1)?))
         .await?;
-    let page = Page::from_rows(rows, limit, |c| c.code.clone(), CountyResponse::from);
+    let page = Page::from_rows(
+        rows,
+        limit,
+        |c| c.code.clone(),
+        |c| Ok(CountyResponse::from(c)),
+    )?;
     Ok(HttpResponse::Ok().json(page))
 }

@@ -191,16 +191,8 @@ pub async fn list_employers(
             )?)
         })
         .await?;
-    let page = Page::from_rows(rows, limit, |e| e.id.clone(), |e| e);
-    let items = page
-        .items
-        .into_iter()
-        .map(EmployerResponse::try_from)
-        .collect::<Result<_, _>>()?;
-    Ok(HttpResponse::Ok().json(Page {
-        items,
-        next_cursor: page.next_cursor,
-    }))
+    let page = Page::from_rows(rows, limit, |e| e.id.clone(), EmployerResponse::try_from)?;
+    Ok(HttpResponse::Ok().json(page))
 }
 
 /// One employer; an employer account sees only its own (404 for any other).

@@ -78,13 +78,14 @@ pub struct Page<T> {
 
 impl<T> Page<T> {
     /// Builds a page from up to `limit + 1` loaded rows: the extra row, when present, says
-    /// another page follows, and `key` of the last item returned becomes the cursor.
+    /// another page follows, and `key` of the last item returned becomes the cursor. `map` turns
+    /// each row into its response.
     pub fn from_rows<R>(
         mut rows: Vec<R>,
         limit: i64,
         key: impl Fn(&R) -> String,
-        map: impl Fn(R) -> T,
-    ) -> Self {
+        map: impl Fn(R) -> Result<T, AppError>,
+    ) -> Result<Self, AppError> {
         let limit = usize::try_from(limit).unwrap_or(0);
         let more = rows.len() > limit;
         rows.truncate(limit);
@@ -93,10 +94,10 @@ impl<T> Page<T> {
         } else {
             None
         };
-        Self {
-            items: rows.into_iter().map(map).collect(),
+        Ok(Self {
+            items: rows.into_iter().map(map).collect::<Result<_, _>>()?,
             next_cursor,
-        }
+        })
     }
 }
 
@@ -258,13 +259,13 @@ mod tests {
 
     #[test]
     fn a_page_says_whether_more_follow() {
-        let page = Page::from_rows(vec![1, 2, 3], 2, |n| n.to_string(), |n| n);
+        let page = Page::from_rows(vec![1, 2, 3], 2, |n| n.to_string(), Ok).unwrap();
         assert_eq!(page.items, vec![1, 2]);
         assert_eq!(
             decode_cursor(page.next_cursor.as_deref().unwrap()).unwrap(),
             "2"
         );
-        let last = Page::from_rows(vec![1, 2], 2, |n| n.to_string(), |n| n);
+        let last = Page::from_rows(vec![1, 2], 2, |n| n.to_string(), Ok).unwrap();
         assert_eq!(last.next_cursor, None);
     }
 }

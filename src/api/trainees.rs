@@ -654,17 +654,9 @@ pub async fn list_trainees(
         rows,
         limit,
         |r| time_key(r.trainee.updated_at, &r.trainee.id),
-        |r| r,
-    );
-    let items = page
-        .items
-        .into_iter()
-        .map(|r| response(r, view))
-        .collect::<Result<_, _>>()?;
-    Ok(HttpResponse::Ok().json(Page {
-        items,
-        next_cursor: page.next_cursor,
-    }))
+        |r| response(r, view),
+    )?;
+    Ok(HttpResponse::Ok().json(page))
 }
 
 /// One trainee of the caller's counties (404 for any other).

@@ -335,16 +335,13 @@ pub async fn list_users(
             )?)
         })
         .await?;
-    let page = Page::from_rows(rows, limit, |r| r.user.username.clone(), |r| r);
-    let items = page
-        .items
-        .into_iter()
-        .map(UserResponse::try_from)
-        .collect::<Result<_, _>>()?;
-    Ok(HttpResponse::Ok().json(Page {
-        items,
-        next_cursor: page.next_cursor,
-    }))
+    let page = Page::from_rows(
+        rows,
+        limit,
+        |r| r.user.username.clone(),
+        UserResponse::try_from,
+    )?;
+    Ok(HttpResponse::Ok().json(page))
 }
 
 /// One account.
