@@ -116,7 +116,8 @@ impl ConnectionManager {
         Self { url }
     }
 
-    fn establish(&self) -> Result<AnyConnection, ConnectionError> {
+    /// Opens one connection, with SQLite's pragmas set.
+    pub fn establish(&self) -> Result<AnyConnection, ConnectionError> {
         match &self.url {
             DatabaseUrl::Postgres(url) => {
                 PgConnection::establish(url).map(AnyConnection::Postgresql)
@@ -142,21 +143,43 @@ fn sqlite_uri(path: &str, mode: &str) -> String {
     format!("file:{escaped}?mode={mode}")
 }
 
+/// A pooled connection and whether it was found dead. Connections are not pinged at every
+/// checkout (a round trip on every request); a connection whose work failed is pinged then,
+/// and a dead one is dropped by the pool instead of being handed out again.
+pub struct Pooled {
+    connection: AnyConnection,
+    dead: bool,
+}
+
+impl Pooled {
+    /// After a failure: finds out whether the connection itself is gone.
+    fn check(&mut self) -> bool {
+        self.dead = self.connection.ping().is_err();
+        !self.dead
+    }
+}
+
 impl ManageConnection for ConnectionManager {
-    type Connection = AnyConnection;
+    type Connection = Pooled;
     type Error = diesel::r2d2::Error;
 
-    fn connect(&self) -> Result<AnyConnection, Self::Error> {
+    fn connect(&self) -> Result<Pooled, Self::Error> {
         self.establish()
+            .map(|connection| Pooled {
+                connection,
+                dead: false,
+            })
             .map_err(diesel::r2d2::Error::ConnectionError)
     }
 
-    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), Self::Error> {
-        conn.ping().map_err(diesel::r2d2::Error::QueryError)
+    fn is_valid(&self, conn: &mut Pooled) -> Result<(), Self::Error> {
+        conn.connection
+            .ping()
+            .map_err(diesel::r2d2::Error::QueryError)
     }
 
-    fn has_broken(&self, conn: &mut AnyConnection) -> bool {
-        conn.is_broken()
+    fn has_broken(&self, conn: &mut Pooled) -> bool {
+        conn.dead || conn.connection.is_broken()
     }
 }
 
@@ -188,7 +211,7 @@ impl Db {
             .max_size(pool_size)
             .min_idle(Some(0))
             .connection_timeout(CHECKOUT_TIMEOUT)
-            .test_on_check_out(true)
+            .test_on_check_out(false)
             .build_unchecked(manager);
         Ok(Self {
             pool,
@@ -205,8 +228,19 @@ impl Db {
     {
         let pool = self.pool.clone();
         actix_web::web::block(move || {
-            let mut conn = pool.get().map_err(AppError::unavailable)?;
-            f(&mut conn)
+            let mut pooled = pool.get().map_err(AppError::unavailable)?;
+            match f(&mut pooled.connection) {
+                // A failure of ours, or of the database: if the connection died under it, the
+                // database went away, which is a 503 to retry, and the pool drops it.
+                Err(AppError::Internal(cause)) if !pooled.check() => {
+                    Err(AppError::Unavailable(cause))
+                }
+                Err(AppError::Unavailable(cause)) => {
+                    pooled.check();
+                    Err(AppError::Unavailable(cause))
+                }
+                other => other,
+            }
         })
         .await
         .map_err(AppError::internal)?
@@ -244,10 +278,19 @@ impl Db {
             {
                 return Err(AppError::unavailable("the SQLite database file is missing"));
             }
-            let mut conn = pool
-                .get_timeout(READY_TIMEOUT)
-                .map_err(AppError::unavailable)?;
-            conn.ping().map_err(AppError::unavailable)
+            // Idle connections that died while the database was away are found and dropped
+            // here, one by one, until a live one (or a new one) answers.
+            let deadline = std::time::Instant::now() + READY_TIMEOUT;
+            loop {
+                let left = deadline.saturating_duration_since(std::time::Instant::now());
+                let mut pooled = pool.get_timeout(left).map_err(AppError::unavailable)?;
+                if pooled.check() {
+                    return Ok(());
+                }
+                if std::time::Instant::now() >= deadline {
+                    return Err(AppError::unavailable("the database does not answer"));
+                }
+            }
         })
         .await
         .map_err(AppError::internal)?

@@ -1,6 +1,5 @@
 //! Every migration applies, reverts through its `down.sql`, and applies again.
 
-use diesel::r2d2::ManageConnection;
 use diesel::{QueryableByName, RunQueryDsl, sql_query, sql_types::BigInt};
 
 use tracker::config::DatabaseUrl;
@@ -34,7 +33,7 @@ fn migrations_go_up_down_and_up_again() {
     let test_db = TestDatabase::create();
     let url = DatabaseUrl::parse(&test_db.url).unwrap();
     Db::connect(&url, 1).expect("the database opens");
-    let mut conn = ConnectionManager::new(url).connect().unwrap();
+    let mut conn = ConnectionManager::new(url).establish().unwrap();
 
     db::migrate(&mut conn).expect("up");
     assert!(our_tables(&mut conn) > 0);
