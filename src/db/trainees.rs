@@ -118,21 +118,37 @@ pub fn set_categories(
     Ok(())
 }
 
-/// One trainee, if it exists within `scope`.
+/// One trainee, if it exists within `scope`, with its categories in the same query.
 pub fn find(
     conn: &mut AnyConnection,
     id: &str,
     scope: &Scope,
 ) -> QueryResult<Option<TraineeWithCategories>> {
     let mut query = trainees::table
+        .left_join(trainee_categories::table)
         .filter(trainees::id.eq(id.to_owned()))
-        .select(Trainee::as_select())
+        .order(trainee_categories::category)
+        .select((
+            Trainee::as_select(),
+            trainee_categories::category.nullable(),
+        ))
         .into_boxed();
     if let Scope::Counties(codes) = scope {
         query = query.filter(trainees::county_code.eq_any(codes.clone()));
     }
-    let rows = query.load(conn)?;
-    Ok(with_categories(conn, rows)?.pop())
+    let rows: Vec<(Trainee, Option<String>)> = query.load(conn)?;
+    let mut rows = rows.into_iter();
+    let Some((trainee, first)) = rows.next() else {
+        return Ok(None);
+    };
+    let categories = first
+        .into_iter()
+        .chain(rows.filter_map(|(_, c)| c))
+        .collect();
+    Ok(Some(TraineeWithCategories {
+        trainee,
+        categories,
+    }))
 }
 
 /// The id of the trainee holding `id_number`, in any county: one person, one record.

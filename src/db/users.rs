@@ -123,17 +123,23 @@ pub fn set_counties(
     Ok(())
 }
 
-/// One account by id.
+/// One account by id, with its counties in the same query: every request loads its caller so.
 pub fn find(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<UserWithCounties>> {
-    let user = users::table
-        .find(id)
-        .select(User::as_select())
-        .first(conn)
-        .optional()?;
-    match user {
-        None => Ok(None),
-        Some(user) => Ok(with_counties(conn, vec![user])?.pop()),
-    }
+    let rows: Vec<(User, Option<String>)> = users::table
+        .left_join(user_counties::table)
+        .filter(users::id.eq(id))
+        .order(user_counties::county_code)
+        .select((User::as_select(), user_counties::county_code.nullable()))
+        .load(conn)?;
+    let mut rows = rows.into_iter();
+    let Some((user, first)) = rows.next() else {
+        return Ok(None);
+    };
+    let county_codes = first
+        .into_iter()
+        .chain(rows.filter_map(|(_, code)| code))
+        .collect();
+    Ok(Some(UserWithCounties { user, county_codes }))
 }
 
 /// One account by username.
