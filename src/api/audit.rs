@@ -10,10 +10,8 @@ use validator::Validate;
 use crate::api::{Page, PageParams, parse_time_key, time_key, utc};
 use crate::auth::{AuthUser, Role};
 use crate::db::{self, Db, audit::AuditEntry};
-use crate::error::{AppError, Problem};
+use crate::error::{AppError, PROBLEM_JSON, Problem};
 use crate::extract::Query;
-
-const PROBLEM: &str = "application/problem+json";
 
 /// Filters of the audit trail.
 #[derive(Debug, Deserialize, Validate, IntoParams)]
@@ -69,11 +67,8 @@ impl TryFrom<AuditEntry> for AuditEntryResponse {
             request_id,
         } = row;
         Ok(Self {
-            id: crate::api::auth::parse_id(&id)?,
-            actor: actor_id
-                .as_deref()
-                .map(crate::api::auth::parse_id)
-                .transpose()?,
+            id: crate::api::parse_id(&id)?,
+            actor: actor_id.as_deref().map(crate::api::parse_id).transpose()?,
             action,
             entity,
             entity_id,
@@ -92,10 +87,10 @@ impl TryFrom<AuditEntry> for AuditEntryResponse {
     params(PageParams, AuditFilter),
     responses(
         (status = 200, description = "One page of entries", body = Page<AuditEntryResponse>),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
+        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
         (status = 403, description = "Only administrators and managers read the audit trail", body = Problem,
-            content_type = PROBLEM),
-        (status = 422, description = "A query parameter is invalid", body = Problem, content_type = PROBLEM),
+            content_type = PROBLEM_JSON),
+        (status = 422, description = "A query parameter is invalid", body = Problem, content_type = PROBLEM_JSON),
     )
 )]
 #[get("/audit")]

@@ -8,12 +8,13 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
+use crate::api::parse_id;
 use crate::auth::{
     self, ACCESS_TOKEN_SECONDS, AuthUser, DECOY_HASH, REFRESH_TOKEN_DAYS, RequestId, Role,
     SigningKey,
 };
 use crate::db::{self, AnyConnection, Db, audit::Event};
-use crate::error::{AppError, Problem};
+use crate::error::{AppError, PROBLEM_JSON, Problem};
 use crate::extract::Json;
 
 /// Failed sign-ins allowed for one username within [`THROTTLE_WINDOW_MINUTES`].
@@ -82,8 +83,6 @@ pub struct MeResponse {
     pub employer_id: Option<Uuid>,
 }
 
-const PROBLEM: &str = "application/problem+json";
-
 /// Signs in with a username and password.
 ///
 /// More than five failed attempts for one username within 15 minutes answer 429 with
@@ -95,11 +94,11 @@ const PROBLEM: &str = "application/problem+json";
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Signed in", body = TokenResponse),
-        (status = 400, description = "The body cannot be read", body = Problem, content_type = PROBLEM),
-        (status = 415, description = "The body is not JSON", body = Problem, content_type = PROBLEM),
-        (status = 401, description = "Wrong username or password", body = Problem, content_type = PROBLEM),
-        (status = 422, description = "A field is invalid", body = Problem, content_type = PROBLEM),
-        (status = 429, description = "Too many failed attempts", body = Problem, content_type = PROBLEM),
+        (status = 400, description = "The body cannot be read", body = Problem, content_type = PROBLEM_JSON),
+        (status = 415, description = "The body is not JSON", body = Problem, content_type = PROBLEM_JSON),
+        (status = 401, description = "Wrong username or password", body = Problem, content_type = PROBLEM_JSON),
+        (status = 422, description = "A field is invalid", body = Problem, content_type = PROBLEM_JSON),
+        (status = 429, description = "Too many failed attempts", body = Problem, content_type = PROBLEM_JSON),
     )
 )]
 #[post("/auth/login")]
@@ -255,11 +254,11 @@ enum Exchange {
     request_body = RefreshRequest,
     responses(
         (status = 200, description = "A new pair", body = TokenResponse),
-        (status = 400, description = "The body cannot be read", body = Problem, content_type = PROBLEM),
-        (status = 415, description = "The body is not JSON", body = Problem, content_type = PROBLEM),
+        (status = 400, description = "The body cannot be read", body = Problem, content_type = PROBLEM_JSON),
+        (status = 415, description = "The body is not JSON", body = Problem, content_type = PROBLEM_JSON),
         (status = 401, description = "The refresh token is unknown, expired, spent or revoked", body = Problem,
-            content_type = PROBLEM),
-        (status = 422, description = "A field is invalid", body = Problem, content_type = PROBLEM),
+            content_type = PROBLEM_JSON),
+        (status = 422, description = "A field is invalid", body = Problem, content_type = PROBLEM_JSON),
     )
 )]
 #[post("/auth/refresh")]
@@ -349,10 +348,10 @@ fn exchange(
     request_body = RefreshRequest,
     responses(
         (status = 204, description = "Signed out (also when the token was already invalid)"),
-        (status = 400, description = "The body cannot be read", body = Problem, content_type = PROBLEM),
-        (status = 415, description = "The body is not JSON", body = Problem, content_type = PROBLEM),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
-        (status = 422, description = "A field is invalid", body = Problem, content_type = PROBLEM),
+        (status = 400, description = "The body cannot be read", body = Problem, content_type = PROBLEM_JSON),
+        (status = 415, description = "The body is not JSON", body = Problem, content_type = PROBLEM_JSON),
+        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
+        (status = 422, description = "A field is invalid", body = Problem, content_type = PROBLEM_JSON),
     )
 )]
 #[post("/auth/logout")]
@@ -384,7 +383,7 @@ pub async fn logout(
     operation_id = "get_me",
     responses(
         (status = 200, description = "The account", body = MeResponse),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
+        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
     )
 )]
 #[get("/me")]
@@ -401,9 +400,4 @@ pub async fn get_me(db: web::Data<Db>, user: AuthUser) -> Result<HttpResponse, A
         county_codes: row.county_codes,
         employer_id: row.user.employer_id.as_deref().map(parse_id).transpose()?,
     }))
-}
-
-/// A stored id as a UUID (every id column holds one).
-pub fn parse_id(id: &str) -> Result<Uuid, AppError> {
-    Uuid::parse_str(id).map_err(AppError::internal)
 }

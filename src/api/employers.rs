@@ -8,14 +8,12 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::api::auth::parse_id;
+use crate::api::parse_id;
 use crate::api::{CountyCode, Page, PageParams, not_modified, utc, with_etag};
 use crate::auth::{AuthUser, Role};
 use crate::db::{self, Db, employers::Employer};
-use crate::error::{AppError, Problem};
+use crate::error::{AppError, PROBLEM_JSON, Problem};
 use crate::extract::{Json, Query};
-
-const PROBLEM: &str = "application/problem+json";
 
 /// A new employer.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -101,13 +99,13 @@ impl TryFrom<Employer> for EmployerResponse {
     responses(
         (status = 201, description = "Created", body = EmployerResponse),
         (status = 200, description = "The same request again: the stored employer", body = EmployerResponse),
-        (status = 400, description = "The body cannot be read", body = Problem, content_type = PROBLEM),
-        (status = 415, description = "The body is not JSON", body = Problem, content_type = PROBLEM),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
+        (status = 400, description = "The body cannot be read", body = Problem, content_type = PROBLEM_JSON),
+        (status = 415, description = "The body is not JSON", body = Problem, content_type = PROBLEM_JSON),
+        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
         (status = 403, description = "Only administrators register employers (reference data)", body = Problem,
-            content_type = PROBLEM),
-        (status = 409, description = "The id is used by a different employer", body = Problem, content_type = PROBLEM),
-        (status = 422, description = "A field is invalid", body = Problem, content_type = PROBLEM),
+            content_type = PROBLEM_JSON),
+        (status = 409, description = "The id is used by a different employer", body = Problem, content_type = PROBLEM_JSON),
+        (status = 422, description = "A field is invalid", body = Problem, content_type = PROBLEM_JSON),
     )
 )]
 #[post("/employers")]
@@ -168,8 +166,8 @@ pub async fn create_employer(
     params(PageParams),
     responses(
         (status = 200, description = "One page of employers", body = Page<EmployerResponse>),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
-        (status = 422, description = "A query parameter is invalid", body = Problem, content_type = PROBLEM),
+        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
+        (status = 422, description = "A query parameter is invalid", body = Problem, content_type = PROBLEM_JSON),
     )
 )]
 #[get("/employers")]
@@ -206,9 +204,9 @@ pub async fn list_employers(
     responses(
         (status = 200, description = "The employer", body = EmployerResponse),
         (status = 304, description = "Unchanged since the ETag sent"),
-        (status = 400, description = "The id is malformed", body = Problem, content_type = PROBLEM),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
-        (status = 404, description = "No such employer, or not yours", body = Problem, content_type = PROBLEM),
+        (status = 400, description = "The id is malformed", body = Problem, content_type = PROBLEM_JSON),
+        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
+        (status = 404, description = "No such employer, or not yours", body = Problem, content_type = PROBLEM_JSON),
     )
 )]
 #[get("/employers/{id}")]

@@ -130,6 +130,11 @@ pub fn plausible_time(at: &DateTime<Utc>) -> Result<(), validator::ValidationErr
     }
 }
 
+/// A stored id as a UUID (every id column holds one).
+pub fn parse_id(id: &str) -> Result<uuid::Uuid, AppError> {
+    uuid::Uuid::parse_str(id).map_err(AppError::internal)
+}
+
 /// A stored time as RFC 3339 UTC, to the microsecond.
 pub fn utc(at: NaiveDateTime) -> DateTime<Utc> {
     at.and_utc()

@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::api::auth::parse_id;
+use crate::api::parse_id;
 use crate::api::{
     CountyCode, Page, PageParams, SyncParams, check_version, if_match, not_modified,
     parse_time_key, time_key, utc, with_etag,
@@ -20,10 +20,8 @@ use crate::config::Rules;
 use crate::db::trainees::{Scope, Trainee, TraineeChanges, TraineeWithCategories};
 use crate::db::{self, AnyConnection, Db, audit::Event};
 use crate::domain::{id_number, phone};
-use crate::error::{AppError, FieldError, Problem};
+use crate::error::{AppError, FieldError, PROBLEM_JSON, Problem};
 use crate::extract::{Json, Query};
-
-const PROBLEM: &str = "application/problem+json";
 
 /// A group of people the programme reports on (several per trainee).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
@@ -456,15 +454,15 @@ fn replayed(
     responses(
         (status = 201, description = "Registered", body = TraineeResponse),
         (status = 200, description = "The same request again: the stored trainee", body = TraineeResponse),
-        (status = 400, description = "The body cannot be read", body = Problem, content_type = PROBLEM),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
+        (status = 400, description = "The body cannot be read", body = Problem, content_type = PROBLEM_JSON),
+        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
         (status = 403, description = "Only field staff and administrators register trainees", body = Problem,
-            content_type = PROBLEM),
+            content_type = PROBLEM_JSON),
         (status = 409, description = "The identity number is registered already, or the id is another trainee's",
-            body = Problem, content_type = PROBLEM),
-        (status = 415, description = "The body is not JSON", body = Problem, content_type = PROBLEM),
+            body = Problem, content_type = PROBLEM_JSON),
+        (status = 415, description = "The body is not JSON", body = Problem, content_type = PROBLEM_JSON),
         (status = 422, description = "A field is invalid, or the county is not the caller's", body = Problem,
-            content_type = PROBLEM),
+            content_type = PROBLEM_JSON),
     )
 )]
 #[post("/trainees")]
@@ -609,9 +607,9 @@ fn identity_number_shape(value: &str) -> Result<(), validator::ValidationError> 
     params(PageParams, SyncParams, TraineeFilter),
     responses(
         (status = 200, description = "One page of trainees", body = Page<TraineeResponse>),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
-        (status = 403, description = "Employers see no trainees", body = Problem, content_type = PROBLEM),
-        (status = 422, description = "A query parameter is invalid", body = Problem, content_type = PROBLEM),
+        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
+        (status = 403, description = "Employers see no trainees", body = Problem, content_type = PROBLEM_JSON),
+        (status = 422, description = "A query parameter is invalid", body = Problem, content_type = PROBLEM_JSON),
     )
 )]
 #[get("/trainees")]
@@ -670,10 +668,10 @@ pub async fn list_trainees(
     responses(
         (status = 200, description = "The trainee", body = TraineeResponse, headers(("ETag" = String, description = "The version"))),
         (status = 304, description = "Unchanged since the ETag sent"),
-        (status = 400, description = "The id is malformed", body = Problem, content_type = PROBLEM),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
-        (status = 403, description = "Employers see no trainees", body = Problem, content_type = PROBLEM),
-        (status = 404, description = "No such trainee in the caller's counties", body = Problem, content_type = PROBLEM),
+        (status = 400, description = "The id is malformed", body = Problem, content_type = PROBLEM_JSON),
+        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
+        (status = 403, description = "Employers see no trainees", body = Problem, content_type = PROBLEM_JSON),
+        (status = 404, description = "No such trainee in the caller's counties", body = Problem, content_type = PROBLEM_JSON),
     )
 )]
 #[get("/trainees/{id}")]
@@ -707,16 +705,16 @@ pub async fn get_trainee(
     request_body = UpdateTrainee,
     responses(
         (status = 200, description = "Changed", body = TraineeResponse, headers(("ETag" = String, description = "The new version"))),
-        (status = 400, description = "The body, the id or If-Match cannot be read", body = Problem, content_type = PROBLEM),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
+        (status = 400, description = "The body, the id or If-Match cannot be read", body = Problem, content_type = PROBLEM_JSON),
+        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
         (status = 403, description = "Only field staff and administrators change trainees", body = Problem,
-            content_type = PROBLEM),
-        (status = 404, description = "No such trainee in the caller's counties", body = Problem, content_type = PROBLEM),
-        (status = 409, description = "The new identity number is another trainee's", body = Problem, content_type = PROBLEM),
-        (status = 412, description = "The trainee changed since it was read", body = Problem, content_type = PROBLEM),
-        (status = 415, description = "The body is not JSON", body = Problem, content_type = PROBLEM),
-        (status = 422, description = "A field is invalid", body = Problem, content_type = PROBLEM),
-        (status = 428, description = "If-Match is missing", body = Problem, content_type = PROBLEM),
+            content_type = PROBLEM_JSON),
+        (status = 404, description = "No such trainee in the caller's counties", body = Problem, content_type = PROBLEM_JSON),
+        (status = 409, description = "The new identity number is another trainee's", body = Problem, content_type = PROBLEM_JSON),
+        (status = 412, description = "The trainee changed since it was read", body = Problem, content_type = PROBLEM_JSON),
+        (status = 415, description = "The body is not JSON", body = Problem, content_type = PROBLEM_JSON),
+        (status = 422, description = "A field is invalid", body = Problem, content_type = PROBLEM_JSON),
+        (status = 428, description = "If-Match is missing", body = Problem, content_type = PROBLEM_JSON),
     )
 )]
 #[patch("/trainees/{id}")]

@@ -8,16 +8,14 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::{Validate, ValidationError};
 
-use crate::api::auth::parse_id;
+use crate::api::parse_id;
 use crate::api::{
     CountyCode, Page, PageParams, SyncParams, check_version, if_match, not_modified, utc, with_etag,
 };
 use crate::auth::{self, AuthUser, Role};
 use crate::db::{self, AnyConnection, Db, users::UserWithCounties};
-use crate::error::{AppError, FieldError, Problem};
+use crate::error::{AppError, FieldError, PROBLEM_JSON, Problem};
 use crate::extract::{Json, Query};
-
-const PROBLEM: &str = "application/problem+json";
 
 /// Sign-in names: lower-case letters, digits, `.`, `_` and `-`, 3 to 64 characters.
 pub const USERNAME_PATTERN: &str = "^[a-z0-9][a-z0-9._-]{2,63}$";
@@ -217,13 +215,13 @@ fn check_binding(
     responses(
         (status = 201, description = "Created", body = UserResponse, headers(("ETag" = String, description = "The version"))),
         (status = 200, description = "The same request again: the stored account", body = UserResponse),
-        (status = 400, description = "The body cannot be read", body = Problem, content_type = PROBLEM),
-        (status = 415, description = "The body is not JSON", body = Problem, content_type = PROBLEM),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
-        (status = 403, description = "Only administrators manage accounts", body = Problem, content_type = PROBLEM),
+        (status = 400, description = "The body cannot be read", body = Problem, content_type = PROBLEM_JSON),
+        (status = 415, description = "The body is not JSON", body = Problem, content_type = PROBLEM_JSON),
+        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
+        (status = 403, description = "Only administrators manage accounts", body = Problem, content_type = PROBLEM_JSON),
         (status = 409, description = "The username is taken, or the id is used by a different account", body = Problem,
-            content_type = PROBLEM),
-        (status = 422, description = "A field is invalid", body = Problem, content_type = PROBLEM),
+            content_type = PROBLEM_JSON),
+        (status = 422, description = "A field is invalid", body = Problem, content_type = PROBLEM_JSON),
     )
 )]
 #[post("/users")]
@@ -310,9 +308,9 @@ fn same_account(stored: &UserWithCounties, body: &CreateUser, employer_id: Optio
     params(PageParams, SyncParams),
     responses(
         (status = 200, description = "One page of accounts", body = Page<UserResponse>),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
-        (status = 403, description = "Only administrators manage accounts", body = Problem, content_type = PROBLEM),
-        (status = 422, description = "A query parameter is invalid", body = Problem, content_type = PROBLEM),
+        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
+        (status = 403, description = "Only administrators manage accounts", body = Problem, content_type = PROBLEM_JSON),
+        (status = 422, description = "A query parameter is invalid", body = Problem, content_type = PROBLEM_JSON),
     )
 )]
 #[get("/users")]
@@ -355,10 +353,10 @@ pub async fn list_users(
     responses(
         (status = 200, description = "The account", body = UserResponse, headers(("ETag" = String, description = "The version"))),
         (status = 304, description = "Unchanged since the ETag sent"),
-        (status = 400, description = "The id is malformed", body = Problem, content_type = PROBLEM),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
-        (status = 403, description = "Only administrators manage accounts", body = Problem, content_type = PROBLEM),
-        (status = 404, description = "No such account", body = Problem, content_type = PROBLEM),
+        (status = 400, description = "The id is malformed", body = Problem, content_type = PROBLEM_JSON),
+        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
+        (status = 403, description = "Only administrators manage accounts", body = Problem, content_type = PROBLEM_JSON),
+        (status = 404, description = "No such account", body = Problem, content_type = PROBLEM_JSON),
     )
 )]
 #[get("/users/{id}")]
@@ -392,15 +390,15 @@ pub async fn get_user(
     request_body = UpdateUser,
     responses(
         (status = 200, description = "Changed", body = UserResponse, headers(("ETag" = String, description = "The new version"))),
-        (status = 400, description = "The body, the id or If-Match cannot be read", body = Problem, content_type = PROBLEM),
-        (status = 415, description = "The body is not JSON", body = Problem, content_type = PROBLEM),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
-        (status = 403, description = "Only administrators manage accounts", body = Problem, content_type = PROBLEM),
-        (status = 404, description = "No such account", body = Problem, content_type = PROBLEM),
-        (status = 412, description = "The account changed since it was read", body = Problem, content_type = PROBLEM),
+        (status = 400, description = "The body, the id or If-Match cannot be read", body = Problem, content_type = PROBLEM_JSON),
+        (status = 415, description = "The body is not JSON", body = Problem, content_type = PROBLEM_JSON),
+        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
+        (status = 403, description = "Only administrators manage accounts", body = Problem, content_type = PROBLEM_JSON),
+        (status = 404, description = "No such account", body = Problem, content_type = PROBLEM_JSON),
+        (status = 412, description = "The account changed since it was read", body = Problem, content_type = PROBLEM_JSON),
         (status = 422, description = "A field is invalid, or the change breaks a rule", body = Problem,
-            content_type = PROBLEM),
-        (status = 428, description = "If-Match is missing", body = Problem, content_type = PROBLEM),
+            content_type = PROBLEM_JSON),
+        (status = 428, description = "If-Match is missing", body = Problem, content_type = PROBLEM_JSON),
     )
 )]
 #[patch("/users/{id}")]
