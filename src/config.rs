@@ -56,6 +56,9 @@ pub struct Config {
 pub struct Rules {
     /// `RETIREMENT_AGE`, default 60: trainees are registered from 16 until this age.
     pub retirement_age: u32,
+    /// `COMPLETION_ATTENDANCE_PERCENT`, default 80: the share of a cohort's planned days a
+    /// trainee must attend to complete it.
+    pub completion_attendance_percent: u32,
 }
 
 // Secrets stay out of debug output and logs.
@@ -177,8 +180,22 @@ impl Config {
                     reason: "must be a whole number of years from 40 to 75".into(),
                 })?,
         };
+        let completion_attendance_percent = match get("COMPLETION_ATTENDANCE_PERCENT") {
+            None => 80,
+            Some(raw) => raw
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=100).contains(n))
+                .ok_or_else(|| ConfigError {
+                    variable: "COMPLETION_ATTENDANCE_PERCENT",
+                    reason: "must be a whole percentage from 1 to 100".into(),
+                })?,
+        };
         Ok(Self {
-            rules: Rules { retirement_age },
+            rules: Rules {
+                retirement_age,
+                completion_attendance_percent,
+            },
             http_workers,
             database_url,
             bind_addr,
@@ -240,6 +257,8 @@ mod tests {
             ("ADMIN_PASSWORD", "short"),
             ("ADMIN_USERNAME", "Admin"),
             ("RETIREMENT_AGE", "15"),
+            ("COMPLETION_ATTENDANCE_PERCENT", "0"),
+            ("COMPLETION_ATTENDANCE_PERCENT", "101"),
         ] {
             let err = from(&[(var, value)]).expect_err(var);
             assert_eq!(err.variable, var, "{value}");

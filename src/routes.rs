@@ -11,7 +11,8 @@ use utoipa::OpenApi;
 use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_actix_web::{AppExt, scope};
 
-use crate::api::{audit, auth, counties, employers, service, trainees, users};
+use crate::api::organisations::{agencies, employers, providers};
+use crate::api::{audit, auth, cohorts, counties, enrolments, service, trainees, users};
 use crate::error::AppError;
 use crate::openapi::ApiDoc;
 
@@ -30,14 +31,35 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(users::list_users)
                 .service(users::get_user)
                 .service(users::update_user)
+                .service(providers::create_provider)
+                .service(providers::list_providers)
+                .service(providers::get_provider)
+                .service(providers::update_provider)
+                .service(agencies::create_agency)
+                .service(agencies::list_agencies)
+                .service(agencies::get_agency)
+                .service(agencies::update_agency)
                 .service(employers::create_employer)
                 .service(employers::list_employers)
                 .service(employers::get_employer)
+                .service(employers::update_employer)
                 .service(audit::list_audit)
                 .service(trainees::create_trainee)
                 .service(trainees::list_trainees)
                 .service(trainees::get_trainee)
-                .service(trainees::update_trainee),
+                .service(trainees::update_trainee)
+                .service(trainees::get_timeline)
+                .service(cohorts::create_cohort)
+                .service(cohorts::list_cohorts)
+                .service(cohorts::get_cohort)
+                .service(cohorts::update_cohort)
+                .service(enrolments::create_enrolment)
+                .service(enrolments::list_enrolments)
+                .service(enrolments::get_enrolment)
+                .service(enrolments::complete_enrolment)
+                .service(enrolments::drop_enrolment)
+                .service(enrolments::take_register)
+                .service(enrolments::get_register),
         );
 }
 

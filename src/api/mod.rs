@@ -2,8 +2,10 @@
 
 pub mod audit;
 pub mod auth;
+pub mod cohorts;
 pub mod counties;
-pub mod employers;
+pub mod enrolments;
+pub mod organisations;
 pub mod service;
 pub mod trainees;
 pub mod users;
@@ -130,6 +132,16 @@ pub fn plausible_time(at: &DateTime<Utc>) -> Result<(), validator::ValidationErr
     }
 }
 
+/// For `Option<Option<T>>` fields of a `PATCH`: an absent field stays `None` (with
+/// `#[serde(default)]`), `null` becomes `Some(None)` (clear it), a value `Some(Some(v))`.
+pub fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
 /// A stored id as a UUID (every id column holds one).
 pub fn parse_id(id: &str) -> Result<uuid::Uuid, AppError> {
     uuid::Uuid::parse_str(id).map_err(AppError::internal)
@@ -206,6 +218,56 @@ pub fn check_version(expected: Option<i32>, current: i32) -> Result<(), AppError
     match expected {
         Some(version) if version != current => Err(AppError::PreconditionFailed),
         _ => Ok(()),
+    }
+}
+
+/// The `Idempotency-Key` of an action request, if sent: 1 to 200 visible ASCII characters
+/// (400 otherwise).
+pub fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, AppError> {
+    let Some(value) = req.headers().get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = value
+        .to_str()
+        .ok()
+        .map(str::trim)
+        .filter(|k| (1..=200).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic()))
+        .ok_or_else(|| {
+            AppError::Malformed(
+                "Idempotency-Key must be 1 to 200 visible ASCII characters, such as a UUID".into(),
+            )
+        })?;
+    Ok(Some(key.to_owned()))
+}
+
+/// A digest of one action request (its operation and its body as read), to tell a retry from a
+/// different request under the same `Idempotency-Key`.
+pub fn request_digest(operation: &str, body: &impl Serialize) -> Result<String, AppError> {
+    let body = serde_json::to_vec(body).map_err(AppError::internal)?;
+    Ok(crate::auth::token_digest(&format!(
+        "{operation}\n{}",
+        String::from_utf8_lossy(&body)
+    )))
+}
+
+/// What an `Idempotency-Key` seen before says: `Some(resource id)` for a retry of the same
+/// request (answer the resource as it is now), 409 for a different request under the same key,
+/// `None` for a new key.
+pub fn replayed_key(
+    conn: &mut crate::db::AnyConnection,
+    actor_id: &str,
+    key: &str,
+    operation: &str,
+    digest: &str,
+) -> Result<Option<String>, AppError> {
+    match crate::db::idempotency::find(conn, actor_id, key)? {
+        None => Ok(None),
+        Some(stored) if stored.operation == operation && stored.request_digest == digest => {
+            Ok(Some(stored.resource_id))
+        }
+        Some(_) => Err(AppError::conflict(
+            "This Idempotency-Key was used for a different request",
+        )),
     }
 }
 

@@ -313,7 +313,7 @@ fn parse_category(name: &str) -> Option<Category> {
 }
 
 /// The trainees a caller may see.
-fn scope_of(caller: &AuthUser) -> Result<Scope, AppError> {
+pub(crate) fn scope_of(caller: &AuthUser) -> Result<Scope, AppError> {
     match caller.role {
         Role::Admin => Ok(Scope::All),
         Role::Manager | Role::FieldStaff => Ok(Scope::Counties(caller.county_codes.clone())),
@@ -322,7 +322,7 @@ fn scope_of(caller: &AuthUser) -> Result<Scope, AppError> {
 }
 
 /// 422 unless the caller works in `county`.
-fn require_county(caller: &AuthUser, field: &str, county: &str) -> Result<(), AppError> {
+pub(crate) fn require_county(caller: &AuthUser, field: &str, county: &str) -> Result<(), AppError> {
     if caller.role == Role::Admin || caller.county_codes.iter().any(|c| c == county) {
         Ok(())
     } else {
@@ -576,6 +576,8 @@ pub struct TraineeFilter {
     #[validate(custom(function = "identity_number_shape"))]
     #[param(pattern = "^[0-9]{17}[0-9Xx]$")]
     pub id_number: Option<String>,
+    /// Only trainees enrolled in this cohort (in any state).
+    pub cohort: Option<Uuid>,
 }
 
 fn six_digits(value: &str) -> Result<(), validator::ValidationError> {
@@ -637,6 +639,7 @@ pub async fn list_trainees(
         name_prefix,
         phone,
         id_number: filter.id_number.map(|n| n.to_ascii_uppercase()),
+        cohort: filter.cohort.map(|c| c.to_string()),
         since: sync.since(),
     };
     let rows = db
@@ -794,4 +797,138 @@ pub async fn update_trainee(
         .await?;
     let response = response(row, View::Full)?;
     Ok(with_etag(HttpResponse::Ok(), response.version).json(response))
+}
+
+/// What happened on a day of a trainee's journey.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TimelineKind {
+    /// Registered (劳动力建档).
+    Registered,
+    /// Enrolled in a cohort.
+    Enrolled,
+    /// Completed a cohort.
+    Completed,
+    /// Left a cohort.
+    Dropped,
+}
+
+/// One entry of a trainee's timeline. Entries about an enrolment carry its cohort and its
+/// attendance as it is now.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TimelineEvent {
+    /// The day.
+    pub on: NaiveDate,
+    /// What happened.
+    pub kind: TimelineKind,
+    /// The enrolment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enrolment_id: Option<Uuid>,
+    /// Its cohort.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cohort_id: Option<Uuid>,
+    /// The cohort's code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cohort_code: Option<String>,
+    /// The cohort's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cohort_name: Option<String>,
+    /// The cohort's occupation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub occupation: Option<String>,
+    /// The cohort's level.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub level: Option<String>,
+    /// Days present so far.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attended_days: Option<i32>,
+    /// Days the cohort plans.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub planned_days: Option<i32>,
+    /// Why they left, for `dropped`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// A trainee's journey in date order.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TimelineResponse {
+    /// The trainee.
+    pub trainee_id: Uuid,
+    /// Entries, oldest first.
+    pub events: Vec<TimelineEvent>,
+}
+
+/// Everything about one trainee of the caller's counties, in date order: registration,
+/// enrolments with their attendance, completions and drop-outs.
+#[utoipa::path(
+    tag = "trainees",
+    params(("id" = Uuid, Path, description = "Trainee id")),
+    responses(
+        (status = 200, description = "The timeline", body = TimelineResponse),
+        (status = 400, description = "The id is malformed", body = Problem, content_type = PROBLEM_JSON),
+        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
+        (status = 403, description = "Employers see no trainees", body = Problem, content_type = PROBLEM_JSON),
+        (status = 404, description = "No such trainee in the caller's counties", body = Problem, content_type = PROBLEM_JSON),
+    )
+)]
+#[get("/trainees/{id}/timeline")]
+pub async fn get_timeline(
+    db: web::Data<Db>,
+    caller: AuthUser,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, AppError> {
+    let scope = scope_of(&caller)?;
+    let id = id.into_inner().to_string();
+    let (trainee, enrolments) = db
+        .run(move |conn| {
+            let trainee = db::trainees::find(conn, &id, &scope)?.ok_or(AppError::NotFound)?;
+            let enrolments = db::enrolments::of_trainee(conn, &id)?;
+            Ok((trainee.trainee, enrolments))
+        })
+        .await?;
+    let mut events = vec![TimelineEvent {
+        on: (trainee.created_at + chrono::Duration::hours(8)).date(),
+        kind: TimelineKind::Registered,
+        enrolment_id: None,
+        cohort_id: None,
+        cohort_code: None,
+        cohort_name: None,
+        occupation: None,
+        level: None,
+        attended_days: None,
+        planned_days: None,
+        reason: None,
+    }];
+    for (enrolment, cohort) in enrolments {
+        let dated = [
+            (Some(enrolment.enrolled_on), TimelineKind::Enrolled),
+            (enrolment.completed_on, TimelineKind::Completed),
+            (enrolment.dropped_on, TimelineKind::Dropped),
+        ];
+        for (on, kind) in dated {
+            let Some(on) = on else { continue };
+            events.push(TimelineEvent {
+                on,
+                kind,
+                enrolment_id: Some(parse_id(&enrolment.id)?),
+                cohort_id: Some(parse_id(&enrolment.cohort_id)?),
+                cohort_code: Some(cohort.code.clone()),
+                cohort_name: Some(cohort.name.clone()),
+                occupation: Some(cohort.occupation.clone()),
+                level: Some(cohort.level.clone()),
+                attended_days: Some(enrolment.attended_days),
+                planned_days: Some(cohort.planned_days),
+                reason: (kind == TimelineKind::Dropped)
+                    .then(|| enrolment.drop_reason.clone())
+                    .flatten(),
+            });
+        }
+    }
+    // Stable: entries of one day keep the journey's order (registered, enrolled, finished).
+    events.sort_by_key(|e| (e.on, e.kind));
+    Ok(HttpResponse::Ok().json(TimelineResponse {
+        trainee_id: parse_id(&trainee.id)?,
+        events,
+    }))
 }

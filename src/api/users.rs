@@ -184,7 +184,9 @@ fn check_binding(
                 "an employer account needs its employer",
             ));
         }
-        (Role::Employer, Some(id)) if !db::employers::exists(conn, id)? => {
+        (Role::Employer, Some(id))
+            if db::organisations::is_active(conn, "employer", id)?.is_none() =>
+        {
             errors.push(FieldError::new(
                 "employer_id",
                 "unknown_employer",

@@ -6,8 +6,11 @@
 //! compiles the same query once per engine.
 
 pub mod audit;
+pub mod cohorts;
 pub mod counties;
-pub mod employers;
+pub mod enrolments;
+pub mod idempotency;
+pub mod organisations;
 pub mod schema;
 pub mod settings;
 pub mod tokens;

@@ -18,8 +18,9 @@ diesel::table! {
 }
 
 diesel::table! {
-    /// Organisations that employ trainees; employer accounts are bound to one.
-    employers (id) {
+    /// Training providers, evaluation agencies and employers; employer accounts are bound to
+    /// an employer.
+    organisations (id) {
         id -> Text,
         name -> Text,
         city -> Nullable<Text>,
@@ -28,6 +29,10 @@ diesel::table! {
         version -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        kind -> Text,
+        credit_code -> Nullable<Text>,
+        contact_name -> Nullable<Text>,
+        contact_phone -> Nullable<Text>,
     }
 }
 
@@ -100,16 +105,16 @@ diesel::table! {
     }
 }
 
-diesel::joinable!(users -> employers (employer_id));
+diesel::joinable!(users -> organisations (employer_id));
 diesel::joinable!(user_counties -> users (user_id));
 diesel::joinable!(user_counties -> counties (county_code));
 diesel::joinable!(refresh_tokens -> users (user_id));
-diesel::joinable!(employers -> counties (county_code));
+diesel::joinable!(organisations -> counties (county_code));
 
 diesel::allow_tables_to_appear_in_same_query!(
     counties,
     app_settings,
-    employers,
+    organisations,
     users,
     user_counties,
     refresh_tokens,
@@ -118,6 +123,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     trainees,
     trainee_categories,
+    cohorts,
+    enrolments,
+    attendance,
+    attendance_registers,
+    idempotency_keys,
 );
 
 diesel::table! {
@@ -150,3 +160,84 @@ diesel::table! {
 
 diesel::joinable!(trainees -> counties (county_code));
 diesel::joinable!(trainee_categories -> trainees (trainee_id));
+
+diesel::table! {
+    /// Classes (培训班 / 期) run by a provider.
+    cohorts (id) {
+        id -> Text,
+        code -> Text,
+        name -> Text,
+        provider_id -> Text,
+        occupation -> Text,
+        level -> Text,
+        county_code -> Text,
+        funding_type -> Text,
+        mode -> Text,
+        start_date -> Date,
+        end_date -> Date,
+        planned_days -> Integer,
+        planned_hours -> Integer,
+        capacity -> Integer,
+        places_taken -> Integer,
+        status -> Text,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// A trainee in a cohort.
+    enrolments (id) {
+        id -> Text,
+        cohort_id -> Text,
+        trainee_id -> Text,
+        status -> Text,
+        enrolled_on -> Date,
+        attended_days -> Integer,
+        completed_on -> Nullable<Date>,
+        dropped_on -> Nullable<Date>,
+        drop_reason -> Nullable<Text>,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Who was present on a day.
+    attendance (enrolment_id, day) {
+        enrolment_id -> Text,
+        day -> Date,
+    }
+}
+
+diesel::table! {
+    /// That a day's register was taken.
+    attendance_registers (cohort_id, day) {
+        cohort_id -> Text,
+        day -> Date,
+        present_count -> Integer,
+        recorded_by -> Nullable<Text>,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Keys of retried action requests.
+    idempotency_keys (actor_id, key) {
+        actor_id -> Text,
+        key -> Text,
+        operation -> Text,
+        request_digest -> Text,
+        resource_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(cohorts -> organisations (provider_id));
+diesel::joinable!(cohorts -> counties (county_code));
+diesel::joinable!(enrolments -> cohorts (cohort_id));
+diesel::joinable!(enrolments -> trainees (trainee_id));
+diesel::joinable!(attendance -> enrolments (enrolment_id));
+diesel::joinable!(attendance_registers -> cohorts (cohort_id));

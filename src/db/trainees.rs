@@ -6,7 +6,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::AnyConnection;
-use super::schema::{trainee_categories, trainees};
+use super::schema::{enrolments, trainee_categories, trainees};
 
 /// One trainee row.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -175,6 +175,8 @@ pub struct Filter {
     pub phone: Option<String>,
     /// This identity number.
     pub id_number: Option<String>,
+    /// Enrolled in this cohort.
+    pub cohort: Option<String>,
     /// Changed at or after.
     pub since: Option<NaiveDateTime>,
 }
@@ -214,6 +216,15 @@ pub fn list(
     }
     if let Some(id_number) = &filter.id_number {
         query = query.filter(trainees::id_number.eq(id_number.clone()));
+    }
+    if let Some(cohort) = &filter.cohort {
+        query = query.filter(
+            trainees::id.eq_any(
+                enrolments::table
+                    .filter(enrolments::cohort_id.eq(cohort.clone()))
+                    .select(enrolments::trainee_id),
+            ),
+        );
     }
     if let Some(since) = filter.since {
         query = query.filter(trainees::updated_at.ge(since));
@@ -295,6 +306,15 @@ pub fn update(
         ))
         .execute(conn)?;
     Ok(updated == 1)
+}
+
+/// Takes the trainee's row lock for the rest of the transaction (a write that changes nothing),
+/// so that two enrolments of one person are decided one after the other.
+pub fn lock(conn: &mut AnyConnection, id: &str) -> QueryResult<bool> {
+    let locked = diesel::update(trainees::table.filter(trainees::id.eq(id)))
+        .set(trainees::version.eq(trainees::version))
+        .execute(conn)?;
+    Ok(locked == 1)
 }
 
 #[cfg(test)]

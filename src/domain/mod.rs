@@ -3,6 +3,7 @@
 pub mod credit_code;
 pub mod id_number;
 pub mod phone;
+pub mod training;
 
 use chrono::{FixedOffset, NaiveDate, Utc};
 

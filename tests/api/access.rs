@@ -13,6 +13,7 @@ type Expect = [u16; 5];
 const PUBLIC: Expect = [200, 200, 200, 200, 200];
 const SIGNED_IN: Expect = [200, 200, 200, 200, 401];
 const ADMIN_ONLY: Expect = [200, 403, 403, 403, 401];
+const NOT_EMPLOYERS: Expect = [200, 200, 200, 403, 401];
 
 /// The table: every operation and who may call it.
 const MATRIX: &[(&str, &str, Expect)] = &[
@@ -27,15 +28,57 @@ const MATRIX: &[(&str, &str, Expect)] = &[
     ("GET", "/api/v1/users", ADMIN_ONLY),
     ("GET", "/api/v1/users/{id}", ADMIN_ONLY),
     ("PATCH", "/api/v1/users/{id}", ADMIN_ONLY),
+    ("POST", "/api/v1/providers", [201, 403, 403, 403, 401]),
+    ("GET", "/api/v1/providers", NOT_EMPLOYERS),
+    ("GET", "/api/v1/providers/{id}", NOT_EMPLOYERS),
+    ("PATCH", "/api/v1/providers/{id}", ADMIN_ONLY),
+    ("POST", "/api/v1/agencies", [201, 403, 403, 403, 401]),
+    ("GET", "/api/v1/agencies", NOT_EMPLOYERS),
+    ("GET", "/api/v1/agencies/{id}", NOT_EMPLOYERS),
+    ("PATCH", "/api/v1/agencies/{id}", ADMIN_ONLY),
     ("POST", "/api/v1/employers", [201, 403, 403, 403, 401]),
     ("GET", "/api/v1/employers", SIGNED_IN),
     // An employer account reading another employer: 404, as if it did not exist.
     ("GET", "/api/v1/employers/{id}", [200, 200, 200, 404, 401]),
+    ("PATCH", "/api/v1/employers/{id}", ADMIN_ONLY),
     ("GET", "/api/v1/audit", [200, 200, 403, 403, 401]),
     ("POST", "/api/v1/trainees", [201, 403, 201, 403, 401]),
     ("GET", "/api/v1/trainees", [200, 200, 200, 403, 401]),
     ("GET", "/api/v1/trainees/{id}", [200, 200, 200, 403, 401]),
     ("PATCH", "/api/v1/trainees/{id}", [200, 403, 200, 403, 401]),
+    ("GET", "/api/v1/trainees/{id}/timeline", NOT_EMPLOYERS),
+    ("POST", "/api/v1/cohorts", [201, 403, 201, 403, 401]),
+    ("GET", "/api/v1/cohorts", NOT_EMPLOYERS),
+    ("GET", "/api/v1/cohorts/{id}", NOT_EMPLOYERS),
+    ("PATCH", "/api/v1/cohorts/{id}", [200, 403, 200, 403, 401]),
+    (
+        "POST",
+        "/api/v1/cohorts/{id}/enrolments",
+        [201, 201, 201, 403, 401],
+    ),
+    ("GET", "/api/v1/cohorts/{id}/enrolments", NOT_EMPLOYERS),
+    (
+        "PUT",
+        "/api/v1/cohorts/{id}/attendance/{date}",
+        [200, 403, 200, 403, 401],
+    ),
+    (
+        "GET",
+        "/api/v1/cohorts/{id}/attendance/{date}",
+        NOT_EMPLOYERS,
+    ),
+    ("GET", "/api/v1/enrolments/{id}", NOT_EMPLOYERS),
+    // Completing or dropping again with the same body answers the enrolment as it is.
+    (
+        "POST",
+        "/api/v1/enrolments/{id}/complete",
+        [200, 403, 200, 403, 401],
+    ),
+    (
+        "POST",
+        "/api/v1/enrolments/{id}/drop",
+        [200, 403, 200, 403, 401],
+    ),
 ];
 
 struct World {
@@ -43,6 +86,13 @@ struct World {
     user_id: String,
     other_employer: String,
     trainee_id: String,
+    provider: String,
+    agency: String,
+    cohort: String,
+    day: String,
+    today: String,
+    completed: String,
+    dropped: String,
 }
 
 async fn call(
@@ -58,7 +108,19 @@ async fn call(
             "/employers/{id}",
             &format!("/employers/{}", world.other_employer),
         )
-        .replace("/trainees/{id}", &format!("/trainees/{}", world.trainee_id));
+        .replace("/trainees/{id}", &format!("/trainees/{}", world.trainee_id))
+        .replace("/providers/{id}", &format!("/providers/{}", world.provider))
+        .replace("/agencies/{id}", &format!("/agencies/{}", world.agency))
+        .replace("/cohorts/{id}", &format!("/cohorts/{}", world.cohort))
+        .replace("{date}", &world.day)
+        .replace(
+            "/enrolments/{id}/drop",
+            &format!("/enrolments/{}/drop", world.dropped),
+        )
+        .replace(
+            "/enrolments/{id}",
+            &format!("/enrolments/{}", world.completed),
+        );
     let actor = world.actors[who].as_ref();
     let body: Option<Value> = match (method, template) {
         ("POST", "/api/v1/auth/login") => {
@@ -78,7 +140,34 @@ async fn call(
         })),
         ("PATCH", "/api/v1/users/{id}") => Some(json!({"display_name": format!("改 {who}")})),
         ("PATCH", "/api/v1/trainees/{id}") => Some(json!({"township": format!("镇 {who}")})),
-        ("POST", "/api/v1/employers") => Some(json!({"name": "矩阵护理院"})),
+        ("POST", "/api/v1/providers" | "/api/v1/agencies" | "/api/v1/employers") => Some(json!({
+            "name": "矩阵机构", "county_code": "141125", "credit_code": crate::support::credit_code(),
+        })),
+        (
+            "PATCH",
+            "/api/v1/providers/{id}" | "/api/v1/agencies/{id}" | "/api/v1/employers/{id}",
+        ) => Some(json!({"contact_name": format!("联系人 {who}")})),
+        ("POST", "/api/v1/cohorts") => Some(crate::training::new_cohort(&world.provider, "141125")),
+        ("PATCH", "/api/v1/cohorts/{id}") => Some(json!({"name": format!("班 {who}")})),
+        ("POST", "/api/v1/cohorts/{id}/enrolments") => {
+            let admin = world.actors[0].as_ref().unwrap();
+            let trainee = app
+                .post_as(
+                    admin,
+                    "/api/v1/trainees",
+                    &crate::trainees::new_trainee("141125"),
+                )
+                .await
+                .ok_json(201);
+            Some(json!({"trainee_id": trainee["id"]}))
+        }
+        ("PUT", "/api/v1/cohorts/{id}/attendance/{date}") => {
+            Some(json!({"present": [world.completed]}))
+        }
+        ("POST", "/api/v1/enrolments/{id}/complete") => Some(json!({"completed_on": world.today})),
+        ("POST", "/api/v1/enrolments/{id}/drop") => {
+            Some(json!({"dropped_on": world.today, "reason": "外出务工"}))
+        }
         ("POST", "/api/v1/trainees") => Some(crate::trainees::new_trainee("141125")),
         ("GET", _) => None,
         other => panic!("no request body for {other:?}: add one"),
@@ -143,6 +232,53 @@ async fn every_operation_answers_every_role_as_the_table_says() {
         )
         .await
         .ok_json(201);
+    let provider = app.organisation("providers", "矩阵培训学校").await;
+    let agency = app.organisation("agencies", "矩阵评价机构").await;
+    let today = tracker::domain::today_in_china();
+    let day = today - chrono::Duration::days(1);
+    let cohort = app
+        .post_as(
+            &admin,
+            "/api/v1/cohorts",
+            &json!({
+                "code": "MATRIX-1", "name": "矩阵班", "provider_id": provider,
+                "occupation": "elderly_care", "level": "L5", "county_code": "141125",
+                "funding_type": "order_based", "mode": "in_person",
+                "start_date": day, "end_date": today, "planned_days": 1, "planned_hours": 8,
+                "capacity": 50, "status": "running",
+            }),
+        )
+        .await
+        .ok_json(201);
+    let cohort = cohort["id"].as_str().unwrap().to_owned();
+    let mut enrolments = Vec::new();
+    for _ in 0..2 {
+        let trainee = app
+            .post_as(
+                &admin,
+                "/api/v1/trainees",
+                &crate::trainees::new_trainee("141125"),
+            )
+            .await
+            .ok_json(201);
+        let enrolment = app
+            .post_as(
+                &admin,
+                &format!("/api/v1/cohorts/{cohort}/enrolments"),
+                &json!({"trainee_id": trainee["id"]}),
+            )
+            .await
+            .ok_json(201);
+        enrolments.push(enrolment["id"].as_str().unwrap().to_owned());
+    }
+    app.request(
+        Method::PUT,
+        &format!("/api/v1/cohorts/{cohort}/attendance/{day}"),
+    )
+    .auth(&admin)
+    .json(&json!({"present": [enrolments[0]]}))
+    .await
+    .ok_json(200);
     let world = World {
         actors: vec![
             Some(app.admin().await),
@@ -154,6 +290,13 @@ async fn every_operation_answers_every_role_as_the_table_says() {
         user_id: target.id.clone(),
         other_employer,
         trainee_id: trainee["id"].as_str().unwrap().to_owned(),
+        provider,
+        agency,
+        cohort,
+        day: day.to_string(),
+        today: today.to_string(),
+        completed: enrolments[0].clone(),
+        dropped: enrolments[1].clone(),
     };
     let roles = ["admin", "manager", "field_staff", "employer", "anonymous"];
     let mut failures = Vec::new();

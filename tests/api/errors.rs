@@ -138,7 +138,7 @@ async fn the_nul_character_is_refused_on_both_engines() {
     app.post_as(
         &admin,
         "/api/v1/employers",
-        &serde_json::json!({"name": "a\u{0}b"}),
+        &serde_json::json!({"name": "a\u{0}b", "credit_code": crate::support::credit_code(), "city": "太原市"}),
     )
     .await
     .invalid_field("name", "invalid_character");

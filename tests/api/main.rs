@@ -10,6 +10,8 @@ mod counties;
 mod errors;
 mod migrations;
 mod openapi;
+mod organisations;
 mod service;
 mod startup;
 mod trainees;
+mod training;

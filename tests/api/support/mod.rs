@@ -67,6 +67,15 @@ impl Drop for StopOnDrop {
     }
 }
 
+/// A fresh valid unified social credit code (GB 32100): a Lüliang region code, random digits and
+/// the check character.
+pub fn credit_code() -> String {
+    let digits = uuid::Uuid::new_v4().as_u128() % 1_000_000_000;
+    let first17 = format!("91141125{digits:09}");
+    let check = tracker::domain::credit_code::check_character(&first17).unwrap();
+    format!("{first17}{check}")
+}
+
 /// A signed-in account of a test.
 #[derive(Debug, Clone)]
 pub struct Actor {
@@ -142,6 +151,26 @@ impl TestApp {
             .await
     }
 
+    /// `PUT path` with a JSON body as `actor`.
+    pub async fn put_as(&self, actor: &Actor, path: &str, body: &Value) -> TestResponse {
+        self.request(Method::PUT, path).auth(actor).json(body).await
+    }
+
+    /// `PATCH path` with a JSON body as `actor`, with `If-Match: etag` unless `etag` is empty.
+    pub async fn patch_as(
+        &self,
+        actor: &Actor,
+        path: &str,
+        etag: &str,
+        body: &Value,
+    ) -> TestResponse {
+        let mut request = self.request(Method::PATCH, path).auth(actor);
+        if !etag.is_empty() {
+            request = request.header("if-match", etag);
+        }
+        request.json(body).await
+    }
+
     /// Signs in; the raw answer.
     pub async fn login(&self, username: &str, password: &str) -> TestResponse {
         self.request(Method::POST, "/api/v1/auth/login")
@@ -213,12 +242,20 @@ impl TestApp {
 
     /// Registers an employer (as the administrator) and returns its id.
     pub async fn employer(&self, name: &str) -> String {
+        self.organisation("employers", name).await
+    }
+
+    /// Registers an organisation in `collection` (`providers`, `agencies`, `employers`) as the
+    /// administrator, with a fresh valid credit code, and returns its id.
+    pub async fn organisation(&self, collection: &str, name: &str) -> String {
         let admin = self.admin().await;
         let body = self
             .post_as(
                 &admin,
-                "/api/v1/employers",
-                &serde_json::json!({"name": name, "city": "太原市"}),
+                &format!("/api/v1/{collection}"),
+                &serde_json::json!({
+                    "name": name, "city": "太原市", "credit_code": credit_code(),
+                }),
             )
             .await
             .ok_json(201);
