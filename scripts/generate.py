@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
-"""Fills a running tracker with a realistic register of trainees, through its HTTP API (the same
-code paths as the mobile app): spread over the 13 counties of Lüliang, with valid identity
-numbers, mobile numbers, categories and education.
+"""Fills a running tracker with a realistic programme, through its HTTP API (the same code paths
+as the mobile app): training providers, evaluation agencies and employers with valid credit codes;
+trainees spread over the 13 counties of Lüliang, with valid identity numbers, mobile numbers,
+categories and education; and cohorts of 30 to 60 of them (--enrol-share of the trainees), each
+with its daily register, completions and a few drop-outs. Cohorts that began more than 40 days ago
+are finished and closed; the latest ones are still running.
 
     scripts/generate.py --base http://127.0.0.1:8080 --admin-password '…' --trainees 1000
 
-Every registration carries a client-made id, so an interrupted run can simply be started again
-with the same --seed: what is stored already answers 200 and is not duplicated. Standard library
-only. Prints the ids it registered to --ids-out (one JSON object a line) when asked.
+Every create carries a client-made id and every other write is idempotent, so an interrupted run
+can simply be started again with the same --seed: what is stored already answers 200 and is not
+duplicated. Standard library only. Prints the ids it registered to --ids-out (one JSON object a
+line) when asked.
 """
 
 import argparse
@@ -33,6 +37,27 @@ CATEGORIES = ["rural_transfer", "unemployed", "poverty_alleviated", "poverty_mon
 EDUCATION = ["primary", "junior_secondary", "junior_secondary", "senior_secondary",
              "secondary_vocational", "college"]
 WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+CREDIT_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
+PROVIDERS = ["吕梁市护理职业培训学校", "柳林县职业技术学校", "孝义市家政培训中心", "汾阳市康养技能培训学校",
+             "离石区技工学校", "临县职业培训中心", "吕梁山护工培训基地", "兴县技能培训学校"]
+AGENCIES = ["吕梁市职业技能鉴定中心", "山西省康养职业技能评价中心", "吕梁学院技能评价站"]
+EMPLOYERS = [("北京市", "北京康养护理院"), ("北京市", "北京月嫂家政服务公司"), ("太原市", "太原市颐养中心"),
+             ("太原市", "山西医科大学附属医院"), ("吕梁市", "吕梁市社会福利院"), ("天津市", "天津养老服务公司"),
+             ("青岛市", "青岛母婴护理中心"), ("吕梁市", "离石区居家养老服务站")]
+OCCUPATIONS = ["elderly_care"] * 5 + ["infant_care", "maternity_care", "domestic_service", "medical_care"]
+DROP_REASONS = ["外出务工", "家中有事", "身体原因", "出勤不足"]
+
+
+def credit_code(rng, region):
+    """A valid GB 32100 unified social credit code in `region` (six digits)."""
+    body = "91" + region + "".join(rng.choice(CREDIT_ALPHABET) for _ in range(9))
+    total = sum(CREDIT_ALPHABET.index(c) * w for c, w in zip(body, CREDIT_WEIGHTS))
+    return body + CREDIT_ALPHABET[(31 - total % 31) % 31]
+
+
+def rng_id(rng):
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
 
 
 def id_number(rng, county, birth, serial, female):
@@ -52,6 +77,9 @@ class Client:
         self.local = threading.local()
 
     def request(self, method, path, body=None, token=None):
+        return self.request_with(method, path, body, token, {})
+
+    def request_with(self, method, path, body, token, extra_headers):
         for attempt in range(5):
             conn = getattr(self.local, "conn", None)
             if conn is None:
@@ -59,6 +87,7 @@ class Client:
             headers = {"content-type": "application/json"}
             if token:
                 headers["authorization"] = f"Bearer {token}"
+            headers.update(extra_headers)
             try:
                 conn.request(method, path, json.dumps(body) if body is not None else None, headers)
                 response = conn.getresponse()
@@ -83,6 +112,8 @@ def main():
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--seed", type=int, default=2023)
     parser.add_argument("--ids-out", help="write {id, id_number, name} of each trainee here")
+    parser.add_argument("--enrol-share", type=float, default=0.6,
+                        help="share of the trainees put into cohorts (0 for the register only)")
     args = parser.parse_args()
 
     client = Client(args.base)
@@ -144,12 +175,117 @@ def main():
     elapsed = time.time() - started
     print(f"registered {len(people)} trainees in {elapsed:.1f}s ({len(people) / elapsed:.0f}/s): {counts}")
 
+    if args.enrol_share > 0:
+        train(client, current_token, rng, people, args)
+
     if args.ids_out:
         with open(args.ids_out, "w", encoding="utf-8") as out:
             for person in people:
                 out.write(json.dumps({k: person[k] for k in ("id", "id_number", "name")}, ensure_ascii=False) + "\n")
     if any(status not in (200, 201) for status in counts):
         sys.exit(1)
+
+
+def must(status, body, *expected):
+    if status not in expected:
+        raise RuntimeError(f"{status}: {body}")
+    return body
+
+
+def train(client, current_token, rng, people, args):
+    """Organisations, then cohorts of 30-60 trainees of one county with their registers."""
+    def post(path, body):
+        return must(*client.request("POST", path, body, current_token()), 200, 201)
+
+    providers = [post("/api/v1/providers", {"id": rng_id(rng), "name": name, "credit_code": credit_code(rng, "141100"),
+                                             "county_code": COUNTIES[i % len(COUNTIES)], "contact_name": "李老师"})["id"]
+                 for i, name in enumerate(PROVIDERS)]
+    for name in AGENCIES:
+        post("/api/v1/agencies", {"id": rng_id(rng), "name": name, "credit_code": credit_code(rng, "141100"),
+                                  "city": "吕梁市"})
+    for city, name in EMPLOYERS:
+        post("/api/v1/employers", {"id": rng_id(rng), "name": name, "credit_code": credit_code(rng, "110105"),
+                                   "city": city})
+
+    today = datetime.date.today()
+    year_start = datetime.date(today.year, 1, 1)
+    by_county = {}
+    for person in people[: int(len(people) * args.enrol_share)]:
+        by_county.setdefault(person["county_code"], []).append(person["id"])
+    plans = []
+    for county, ids in sorted(by_county.items()):
+        rng.shuffle(ids)
+        while len(ids) >= 30:
+            size = min(len(ids), rng.randint(30, 60))
+            members, ids = ids[:size], ids[size:]
+            plans.append((county, members))
+    for n, (county, members) in enumerate(plans):
+        # Spread over the year so far; the last tenth started ten days ago and is running.
+        if n >= len(plans) * 0.9:
+            start = today - datetime.timedelta(days=10)
+        else:
+            span = max((today - year_start).days - 45, 1)
+            start = year_start + datetime.timedelta(days=rng.randint(0, span))
+        plans[n] = {
+            "id": rng_id(rng), "county": county, "members": members, "start": start,
+            "occupation": rng.choice(OCCUPATIONS), "provider": rng.choice(providers),
+            "funding": rng.choice(["order_based", "order_based", "institution", "enterprise"]),
+            "seed": rng.getrandbits(64), "code": f"{county}-{start.year}-{n + 1:04d}",
+        }
+
+    counts = {"cohorts": 0, "enrolments": 0, "completed": 0, "dropped": 0}
+    lock = threading.Lock()
+
+    def run(plan):
+        local = random.Random(plan["seed"])
+        planned_days = 26
+        end = plan["start"] + datetime.timedelta(days=29)
+        cohort = post("/api/v1/cohorts", {
+            "id": plan["id"], "code": plan["code"], "name": f"第{plan['code'][-4:]}期护理培训班",
+            "provider_id": plan["provider"], "occupation": plan["occupation"], "level": "L5",
+            "county_code": plan["county"], "funding_type": plan["funding"], "mode": "in_person",
+            "start_date": plan["start"].isoformat(), "end_date": end.isoformat(),
+            "planned_days": planned_days, "planned_hours": planned_days * 8,
+            "capacity": max(len(plan["members"]), 40), "status": "running",
+        })
+        enrolments = []
+        for trainee in plan["members"]:
+            body = post(f"/api/v1/cohorts/{cohort['id']}/enrolments", {"id": rng_id(local), "trainee_id": trainee})
+            enrolments.append((body["id"], local.choice([0.99, 0.97, 0.95, 0.9, 0.7])))
+        days = [plan["start"] + datetime.timedelta(days=d) for d in range(planned_days)]
+        for day in days:
+            if day > today:
+                break
+            present = [e for e, reliability in enrolments if local.random() < reliability]
+            must(*client.request("PUT", f"/api/v1/cohorts/{cohort['id']}/attendance/{day.isoformat()}",
+                                 {"present": present}, current_token()), 200)
+        done = {"completed": 0, "dropped": 0}
+        if end < today:
+            for enrolment, _ in enrolments:
+                status, body = client.request("POST", f"/api/v1/enrolments/{enrolment}/complete",
+                                              {"completed_on": end.isoformat()}, current_token())
+                if status == 422:
+                    must(*client.request("POST", f"/api/v1/enrolments/{enrolment}/drop",
+                                         {"dropped_on": end.isoformat(), "reason": local.choice(DROP_REASONS)},
+                                         current_token()), 200)
+                    done["dropped"] += 1
+                else:
+                    must(status, body, 200)
+                    done["completed"] += 1
+            status, current = client.request("GET", f"/api/v1/cohorts/{cohort['id']}", None, current_token())
+            if current["status"] != "closed":
+                must(*client.request_with("PATCH", f"/api/v1/cohorts/{cohort['id']}", {"status": "closed"},
+                                          current_token(), {"if-match": f'"{current["version"]}"'}), 200)
+        with lock:
+            counts["cohorts"] += 1
+            counts["enrolments"] += len(enrolments)
+            counts["completed"] += done["completed"]
+            counts["dropped"] += done["dropped"]
+
+    started = time.time()
+    with ThreadPoolExecutor(max_workers=args.workers) as pool:
+        list(pool.map(run, plans))
+    print(f"trained in {time.time() - started:.1f}s: {counts}")
 
 
 if __name__ == "__main__":

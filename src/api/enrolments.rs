@@ -604,7 +604,8 @@ fn drop_transition(
     tag = "training",
     params(
         ("id" = Uuid, Path, description = "Enrolment id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "A key of the client's (say a UUID): a retry with the same key and body answers the enrolment as it is; another body under the key is refused (409)"),
+        ("Idempotency-Key" = Option<String>, Header, description = "A key of the client's (say a UUID): a retry with the same key and body answers the enrolment as it is; another body under the key is refused (409)",
+            pattern = "^[!-~]{1,200}$"),
     ),
     request_body = CompleteEnrolment,
     responses(
@@ -646,7 +647,8 @@ pub async fn complete_enrolment(
     tag = "training",
     params(
         ("id" = Uuid, Path, description = "Enrolment id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "A key of the client's (say a UUID): a retry with the same key and body answers the enrolment as it is; another body under the key is refused (409)"),
+        ("Idempotency-Key" = Option<String>, Header, description = "A key of the client's (say a UUID): a retry with the same key and body answers the enrolment as it is; another body under the key is refused (409)",
+            pattern = "^[!-~]{1,200}$"),
     ),
     request_body = DropEnrolment,
     responses(

@@ -206,11 +206,9 @@ pub fn if_match(req: &HttpRequest) -> Result<Option<i32>, AppError> {
         .and_then(|v| v.strip_suffix('"'))
         .filter(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
         .ok_or_else(malformed)?;
-    // A well-formed tag too large to be any version matches none: stale, not malformed.
-    digits
-        .parse::<i32>()
-        .map(Some)
-        .map_err(|_| AppError::PreconditionFailed)
+    // A well-formed tag too large to be any version matches none: stale, not malformed. It is
+    // refused (412) when compared, after the body has been checked.
+    Ok(Some(digits.parse::<i32>().unwrap_or(-1)))
 }
 
 /// 412 unless `expected` (from [`if_match`]) allows `current`.
