@@ -13,7 +13,7 @@ source scripts/bench/lib.sh
 
 trainees="${TRAINEES:-$([ "$engine" = postgres ] && echo 100000 || echo 10000)}"
 python3 scripts/generate.py --base "$base" --admin-password "$bench_admin_password" \
-    --trainees "$trainees" --ids-out "$work/ids.jsonl" --workers 8
+    --trainees "$trainees" --enrol-share 0 --ids-out "$work/ids.jsonl" --workers 8
 
 # SQLite's statistics are refreshed every minute (server.rs): measure the register as it is
 # once they have caught up with the data just generated, as they would have in service.
