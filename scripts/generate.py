@@ -146,6 +146,7 @@ def main():
             if number not in taken:
                 taken.add(number)
                 break
+        education = rng.choice(EDUCATION)
         people.append({
             "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
             "name": rng.choice(SURNAMES) + "".join(rng.sample(GIVEN, rng.choice([1, 2]))),
@@ -154,8 +155,9 @@ def main():
             "county_code": county,
             "township": rng.choice(TOWNSHIPS),
             "categories": sorted(set(rng.sample(CATEGORIES, rng.choice([1, 1, 2])))),
-            "education": rng.choice(EDUCATION),
-            "prior_care_work_months": rng.choice([0, 0, 0, 6, 12, 30]),
+            "education": education,
+            "education_in_care": education in ("secondary_vocational", "college") and rng.random() < 0.5,
+            "prior_care_work_months": rng.choice([0, 0, 0, 6, 12, 30, 48, 60]),
         })
 
     counts = {}
@@ -200,9 +202,9 @@ def train(client, current_token, rng, people, args):
     providers = [post("/api/v1/providers", {"id": rng_id(rng), "name": name, "credit_code": credit_code(rng, "141100"),
                                              "county_code": COUNTIES[i % len(COUNTIES)], "contact_name": "李老师"})["id"]
                  for i, name in enumerate(PROVIDERS)]
-    for name in AGENCIES:
-        post("/api/v1/agencies", {"id": rng_id(rng), "name": name, "credit_code": credit_code(rng, "141100"),
-                                  "city": "吕梁市"})
+    agencies = [post("/api/v1/agencies", {"id": rng_id(rng), "name": name, "credit_code": credit_code(rng, "141100"),
+                                          "city": "吕梁市"})["id"]
+                for name in AGENCIES]
     for city, name in EMPLOYERS:
         post("/api/v1/employers", {"id": rng_id(rng), "name": name, "credit_code": credit_code(rng, "110105"),
                                    "city": city})
@@ -230,10 +232,10 @@ def train(client, current_token, rng, people, args):
             "id": rng_id(rng), "county": county, "members": members, "start": start,
             "occupation": rng.choice(OCCUPATIONS), "provider": rng.choice(providers),
             "funding": rng.choice(["order_based", "order_based", "institution", "enterprise"]),
-            "seed": rng.getrandbits(64), "code": f"{county}-{start.year}-{n + 1:04d}",
+            "seed": rng.getrandbits(64), "code": f"{county}-{start.year}-{n + 1:04d}", "index": n,
         }
 
-    counts = {"cohorts": 0, "enrolments": 0, "completed": 0, "dropped": 0}
+    counts = {"cohorts": 0, "enrolments": 0, "completed": 0, "dropped": 0, "certified": 0}
     lock = threading.Lock()
 
     def run(plan):
@@ -259,9 +261,9 @@ def train(client, current_token, rng, people, args):
             present = [e for e, reliability in enrolments if local.random() < reliability]
             must(*client.request("PUT", f"/api/v1/cohorts/{cohort['id']}/attendance/{day.isoformat()}",
                                  {"present": present}, current_token()), 200)
-        done = {"completed": 0, "dropped": 0}
+        done = {"completed": 0, "dropped": 0, "certified": 0}
         if end < today:
-            for enrolment, _ in enrolments:
+            for i, (enrolment, _) in enumerate(enrolments):
                 status, body = client.request("POST", f"/api/v1/enrolments/{enrolment}/complete",
                                               {"completed_on": end.isoformat()}, current_token())
                 if status == 422:
@@ -272,6 +274,21 @@ def train(client, current_token, rng, people, args):
                 else:
                     must(status, body, 200)
                     done["completed"] += 1
+                    # Assessed three days after the end, certified a week later; 92 % pass.
+                    assessed, issued = end + datetime.timedelta(days=3), end + datetime.timedelta(days=10)
+                    passed = local.random() < 0.92
+                    assessment = {
+                        "id": rng_id(local), "agency_id": local.choice(agencies),
+                        "assessed_on": assessed.isoformat(), "passed": passed,
+                        "theory_score": local.randint(60, 98) if passed else local.randint(30, 59),
+                        "practical_score": local.randint(60, 98) if passed else local.randint(30, 59),
+                    }
+                    if passed and issued <= today:
+                        number = f"Y14011401{plan['index']:04d}{issued.year % 100:02d}5{i:06d}"
+                        assessment["certificate"] = {"number": number, "kind": "skill_level",
+                                                     "issued_on": issued.isoformat()}
+                        done["certified"] += 1
+                    post(f"/api/v1/enrolments/{enrolment}/assessments", assessment)
             status, current = client.request("GET", f"/api/v1/cohorts/{cohort['id']}", None, current_token())
             if current["status"] != "closed":
                 must(*client.request_with("PATCH", f"/api/v1/cohorts/{cohort['id']}", {"status": "closed"},
@@ -281,6 +298,7 @@ def train(client, current_token, rng, people, args):
             counts["enrolments"] += len(enrolments)
             counts["completed"] += done["completed"]
             counts["dropped"] += done["dropped"]
+            counts["certified"] += done["certified"]
 
     started = time.time()
     with ThreadPoolExecutor(max_workers=args.workers) as pool:

@@ -25,6 +25,7 @@ on `type`. Money is integer fen, dates are `YYYY-MM-DD`, timestamps RFC 3339 UTC
         (name = "organisations", description = "Training providers, evaluation agencies and employers"),
         (name = "trainees", description = "The real-name register of trainees"),
         (name = "training", description = "Cohorts (classes), enrolments, attendance and completion"),
+        (name = "certification", description = "Assessments, certificates and the ladder from caregiver to care specialist"),
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&BearerScheme),

@@ -12,7 +12,10 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_actix_web::{AppExt, scope};
 
 use crate::api::organisations::{agencies, employers, providers};
-use crate::api::{audit, auth, cohorts, counties, enrolments, service, trainees, users};
+use crate::api::{
+    audit, auth, certification, cohorts, counties, enrolments, progression, service, trainees,
+    users,
+};
 use crate::error::AppError;
 use crate::openapi::ApiDoc;
 
@@ -59,7 +62,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(enrolments::complete_enrolment)
                 .service(enrolments::drop_enrolment)
                 .service(enrolments::take_register)
-                .service(enrolments::get_register),
+                .service(enrolments::get_register)
+                .service(certification::create_assessment)
+                .service(certification::create_certificate)
+                .service(certification::list_certificates)
+                .service(progression::get_progression)
+                .service(progression::list_candidates),
         );
 }
 

@@ -13,6 +13,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
+use crate::api::progression;
 use crate::api::trainees::scope_of;
 use crate::api::{
     Page, PageParams, SyncParams, idempotency_key, not_modified, parse_id, parse_time_key,
@@ -24,10 +25,13 @@ use crate::db::cohorts::Cohort;
 use crate::db::enrolments::{Enrolment, EnrolmentState, Register};
 use crate::db::idempotency::StoredKey;
 use crate::db::trainees::Scope;
+use crate::db::trainees::Trainee;
 use crate::db::{self, AnyConnection, Db, audit::Event};
 use crate::domain::id_number::age_on;
 use crate::domain::today_in_china;
-use crate::domain::training::{CohortStatus, EnrolmentStatus, earliest_date, required_days};
+use crate::domain::training::{
+    CohortStatus, EnrolmentStatus, Level, Occupation, earliest_date, required_days,
+};
 use crate::error::{AppError, FieldError, PROBLEM_JSON, Problem};
 use crate::extract::Json;
 
@@ -39,6 +43,15 @@ pub struct CreateEnrolment {
     pub id: Option<Uuid>,
     /// The trainee (of the caller's counties).
     pub trainee_id: Uuid,
+    /// The day they joined (default: today), as the app recorded it offline; not in the
+    /// future and not after the cohort's last day.
+    pub enrolled_on: Option<NaiveDate>,
+    /// For a cohort of L4 or above, a manager may enrol a trainee who is not eligible for its
+    /// level, giving the reason; it is kept on the enrolment and in the audit trail. Field staff
+    /// cannot (403).
+    #[validate(length(min = 1, max = 500))]
+    #[schema(min_length = 1, max_length = 500, pattern = r"^[^\u0000]*$")]
+    pub override_reason: Option<String>,
 }
 
 /// Completion of a cohort.
@@ -87,6 +100,8 @@ pub struct EnrolmentResponse {
     pub dropped_on: Option<NaiveDate>,
     /// Why they left.
     pub drop_reason: Option<String>,
+    /// Why a manager enrolled them past the level gate.
+    pub override_reason: Option<String>,
     /// The version (also the `ETag`).
     pub version: i32,
     /// When created.
@@ -112,6 +127,7 @@ impl TryFrom<Enrolment> for EnrolmentResponse {
             version,
             created_at,
             updated_at,
+            override_reason,
         } = row;
         Ok(Self {
             id: parse_id(&id)?,
@@ -123,6 +139,7 @@ impl TryFrom<Enrolment> for EnrolmentResponse {
             completed_on,
             dropped_on,
             drop_reason,
+            override_reason,
             version,
             created_at: utc(created_at),
             updated_at: utc(updated_at),
@@ -156,29 +173,64 @@ fn enrolment_event<'a>(
     }
 }
 
-/// The level gate: enrolling in a cohort of L4 or above needs eligibility for that level.
-///
-/// This is the seam the certification work fills in (DOMAIN.md, Progression): until certificates
-/// and relevant work are recorded there is nothing to judge eligibility by, so every level is
-/// open and no override is asked for.
+/// The level gate: enrolling in a cohort of L4 or above needs eligibility for that level
+/// (DOMAIN.md, Progression), unless a manager overrides it with a reason. Returns whether the
+/// gate was overridden.
 fn check_level_gate(
-    _conn: &mut AnyConnection,
-    _cohort: &Cohort,
-    _trainee_id: &str,
-) -> Result<(), AppError> {
-    Ok(())
+    conn: &mut AnyConnection,
+    cohort: &Cohort,
+    trainee: &Trainee,
+    override_reason: Option<&str>,
+) -> Result<bool, AppError> {
+    let (Some(occupation), Some(level)) = (
+        Occupation::parse(&cohort.occupation),
+        Level::parse(&cohort.level),
+    ) else {
+        return Err(AppError::internal("stored cohort is unknown"));
+    };
+    let missing = progression::gate(conn, trainee, occupation, level)?;
+    if missing.is_empty() {
+        return Ok(false);
+    }
+    if override_reason.is_some() {
+        return Ok(true);
+    }
+    let errors = missing
+        .iter()
+        .map(|line| {
+            FieldError::new(
+                "trainee_id",
+                "not_eligible",
+                format!(
+                    "not eligible for {} by {}: needs {}",
+                    level.as_str(),
+                    line.line,
+                    line.needs.join("; ")
+                ),
+            )
+        })
+        .collect();
+    Err(AppError::Rule(errors))
 }
 
 /// The answer to a create whose id is stored already.
+///
+/// `dated` says whether the request named its `enrolled_on`: one that did not took the day it
+/// was first sent, so a retry on a later day is still the same request.
 fn replayed(
     conn: &mut AnyConnection,
     candidate: &Enrolment,
+    dated: bool,
 ) -> Result<Option<Enrolment>, AppError> {
     match db::enrolments::find_any(conn, &candidate.id)? {
         None => Ok(None),
         Some(stored)
             if stored.cohort_id == candidate.cohort_id
-                && stored.trainee_id == candidate.trainee_id =>
+                && stored.trainee_id == candidate.trainee_id
+                && (!dated || stored.enrolled_on == candidate.enrolled_on)
+                // A reason is kept only where the gate needed it.
+                && (stored.override_reason.is_none()
+                    || stored.override_reason == candidate.override_reason) =>
         {
             Ok(Some(stored))
         }
@@ -240,16 +292,21 @@ pub async fn create_enrolment(
     Json(body): Json<CreateEnrolment>,
 ) -> Result<HttpResponse, AppError> {
     caller.require(&[Role::Admin, Role::Manager, Role::FieldStaff])?;
+    if body.override_reason.is_some() {
+        // Overriding the level gate is a manager's decision.
+        caller.require(&[Role::Admin, Role::Manager])?;
+    }
     let scope = scope_of(&caller)?;
     let retirement_age = rules.retirement_age;
     let today = today_in_china();
     let now = db::now();
+    let dated = body.enrolled_on.is_some();
     let candidate = Enrolment {
         id: body.id.unwrap_or_else(Uuid::new_v4).to_string(),
         cohort_id: cohort_id.into_inner().to_string(),
         trainee_id: body.trainee_id.to_string(),
         status: EnrolmentStatus::Enrolled.as_str().to_owned(),
-        enrolled_on: today,
+        enrolled_on: body.enrolled_on.unwrap_or(today),
         attended_days: 0,
         completed_on: None,
         dropped_on: None,
@@ -257,13 +314,22 @@ pub async fn create_enrolment(
         version: 1,
         created_at: now,
         updated_at: now,
+        override_reason: body.override_reason,
     };
     let (created, row) = db
         .run(move |conn| {
             let cohort =
                 db::cohorts::find(conn, &candidate.cohort_id, &scope)?.ok_or(AppError::NotFound)?;
-            if let Some(stored) = replayed(conn, &candidate)? {
+            if let Some(stored) = replayed(conn, &candidate, dated)? {
                 return Ok((false, stored));
+            }
+            not_in_future("enrolled_on", candidate.enrolled_on)?;
+            if candidate.enrolled_on > cohort.end_date {
+                return Err(AppError::rule(
+                    "enrolled_on",
+                    "after_end",
+                    format!("is after the cohort's last day, {}", cohort.end_date),
+                ));
             }
             let trainee = db::trainees::find(conn, &candidate.trainee_id, &scope)?
                 .ok_or_else(|| {
@@ -296,23 +362,33 @@ pub async fn create_enrolment(
                         format!("is in training in the running cohort {code}"),
                     ));
                 }
-                check_level_gate(c, &cohort, &candidate.trainee_id)?;
+                let overridden =
+                    check_level_gate(c, &cohort, &trainee, candidate.override_reason.as_deref())?;
                 if !db::cohorts::take_place(c, &cohort.id, now)? {
                     let current =
                         db::cohorts::find(c, &cohort.id, &Scope::All)?.ok_or(AppError::NotFound)?;
                     return Err(no_place(&current));
                 }
-                db::enrolments::insert(c, &candidate)?;
-                db::audit::record(
-                    c,
-                    enrolment_event(&caller, "create", &candidate.id, &cohort),
-                )?;
-                Ok(())
+                let stored = Enrolment {
+                    // Kept only when it was needed.
+                    override_reason: candidate.override_reason.clone().filter(|_| overridden),
+                    ..candidate.clone()
+                };
+                db::enrolments::insert(c, &stored)?;
+                progression::refresh(c, &stored.trainee_id)?;
+                db::audit::record(c, enrolment_event(&caller, "create", &stored.id, &cohort))?;
+                if overridden {
+                    db::audit::record(
+                        c,
+                        enrolment_event(&caller, "override_level_gate", &stored.id, &cohort),
+                    )?;
+                }
+                Ok(stored)
             });
             match stored {
-                Ok(()) => Ok((true, candidate)),
+                Ok(stored) => Ok((true, stored)),
                 // Sent twice at once: the unique indexes decided which one enrolled.
-                Err(AppError::Conflict { .. }) => match replayed(conn, &candidate)? {
+                Err(AppError::Conflict { .. }) => match replayed(conn, &candidate, dated)? {
                     Some(stored) => Ok((false, stored)),
                     None => Err(already_enrolled()),
                 },
@@ -465,6 +541,7 @@ async fn act(
                     if state.status == EnrolmentStatus::Dropped.as_str() {
                         db::cohorts::release_place(c, &cohort.id, now)?;
                     }
+                    progression::refresh(c, &enrolment.trainee_id)?;
                     db::audit::record(c, enrolment_event(&caller, action, &id, &cohort))?;
                 }
                 if let Some(key) = &key {

@@ -2,10 +2,12 @@
 
 pub mod audit;
 pub mod auth;
+pub mod certification;
 pub mod cohorts;
 pub mod counties;
 pub mod enrolments;
 pub mod organisations;
+pub mod progression;
 pub mod service;
 pub mod trainees;
 pub mod users;

@@ -776,6 +776,8 @@ pub async fn update_trainee(
                 if let Some(categories) = &categories {
                     db::trainees::set_categories(c, &id, categories)?;
                 }
+                // Education and declared work count on the ladder.
+                crate::api::progression::refresh(c, &id)?;
                 let county = changes
                     .county_code
                     .as_deref()
@@ -787,7 +789,7 @@ pub async fn update_trainee(
                         ..caller.event("update", "trainee", Some(&id))
                     },
                 )?;
-                Ok::<_, diesel::result::Error>(true)
+                Ok::<_, AppError>(true)
             })?;
             if !applied {
                 return Err(AppError::PreconditionFailed);
@@ -811,6 +813,10 @@ pub enum TimelineKind {
     Completed,
     /// Left a cohort.
     Dropped,
+    /// Assessed by an evaluation agency.
+    Assessed,
+    /// Awarded a certificate.
+    Certified,
 }
 
 /// One entry of a trainee's timeline. Entries about an enrolment carry its cohort and its
@@ -848,6 +854,40 @@ pub struct TimelineEvent {
     /// Why they left, for `dropped`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// The assessment, for `assessed` (and `certified` when it issued the certificate).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assessment_id: Option<Uuid>,
+    /// Whether the assessment was passed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub passed: Option<bool>,
+    /// The certificate, for `certified`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub certificate_id: Option<Uuid>,
+    /// Its number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub certificate_number: Option<String>,
+}
+
+impl TimelineEvent {
+    fn new(on: NaiveDate, kind: TimelineKind) -> Self {
+        Self {
+            on,
+            kind,
+            enrolment_id: None,
+            cohort_id: None,
+            cohort_code: None,
+            cohort_name: None,
+            occupation: None,
+            level: None,
+            attended_days: None,
+            planned_days: None,
+            reason: None,
+            assessment_id: None,
+            passed: None,
+            certificate_id: None,
+            certificate_number: None,
+        }
+    }
 }
 
 /// A trainee's journey in date order.
@@ -860,7 +900,7 @@ pub struct TimelineResponse {
 }
 
 /// Everything about one trainee of the caller's counties, in date order: registration,
-/// enrolments with their attendance, completions and drop-outs.
+/// enrolments with their attendance, completions and drop-outs, assessments and certificates.
 #[utoipa::path(
     tag = "trainees",
     params(("id" = Uuid, Path, description = "Trainee id")),
@@ -880,26 +920,42 @@ pub async fn get_timeline(
 ) -> Result<HttpResponse, AppError> {
     let scope = scope_of(&caller)?;
     let id = id.into_inner().to_string();
-    let (trainee, enrolments) = db
+    let (trainee, enrolments, assessments, certificates) = db
         .run(move |conn| {
             let trainee = db::trainees::find(conn, &id, &scope)?.ok_or(AppError::NotFound)?;
             let enrolments = db::enrolments::of_trainee(conn, &id)?;
-            Ok((trainee.trainee, enrolments))
+            let assessments = db::certification::assessments_of_trainee(conn, &id)?;
+            let certificates = db::certification::of_trainee(conn, &id)?;
+            Ok((trainee.trainee, enrolments, assessments, certificates))
         })
         .await?;
-    let mut events = vec![TimelineEvent {
-        on: (trainee.created_at + chrono::Duration::hours(8)).date(),
-        kind: TimelineKind::Registered,
-        enrolment_id: None,
-        cohort_id: None,
-        cohort_code: None,
-        cohort_name: None,
-        occupation: None,
-        level: None,
-        attended_days: None,
-        planned_days: None,
-        reason: None,
-    }];
+    let mut events = vec![TimelineEvent::new(
+        (trainee.created_at + chrono::Duration::hours(8)).date(),
+        TimelineKind::Registered,
+    )];
+    for (assessment, cohort_id) in assessments {
+        events.push(TimelineEvent {
+            enrolment_id: Some(parse_id(&assessment.enrolment_id)?),
+            cohort_id: Some(parse_id(&cohort_id)?),
+            assessment_id: Some(parse_id(&assessment.id)?),
+            passed: Some(assessment.passed),
+            ..TimelineEvent::new(assessment.assessed_on, TimelineKind::Assessed)
+        });
+    }
+    for certificate in certificates {
+        events.push(TimelineEvent {
+            occupation: Some(certificate.occupation),
+            level: Some(certificate.level),
+            assessment_id: certificate
+                .assessment_id
+                .as_deref()
+                .map(parse_id)
+                .transpose()?,
+            certificate_id: Some(parse_id(&certificate.id)?),
+            certificate_number: Some(certificate.number),
+            ..TimelineEvent::new(certificate.issued_on, TimelineKind::Certified)
+        });
+    }
     for (enrolment, cohort) in enrolments {
         let dated = [
             (Some(enrolment.enrolled_on), TimelineKind::Enrolled),
@@ -909,8 +965,6 @@ pub async fn get_timeline(
         for (on, kind) in dated {
             let Some(on) = on else { continue };
             events.push(TimelineEvent {
-                on,
-                kind,
                 enrolment_id: Some(parse_id(&enrolment.id)?),
                 cohort_id: Some(parse_id(&enrolment.cohort_id)?),
                 cohort_code: Some(cohort.code.clone()),
@@ -922,6 +976,7 @@ pub async fn get_timeline(
                 reason: (kind == TimelineKind::Dropped)
                     .then(|| enrolment.drop_reason.clone())
                     .flatten(),
+                ..TimelineEvent::new(on, kind)
             });
         }
     }

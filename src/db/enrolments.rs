@@ -37,6 +37,8 @@ pub struct Enrolment {
     pub created_at: NaiveDateTime,
     /// When last changed.
     pub updated_at: NaiveDateTime,
+    /// Why a manager let a trainee in who is not eligible for the cohort's level.
+    pub override_reason: Option<String>,
 }
 
 /// A new state of an enrolment, written by [`set_state`].

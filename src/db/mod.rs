@@ -6,6 +6,7 @@
 //! compiles the same query once per engine.
 
 pub mod audit;
+pub mod certification;
 pub mod cohorts;
 pub mod counties;
 pub mod enrolments;

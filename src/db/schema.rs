@@ -128,6 +128,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     attendance,
     attendance_registers,
     idempotency_keys,
+    assessments,
+    certificates,
+    eligibility,
 );
 
 diesel::table! {
@@ -201,6 +204,7 @@ diesel::table! {
         version -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        override_reason -> Nullable<Text>,
     }
 }
 
@@ -241,3 +245,49 @@ diesel::joinable!(enrolments -> cohorts (cohort_id));
 diesel::joinable!(enrolments -> trainees (trainee_id));
 diesel::joinable!(attendance -> enrolments (enrolment_id));
 diesel::joinable!(attendance_registers -> cohorts (cohort_id));
+
+diesel::table! {
+    /// Assessments of completed enrolments.
+    assessments (id) {
+        id -> Text,
+        enrolment_id -> Text,
+        agency_id -> Text,
+        assessed_on -> Date,
+        theory_score -> Integer,
+        practical_score -> Integer,
+        passed -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Certificates, from an assessment or earned before the programme.
+    certificates (id) {
+        id -> Text,
+        trainee_id -> Text,
+        number -> Text,
+        kind -> Text,
+        occupation -> Text,
+        level -> Text,
+        issued_on -> Date,
+        agency_id -> Nullable<Text>,
+        source -> Text,
+        assessment_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Each trainee's next level per occupation and the day they are eligible for it.
+    eligibility (trainee_id, occupation) {
+        trainee_id -> Text,
+        occupation -> Text,
+        next_level -> Text,
+        eligible_from -> Nullable<Date>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(assessments -> enrolments (enrolment_id));
+diesel::joinable!(certificates -> trainees (trainee_id));
+diesel::joinable!(eligibility -> trainees (trainee_id));

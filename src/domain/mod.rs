@@ -1,8 +1,10 @@
 //! Pure rules of the programme, free of HTTP and SQL, each unit-tested beside its code.
 
+pub mod certificate_number;
 pub mod credit_code;
 pub mod id_number;
 pub mod phone;
+pub mod progression;
 pub mod training;
 
 use chrono::{FixedOffset, NaiveDate, Utc};

@@ -79,6 +79,19 @@ const MATRIX: &[(&str, &str, Expect)] = &[
         "/api/v1/enrolments/{id}/drop",
         [200, 403, 200, 403, 401],
     ),
+    (
+        "POST",
+        "/api/v1/enrolments/{id}/assessments",
+        [201, 201, 201, 403, 401],
+    ),
+    (
+        "POST",
+        "/api/v1/trainees/{id}/certificates",
+        [201, 201, 201, 403, 401],
+    ),
+    ("GET", "/api/v1/trainees/{id}/certificates", NOT_EMPLOYERS),
+    ("GET", "/api/v1/trainees/{id}/progression", NOT_EMPLOYERS),
+    ("GET", "/api/v1/progression/candidates", NOT_EMPLOYERS),
 ];
 
 struct World {
@@ -120,6 +133,10 @@ async fn call(
         .replace(
             "/enrolments/{id}",
             &format!("/enrolments/{}", world.completed),
+        )
+        .replace(
+            "/progression/candidates",
+            "/progression/candidates?level=L4",
         );
     let actor = world.actors[who].as_ref();
     let body: Option<Value> = match (method, template) {
@@ -165,6 +182,15 @@ async fn call(
             Some(json!({"present": [world.completed]}))
         }
         ("POST", "/api/v1/enrolments/{id}/complete") => Some(json!({"completed_on": world.today})),
+        ("POST", "/api/v1/enrolments/{id}/assessments") => Some(json!({
+            "agency_id": world.agency, "assessed_on": world.today, "theory_score": 50,
+            "practical_score": 50, "passed": false,
+        })),
+        ("POST", "/api/v1/trainees/{id}/certificates") => Some(json!({
+            "number": format!("1{:015}", uuid::Uuid::new_v4().as_u128() % 1_000_000_000_000_000),
+            "kind": "skill_level", "occupation": "elderly_care", "level": "L5",
+            "issued_on": "2020-05-01",
+        })),
         ("POST", "/api/v1/enrolments/{id}/drop") => {
             Some(json!({"dropped_on": world.today, "reason": "外出务工"}))
         }

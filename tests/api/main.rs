@@ -6,6 +6,7 @@ mod support;
 mod access;
 mod accounts;
 mod auth;
+mod certification;
 mod counties;
 mod errors;
 mod migrations;

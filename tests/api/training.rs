@@ -10,7 +10,7 @@ use crate::trainees::new_trainee;
 
 static CODES: AtomicU32 = AtomicU32::new(0);
 
-fn today() -> NaiveDate {
+pub fn today() -> NaiveDate {
     tracker::domain::today_in_china()
 }
 
@@ -37,14 +37,14 @@ pub fn new_cohort(provider: &str, county: &str) -> Value {
 }
 
 /// A field worker of Liulin, a provider, and a running cohort of Liulin with `changes` applied.
-struct Class {
-    app: TestApp,
-    worker: Actor,
-    cohort: Value,
+pub struct Class {
+    pub app: TestApp,
+    pub worker: Actor,
+    pub cohort: Value,
 }
 
 impl Class {
-    async fn new(changes: Value) -> Self {
+    pub async fn new(changes: Value) -> Self {
         let app = TestApp::spawn().await;
         let worker = app.field_staff(&["141125"]).await;
         let provider = app.organisation("providers", "柳林县职业培训学校").await;
@@ -63,11 +63,11 @@ impl Class {
         }
     }
 
-    fn id(&self) -> &str {
+    pub fn id(&self) -> &str {
         self.cohort["id"].as_str().unwrap()
     }
 
-    async fn trainee(&self) -> String {
+    pub async fn trainee(&self) -> String {
         let body = self
             .app
             .post_as(&self.worker, "/api/v1/trainees", &new_trainee("141125"))
@@ -76,23 +76,24 @@ impl Class {
         body["id"].as_str().unwrap().to_owned()
     }
 
-    async fn enrol(&self, trainee: &str) -> TestResponse {
+    /// Enrols `trainee` as of the cohort's first day.
+    pub async fn enrol(&self, trainee: &str) -> TestResponse {
         self.app
             .post_as(
                 &self.worker,
                 &format!("/api/v1/cohorts/{}/enrolments", self.id()),
-                &json!({"trainee_id": trainee}),
+                &json!({"trainee_id": trainee, "enrolled_on": self.cohort["start_date"]}),
             )
             .await
     }
 
-    async fn enrolled(&self) -> String {
+    pub async fn enrolled(&self) -> String {
         let trainee = self.trainee().await;
         let body = self.enrol(&trainee).await.ok_json(201);
         body["id"].as_str().unwrap().to_owned()
     }
 
-    async fn register(&self, day: NaiveDate, present: &[&str]) -> TestResponse {
+    pub async fn register(&self, day: NaiveDate, present: &[&str]) -> TestResponse {
         self.app
             .put_as(
                 &self.worker,
@@ -102,21 +103,21 @@ impl Class {
             .await
     }
 
-    async fn enrolment(&self, id: &str) -> Value {
+    pub async fn enrolment(&self, id: &str) -> Value {
         self.app
             .get_as(&self.worker, &format!("/api/v1/enrolments/{id}"))
             .await
             .ok_json(200)
     }
 
-    async fn cohort_now(&self) -> Value {
+    pub async fn cohort_now(&self) -> Value {
         self.app
             .get_as(&self.worker, &format!("/api/v1/cohorts/{}", self.id()))
             .await
             .ok_json(200)
     }
 
-    async fn enrolments(&self) -> Vec<Value> {
+    pub async fn enrolments(&self) -> Vec<Value> {
         let page = self
             .app
             .get_as(
@@ -128,7 +129,7 @@ impl Class {
         page["items"].as_array().unwrap().clone()
     }
 
-    async fn action(&self, id: &str, action: &str, key: &str, body: Value) -> TestResponse {
+    pub async fn action(&self, id: &str, action: &str, key: &str, body: Value) -> TestResponse {
         let mut request = self
             .app
             .request(
@@ -143,7 +144,7 @@ impl Class {
     }
 
     /// Marks `enrolment` present on `days` days of the cohort, one register each.
-    async fn attend(&self, enrolment: &str, days: i64) {
+    pub async fn attend(&self, enrolment: &str, days: i64) {
         for d in 0..days {
             self.register(today() - Duration::days(10 - d), &[enrolment])
                 .await
@@ -700,7 +701,8 @@ async fn the_timeline_tells_the_journey_in_date_order_and_the_list_filters_by_co
         .ok_json(200);
     let events = timeline["events"].as_array().unwrap();
     let kinds: Vec<&str> = events.iter().map(|e| e["kind"].as_str().unwrap()).collect();
-    assert_eq!(kinds, ["registered", "enrolled", "completed"]);
+    // Enrolled as of the cohort's first day, ten days before this test registered the person.
+    assert_eq!(kinds, ["enrolled", "registered", "completed"]);
     assert_eq!(events[2]["cohort_code"], class.cohort["code"]);
     assert_eq!(events[2]["attended_days"], 4);
     assert_eq!(events[2]["planned_days"], 5);
@@ -731,4 +733,174 @@ async fn the_timeline_tells_the_journey_in_date_order_and_the_list_filters_by_co
         .get_as(&stranger, &format!("/api/v1/trainees/{trainee}/timeline"))
         .await
         .problem(404, "/problems/not-found");
+}
+
+#[actix_web::test]
+async fn an_enrolment_is_seen_from_the_cohorts_county_and_the_trainees_but_changed_from_the_cohorts()
+ {
+    let class = Class::new(json!({})).await;
+    let app = &class.app;
+    let both = app.field_staff(&["141125", "141102"]).await;
+    let home = app.field_staff(&["141102"]).await;
+    let stranger = app.manager(&["141124"]).await;
+    let trainee = app
+        .post_as(&home, "/api/v1/trainees", &new_trainee("141102"))
+        .await
+        .ok_json(201);
+    let enrolment = app
+        .post_as(
+            &both,
+            &format!("/api/v1/cohorts/{}/enrolments", class.id()),
+            &json!({"trainee_id": trainee["id"]}),
+        )
+        .await
+        .ok_json(201);
+    let path = format!("/api/v1/enrolments/{}", enrolment["id"].as_str().unwrap());
+    for actor in [&class.worker, &home, &both] {
+        assert_eq!(app.get_as(actor, &path).await.ok_json(200), enrolment);
+    }
+    app.get_as(&stranger, &path)
+        .await
+        .problem(404, "/problems/not-found");
+    // The trainee's county reads it but takes no action in a cohort it does not run.
+    app.post_as(
+        &home,
+        &format!("{path}/drop"),
+        &json!({"dropped_on": today(), "reason": "外出务工"}),
+    )
+    .await
+    .problem(404, "/problems/not-found");
+    let timeline = app
+        .get_as(
+            &home,
+            &format!(
+                "/api/v1/trainees/{}/timeline",
+                trainee["id"].as_str().unwrap()
+            ),
+        )
+        .await
+        .ok_json(200);
+    assert_eq!(timeline["events"][1]["cohort_id"], class.cohort["id"]);
+}
+
+#[actix_web::test]
+async fn cohorts_and_enrolments_answer_304_and_pull_by_updated_since() {
+    let class = Class::new(json!({})).await;
+    let app = &class.app;
+    let a = class.enrolled().await;
+    let cohort = class.cohort_now().await;
+    let etag = format!("\"{}\"", cohort["version"]);
+    for path in [
+        format!("/api/v1/cohorts/{}", class.id()),
+        format!("/api/v1/enrolments/{a}"),
+    ] {
+        let read = app.get_as(&class.worker, &path).await;
+        let etag = read.header("etag").to_owned();
+        assert!(!etag.is_empty());
+        let cached = app
+            .request(actix_web::http::Method::GET, &path)
+            .auth(&class.worker)
+            .header("if-none-match", &etag)
+            .send()
+            .await;
+        assert_eq!(cached.status, 304, "{path}");
+    }
+    // Taking a place changes the cohort, so a copy read before is no longer current.
+    class.enrolled().await;
+    let stale = app
+        .request(
+            actix_web::http::Method::GET,
+            &format!("/api/v1/cohorts/{}", class.id()),
+        )
+        .auth(&class.worker)
+        .header("if-none-match", &etag)
+        .send()
+        .await;
+    assert_eq!(stale.status, 200);
+
+    let mark = class.enrolment(&a).await["updated_at"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    class
+        .register(today() - Duration::days(2), &[&a])
+        .await
+        .ok_json(200);
+    let page = app
+        .get_as(
+            &class.worker,
+            &format!(
+                "/api/v1/cohorts/{}/enrolments?limit=1&updated_since={}",
+                class.id(),
+                mark.replace('+', "%2B")
+            ),
+        )
+        .await
+        .ok_json(200);
+    let items = page["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1);
+    // Pages walk the enrolments in the order they changed: the one just marked comes last.
+    let mut seen = vec![items[0]["id"].clone()];
+    let mut cursor = page["next_cursor"].clone();
+    while let Some(next) = cursor.as_str() {
+        let page = app
+            .get_as(
+                &class.worker,
+                &format!(
+                    "/api/v1/cohorts/{}/enrolments?limit=1&updated_since={}&cursor={next}",
+                    class.id(),
+                    mark.replace('+', "%2B")
+                ),
+            )
+            .await
+            .ok_json(200);
+        seen.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["id"].clone()),
+        );
+        cursor = page["next_cursor"].clone();
+    }
+    assert_eq!(seen.last().unwrap(), &json!(a));
+    assert_eq!(seen.len(), 2);
+}
+
+#[actix_web::test]
+async fn the_day_of_enrolment_is_the_apps_within_the_cohort_and_not_in_the_future() {
+    let class = Class::new(json!({})).await;
+    let trainee = class.trainee().await;
+    let path = format!("/api/v1/cohorts/{}/enrolments", class.id());
+    let post = |body: Value| {
+        let (app, worker, path) = (class.app.clone(), class.worker.clone(), path.clone());
+        async move { app.post_as(&worker, &path, &body).await }
+    };
+    post(json!({"trainee_id": trainee, "enrolled_on": today() + Duration::days(1)}))
+        .await
+        .invalid_field("enrolled_on", "future");
+    let short =
+        Class::new(json!({"end_date": today() - Duration::days(5), "planned_days": 5})).await;
+    let late = short
+        .app
+        .post_as(
+            &short.worker,
+            &format!("/api/v1/cohorts/{}/enrolments", short.id()),
+            &json!({"trainee_id": short.trainee().await, "enrolled_on": today()}),
+        )
+        .await
+        .problem(422, "/problems/rule-violated");
+    assert_eq!(late["errors"][0]["code"], "after_end");
+    // Without a day, it is the day it was first sent, and a retry is the same request.
+    let id = uuid::Uuid::new_v4();
+    let first = post(json!({"id": id, "trainee_id": trainee}))
+        .await
+        .ok_json(201);
+    assert_eq!(first["enrolled_on"], json!(today()));
+    post(json!({"id": id, "trainee_id": trainee}))
+        .await
+        .ok_json(200);
+    post(json!({"id": id, "trainee_id": trainee, "enrolled_on": today() - Duration::days(1)}))
+        .await
+        .problem(409, "/problems/conflict");
 }

@@ -1,0 +1,621 @@
+//! Assessments (评价) of completed enrolments and the certificates (证书) they issue, and
+//! certificates earned before the programme. Every write keeps the trainee's eligibility
+//! ([`crate::api::progression::refresh`]) in the same transaction.
+
+use actix_web::{HttpResponse, get, post, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::Connection;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::api::progression::refresh;
+use crate::api::trainees::scope_of;
+use crate::api::{parse_id, utc};
+use crate::auth::{AuthUser, Role};
+use crate::db::certification::{Assessment, Certificate};
+use crate::db::trainees::Scope;
+use crate::db::{self, AnyConnection, Db, audit::Event};
+use crate::domain::certificate_number;
+use crate::domain::today_in_china;
+use crate::domain::training::{EnrolmentStatus, Level, Occupation, earliest_date};
+use crate::error::{AppError, FieldError, PROBLEM_JSON, Problem};
+use crate::extract::Json;
+
+/// What a certificate certifies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CertificateKind {
+    /// 职业技能等级证书: the ladder climbs by these.
+    SkillLevel,
+    /// 专项职业能力证书.
+    SpecialAbility,
+    /// 培训合格证书.
+    Training,
+}
+
+impl CertificateKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::SkillLevel => "skill_level",
+            Self::SpecialAbility => "special_ability",
+            Self::Training => "training",
+        }
+    }
+
+    fn parse(name: &str) -> Option<Self> {
+        [Self::SkillLevel, Self::SpecialAbility, Self::Training]
+            .into_iter()
+            .find(|k| k.as_str() == name)
+    }
+}
+
+/// The certificate a passed assessment issues; occupation and level are the cohort's.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IssuedCertificate {
+    /// `^[YS]\d{21}$` whose level digit (character 16) and year (characters 14–15) agree, or a
+    /// 16-digit number of the old form.
+    #[schema(
+        pattern = "^([YSys][0-9]{21}|[0-9]{16})$",
+        example = "Y1401141101002640000123"
+    )]
+    pub number: String,
+    /// Kind.
+    pub kind: CertificateKind,
+    /// Day of issue: on or after the assessment, not in the future.
+    pub issued_on: NaiveDate,
+}
+
+/// A new assessment.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateAssessment {
+    /// A client-made id; sending the same request again answers the stored assessment.
+    pub id: Option<Uuid>,
+    /// The evaluation agency (active).
+    pub agency_id: Uuid,
+    /// The day: on or after the completion, not in the future.
+    pub assessed_on: NaiveDate,
+    /// Theory score, 0 to 100.
+    #[validate(range(min = 0, max = 100))]
+    #[schema(minimum = 0, maximum = 100)]
+    pub theory_score: i32,
+    /// Practical score, 0 to 100.
+    #[validate(range(min = 0, max = 100))]
+    #[schema(minimum = 0, maximum = 100)]
+    pub practical_score: i32,
+    /// Whether it was passed.
+    pub passed: bool,
+    /// The certificate a pass issued, stored with the assessment.
+    #[validate(nested)]
+    pub certificate: Option<IssuedCertificate>,
+}
+
+/// A certificate earned before the programme.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateCertificate {
+    /// A client-made id; sending the same request again answers the stored certificate.
+    pub id: Option<Uuid>,
+    /// The number, as on an issued certificate.
+    #[schema(
+        pattern = "^([YSys][0-9]{21}|[0-9]{16})$",
+        example = "Y1401141101002240000123"
+    )]
+    pub number: String,
+    /// Kind.
+    pub kind: CertificateKind,
+    /// Occupation.
+    pub occupation: Occupation,
+    /// Level.
+    pub level: Level,
+    /// Day of issue, not in the future.
+    pub issued_on: NaiveDate,
+    /// The issuing agency, if it is registered.
+    pub agency_id: Option<Uuid>,
+}
+
+/// A certificate.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CertificateResponse {
+    /// Id.
+    pub id: Uuid,
+    /// The holder.
+    pub trainee_id: Uuid,
+    /// Number.
+    pub number: String,
+    /// Kind.
+    pub kind: CertificateKind,
+    /// Occupation.
+    pub occupation: Occupation,
+    /// Level.
+    pub level: Level,
+    /// Day of issue.
+    pub issued_on: NaiveDate,
+    /// The issuing agency, when registered.
+    pub agency_id: Option<Uuid>,
+    /// `assessment` (issued by an assessment here) or `prior` (earned before).
+    #[schema(example = "assessment")]
+    pub source: String,
+    /// The assessment that issued it.
+    pub assessment_id: Option<Uuid>,
+    /// When recorded.
+    pub created_at: DateTime<Utc>,
+}
+
+impl TryFrom<Certificate> for CertificateResponse {
+    type Error = AppError;
+
+    fn try_from(row: Certificate) -> Result<Self, AppError> {
+        let Certificate {
+            id,
+            trainee_id,
+            number,
+            kind,
+            occupation,
+            level,
+            issued_on,
+            agency_id,
+            source,
+            assessment_id,
+            created_at,
+        } = row;
+        let unknown = || AppError::internal("stored certificate is unknown");
+        Ok(Self {
+            id: parse_id(&id)?,
+            trainee_id: parse_id(&trainee_id)?,
+            number,
+            kind: CertificateKind::parse(&kind).ok_or_else(unknown)?,
+            occupation: Occupation::parse(&occupation).ok_or_else(unknown)?,
+            level: Level::parse(&level).ok_or_else(unknown)?,
+            issued_on,
+            agency_id: agency_id.as_deref().map(parse_id).transpose()?,
+            source,
+            assessment_id: assessment_id.as_deref().map(parse_id).transpose()?,
+            created_at: utc(created_at),
+        })
+    }
+}
+
+/// An assessment, with the certificate it issued.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AssessmentResponse {
+    /// Id.
+    pub id: Uuid,
+    /// The enrolment assessed.
+    pub enrolment_id: Uuid,
+    /// The agency.
+    pub agency_id: Uuid,
+    /// The day.
+    pub assessed_on: NaiveDate,
+    /// Theory score.
+    pub theory_score: i32,
+    /// Practical score.
+    pub practical_score: i32,
+    /// Passed.
+    pub passed: bool,
+    /// The certificate issued with it.
+    pub certificate: Option<CertificateResponse>,
+    /// When recorded.
+    pub created_at: DateTime<Utc>,
+}
+
+fn assessment_response(
+    row: Assessment,
+    certificate: Option<Certificate>,
+) -> Result<AssessmentResponse, AppError> {
+    let Assessment {
+        id,
+        enrolment_id,
+        agency_id,
+        assessed_on,
+        theory_score,
+        practical_score,
+        passed,
+        created_at,
+    } = row;
+    Ok(AssessmentResponse {
+        id: parse_id(&id)?,
+        enrolment_id: parse_id(&enrolment_id)?,
+        agency_id: parse_id(&agency_id)?,
+        assessed_on,
+        theory_score,
+        practical_score,
+        passed,
+        certificate: certificate.map(CertificateResponse::try_from).transpose()?,
+        created_at: utc(created_at),
+    })
+}
+
+fn check_day(
+    field: &str,
+    day: NaiveDate,
+    not_before: NaiveDate,
+    what: &str,
+) -> Result<(), AppError> {
+    if day > today_in_china() {
+        return Err(AppError::field(
+            field,
+            "future",
+            format!("{day} is in the future"),
+        ));
+    }
+    if day < earliest_date() {
+        return Err(AppError::field(
+            field,
+            "range",
+            format!("must be on or after {}", earliest_date()),
+        ));
+    }
+    if day < not_before {
+        return Err(AppError::rule(
+            field,
+            "out_of_order",
+            format!("must be on or after {what}, {not_before}"),
+        ));
+    }
+    Ok(())
+}
+
+/// 422 unless `agency_id` is an active evaluation agency.
+fn check_agency(conn: &mut AnyConnection, agency_id: &str) -> Result<(), AppError> {
+    match db::organisations::is_active(conn, "agency", agency_id)? {
+        Some(true) => Ok(()),
+        Some(false) => Err(AppError::rule(
+            "agency_id",
+            "inactive",
+            "this agency is no longer active",
+        )),
+        None => Err(AppError::field(
+            "agency_id",
+            "unknown",
+            "is not a registered evaluation agency",
+        )),
+    }
+}
+
+/// 409 for a number another certificate has; the holder's certificate is named only when the
+/// caller may see its holder.
+fn number_taken(
+    conn: &mut AnyConnection,
+    number: &str,
+    scope: &Scope,
+) -> Result<Option<AppError>, AppError> {
+    let Some((existing, holder)) = db::certification::holder_of_number(conn, number)? else {
+        return Ok(None);
+    };
+    let visible = db::trainees::find(conn, &holder, scope)?.is_some();
+    Ok(Some(AppError::Conflict {
+        detail: "A certificate with this number is recorded already".into(),
+        existing_id: visible.then_some(existing),
+    }))
+}
+
+/// The stored assessment (with its certificate) for a replayed create, 409 for an id used by a
+/// different one, `None` for a new id.
+fn replayed_assessment(
+    conn: &mut AnyConnection,
+    assessment: &Assessment,
+    issued: Option<&(String, NaiveDate)>,
+) -> Result<Option<(Assessment, Option<Certificate>)>, AppError> {
+    let Some(stored) = db::certification::find_assessment(conn, &assessment.id)? else {
+        return Ok(None);
+    };
+    let certificate = db::certification::certificate_of(conn, &stored.id)?;
+    let same = stored.enrolment_id == assessment.enrolment_id
+        && stored.agency_id == assessment.agency_id
+        && stored.assessed_on == assessment.assessed_on
+        && stored.theory_score == assessment.theory_score
+        && stored.practical_score == assessment.practical_score
+        && stored.passed == assessment.passed
+        && certificate.as_ref().map(|c| (&c.number, &c.issued_on))
+            == issued.map(|(number, on)| (number, on));
+    if same {
+        Ok(Some((stored, certificate)))
+    } else {
+        Err(AppError::Conflict {
+            detail: "This id belongs to a different assessment".into(),
+            existing_id: None,
+        })
+    }
+}
+
+/// Records an assessment of a completed enrolment; a pass may carry its certificate, stored
+/// with it. Retakes are allowed and every one is kept.
+#[utoipa::path(
+    tag = "certification",
+    params(("id" = Uuid, Path, description = "Enrolment id")),
+    request_body = CreateAssessment,
+    responses(
+        (status = 201, description = "Recorded", body = AssessmentResponse),
+        (status = 200, description = "The same request again: the stored assessment", body = AssessmentResponse),
+        (status = 400, description = "The body or the id cannot be read", body = Problem, content_type = PROBLEM_JSON),
+        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
+        (status = 403, description = "Only field staff, managers and administrators record assessments", body = Problem,
+            content_type = PROBLEM_JSON),
+        (status = 404, description = "No such enrolment in the caller's counties", body = Problem, content_type = PROBLEM_JSON),
+        (status = 409, description = "The certificate number is recorded already, or the id is another assessment's",
+            body = Problem, content_type = PROBLEM_JSON),
+        (status = 415, description = "The body is not JSON", body = Problem, content_type = PROBLEM_JSON),
+        (status = 422, description = "A field is invalid, or against a rule: not completed, dates out of order, a certificate without a pass",
+            body = Problem, content_type = PROBLEM_JSON),
+    )
+)]
+#[post("/enrolments/{id}/assessments")]
+pub async fn create_assessment(
+    db: web::Data<Db>,
+    caller: AuthUser,
+    enrolment_id: web::Path<Uuid>,
+    Json(body): Json<CreateAssessment>,
+) -> Result<HttpResponse, AppError> {
+    caller.require(&[Role::Admin, Role::Manager, Role::FieldStaff])?;
+    let scope = scope_of(&caller)?;
+    let enrolment_id = enrolment_id.into_inner().to_string();
+    if body.certificate.is_some() && !body.passed {
+        return Err(AppError::rule(
+            "certificate",
+            "not_passed",
+            "only a passed assessment issues a certificate",
+        ));
+    }
+    let now = db::now();
+    let assessment = Assessment {
+        id: body.id.unwrap_or_else(Uuid::new_v4).to_string(),
+        enrolment_id,
+        agency_id: body.agency_id.to_string(),
+        assessed_on: body.assessed_on,
+        theory_score: body.theory_score,
+        practical_score: body.practical_score,
+        passed: body.passed,
+        created_at: now,
+    };
+    let (created, row, certificate) = db
+        .run(move |conn| {
+            let enrolment = db::enrolments::find(conn, &assessment.enrolment_id, &scope)?
+                .ok_or(AppError::NotFound)?;
+            let issued = body
+                .certificate
+                .as_ref()
+                .map(|c| (c.number.trim().to_ascii_uppercase(), c.issued_on));
+            if let Some((stored, certificate)) =
+                replayed_assessment(conn, &assessment, issued.as_ref())?
+            {
+                return Ok((false, stored, certificate));
+            }
+            let Some(completed_on) = enrolment
+                .completed_on
+                .filter(|_| enrolment.status == EnrolmentStatus::Completed.as_str())
+            else {
+                return Err(AppError::rule(
+                    "enrolment",
+                    "not_completed",
+                    format!(
+                        "only a completed enrolment is assessed; this one is {}",
+                        enrolment.status
+                    ),
+                ));
+            };
+            check_day(
+                "assessed_on",
+                assessment.assessed_on,
+                completed_on,
+                "the completion",
+            )?;
+            check_agency(conn, &assessment.agency_id)?;
+            let cohort = db::cohorts::find(conn, &enrolment.cohort_id, &Scope::All)?
+                .ok_or(AppError::NotFound)?;
+            let level = Level::parse(&cohort.level)
+                .ok_or_else(|| AppError::internal("stored level is unknown"))?;
+            let certificate = match &body.certificate {
+                None => None,
+                Some(issued) => {
+                    check_day(
+                        "certificate.issued_on",
+                        issued.issued_on,
+                        assessment.assessed_on,
+                        "the assessment",
+                    )?;
+                    let number = certificate_number::check(&issued.number, level, issued.issued_on)
+                        .map_err(|(code, message)| {
+                            AppError::Validation(vec![FieldError::new(
+                                "certificate.number",
+                                code,
+                                message,
+                            )])
+                        })?;
+                    if let Some(conflict) = number_taken(conn, &number, &scope)? {
+                        return Err(conflict);
+                    }
+                    Some(Certificate {
+                        id: Uuid::new_v4().to_string(),
+                        trainee_id: enrolment.trainee_id.clone(),
+                        number,
+                        kind: issued.kind.as_str().to_owned(),
+                        occupation: cohort.occupation.clone(),
+                        level: cohort.level.clone(),
+                        issued_on: issued.issued_on,
+                        agency_id: Some(assessment.agency_id.clone()),
+                        source: "assessment".into(),
+                        assessment_id: Some(assessment.id.clone()),
+                        created_at: now,
+                    })
+                }
+            };
+            let stored = conn.transaction(|c| {
+                db::certification::insert_assessment(c, &assessment)?;
+                if let Some(certificate) = &certificate {
+                    db::certification::insert_certificate(c, certificate)?;
+                }
+                refresh(c, &enrolment.trainee_id)?;
+                db::audit::record(
+                    c,
+                    Event {
+                        county_code: Some(&cohort.county_code),
+                        ..caller.event("create", "assessment", Some(&assessment.id))
+                    },
+                )?;
+                Ok::<_, AppError>(())
+            });
+            match stored {
+                Ok(()) => Ok((true, assessment, certificate)),
+                // The same request sent twice at once: the first one stored it.
+                Err(AppError::Conflict { .. })
+                    if let Some((stored, certificate)) =
+                        replayed_assessment(conn, &assessment, issued.as_ref())? =>
+                {
+                    Ok((false, stored, certificate))
+                }
+                Err(e) => Err(e),
+            }
+        })
+        .await?;
+    let response = assessment_response(row, certificate)?;
+    Ok(if created {
+        HttpResponse::Created().json(response)
+    } else {
+        HttpResponse::Ok().json(response)
+    })
+}
+
+/// Records a certificate a trainee of the caller's counties earned before the programme.
+#[utoipa::path(
+    tag = "certification",
+    params(("id" = Uuid, Path, description = "Trainee id")),
+    request_body = CreateCertificate,
+    responses(
+        (status = 201, description = "Recorded", body = CertificateResponse),
+        (status = 200, description = "The same request again: the stored certificate", body = CertificateResponse),
+        (status = 400, description = "The body or the id cannot be read", body = Problem, content_type = PROBLEM_JSON),
+        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
+        (status = 403, description = "Only field staff, managers and administrators record certificates", body = Problem,
+            content_type = PROBLEM_JSON),
+        (status = 404, description = "No such trainee in the caller's counties", body = Problem, content_type = PROBLEM_JSON),
+        (status = 409, description = "The number is recorded already, or the id is another certificate's", body = Problem,
+            content_type = PROBLEM_JSON),
+        (status = 415, description = "The body is not JSON", body = Problem, content_type = PROBLEM_JSON),
+        (status = 422, description = "A field is invalid: the number disagrees with the level or year, an unknown agency",
+            body = Problem, content_type = PROBLEM_JSON),
+    )
+)]
+#[post("/trainees/{id}/certificates")]
+pub async fn create_certificate(
+    db: web::Data<Db>,
+    caller: AuthUser,
+    trainee_id: web::Path<Uuid>,
+    Json(body): Json<CreateCertificate>,
+) -> Result<HttpResponse, AppError> {
+    caller.require(&[Role::Admin, Role::Manager, Role::FieldStaff])?;
+    let scope = scope_of(&caller)?;
+    let trainee_id = trainee_id.into_inner().to_string();
+    check_day(
+        "issued_on",
+        body.issued_on,
+        earliest_date_for_prior(),
+        "1980-01-01",
+    )?;
+    let number = certificate_number::check(&body.number, body.level, body.issued_on).map_err(
+        |(code, message)| AppError::Validation(vec![FieldError::new("number", code, message)]),
+    )?;
+    let candidate = Certificate {
+        id: body.id.unwrap_or_else(Uuid::new_v4).to_string(),
+        trainee_id,
+        number,
+        kind: body.kind.as_str().to_owned(),
+        occupation: body.occupation.as_str().to_owned(),
+        level: body.level.as_str().to_owned(),
+        issued_on: body.issued_on,
+        agency_id: body.agency_id.map(|a| a.to_string()),
+        source: "prior".into(),
+        assessment_id: None,
+        created_at: db::now(),
+    };
+    let (created, row) = db
+        .run(move |conn| {
+            let trainee = db::trainees::find(conn, &candidate.trainee_id, &scope)?
+                .ok_or(AppError::NotFound)?
+                .trainee;
+            if let Some(stored) = db::certification::find_certificate(conn, &candidate.id)? {
+                let same = stored.trainee_id == candidate.trainee_id
+                    && stored.number == candidate.number
+                    && stored.kind == candidate.kind
+                    && stored.occupation == candidate.occupation
+                    && stored.level == candidate.level
+                    && stored.issued_on == candidate.issued_on
+                    && stored.agency_id == candidate.agency_id;
+                return if same {
+                    Ok((false, stored))
+                } else {
+                    Err(AppError::Conflict {
+                        detail: "This id belongs to a different certificate".into(),
+                        existing_id: None,
+                    })
+                };
+            }
+            if let Some(agency) = &candidate.agency_id {
+                check_agency(conn, agency)?;
+            }
+            if let Some(conflict) = number_taken(conn, &candidate.number, &scope)? {
+                return Err(conflict);
+            }
+            conn.transaction(|c| {
+                db::certification::insert_certificate(c, &candidate)?;
+                refresh(c, &candidate.trainee_id)?;
+                db::audit::record(
+                    c,
+                    Event {
+                        county_code: Some(&trainee.county_code),
+                        ..caller.event("create", "certificate", Some(&candidate.id))
+                    },
+                )?;
+                Ok::<_, AppError>(())
+            })?;
+            Ok((true, candidate))
+        })
+        .await?;
+    let response = CertificateResponse::try_from(row)?;
+    Ok(if created {
+        HttpResponse::Created().json(response)
+    } else {
+        HttpResponse::Ok().json(response)
+    })
+}
+
+/// Certificates earned before the programme may be older than it.
+fn earliest_date_for_prior() -> NaiveDate {
+    NaiveDate::from_ymd_opt(1980, 1, 1).unwrap_or(NaiveDate::MIN)
+}
+
+/// The certificates of a trainee of the caller's counties, oldest first.
+#[utoipa::path(
+    tag = "certification",
+    params(("id" = Uuid, Path, description = "Trainee id")),
+    responses(
+        (status = 200, description = "The certificates", body = Vec<CertificateResponse>),
+        (status = 400, description = "The id is malformed", body = Problem, content_type = PROBLEM_JSON),
+        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
+        (status = 403, description = "Employers see no trainees", body = Problem, content_type = PROBLEM_JSON),
+        (status = 404, description = "No such trainee in the caller's counties", body = Problem, content_type = PROBLEM_JSON),
+    )
+)]
+#[get("/trainees/{id}/certificates")]
+pub async fn list_certificates(
+    db: web::Data<Db>,
+    caller: AuthUser,
+    trainee_id: web::Path<Uuid>,
+) -> Result<HttpResponse, AppError> {
+    let scope = scope_of(&caller)?;
+    let trainee_id = trainee_id.into_inner().to_string();
+    let rows = db
+        .run(move |conn| {
+            db::trainees::find(conn, &trainee_id, &scope)?.ok_or(AppError::NotFound)?;
+            Ok(db::certification::of_trainee(conn, &trainee_id)?)
+        })
+        .await?;
+    let body = rows
+        .into_iter()
+        .map(CertificateResponse::try_from)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(HttpResponse::Ok().json(body))
+}
