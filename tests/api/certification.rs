@@ -391,6 +391,22 @@ async fn candidates_are_the_eligible_not_yet_enrolled_of_the_callers_counties() 
     assert!(!list(manager.clone()).await.contains(&not_yet));
     let elsewhere = class.app.manager(&["141102"]).await;
     assert!(list(elsewhere).await.is_empty());
+    // Declared work corrected on the record makes the other one a candidate as well.
+    let path = format!("/api/v1/trainees/{not_yet}");
+    class
+        .app
+        .patch_as(
+            &class.worker,
+            &path,
+            "*",
+            &json!({"prior_care_work_months": 60}),
+        )
+        .await
+        .ok_json(200);
+    let mut both = vec![eligible.clone(), not_yet.clone()];
+    both.sort();
+    assert_eq!(list(manager.clone()).await, both);
+    class.enrol(&not_yet).await.ok_json(201);
     class.enrol(&eligible).await.ok_json(201);
     assert!(list(manager).await.is_empty());
     class
@@ -398,4 +414,70 @@ async fn candidates_are_the_eligible_not_yet_enrolled_of_the_callers_counties() 
         .get_as(&class.worker, "/api/v1/progression/candidates?level=L9")
         .await
         .invalid_field("level", "invalid_choice");
+}
+
+#[actix_web::test]
+async fn an_assessment_and_its_certificate_are_stored_together_or_not_at_all() {
+    let (class, _, first, agency) = completed().await;
+    let trainee = class.trainee().await;
+    let second = class.enrol(&trainee).await.ok_json(201);
+    let second = second["id"].as_str().unwrap().to_owned();
+    class.attend(&second, 4).await;
+    class
+        .action(
+            &second,
+            "complete",
+            "",
+            json!({"completed_on": today() - Duration::days(2)}),
+        )
+        .await
+        .ok_json(200);
+    // Two phones record two passes with the same certificate number at once.
+    let n = number('5', today(), 9);
+    let ids = [uuid::Uuid::new_v4(), uuid::Uuid::new_v4()];
+    let tasks: Vec<_> = [(&first, ids[0]), (&second, ids[1])]
+        .into_iter()
+        .map(|(enrolment, id)| {
+            let mut body = pass(&agency, &n);
+            body["id"] = json!(id);
+            let (app, worker, path) = (
+                class.app.clone(),
+                class.worker.clone(),
+                format!("/api/v1/enrolments/{enrolment}/assessments"),
+            );
+            actix_web::rt::spawn(async move { app.post_as(&worker, &path, &body).await.status })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for task in tasks {
+        statuses.push(task.await.unwrap());
+    }
+    let mut sorted = statuses.clone();
+    sorted.sort_unstable();
+    assert_eq!(sorted, [201, 409]);
+    // The refused assessment was not stored without its certificate: its id is still free.
+    let (loser, id) = if statuses[0] == 409 {
+        (&first, ids[0])
+    } else {
+        (&second, ids[1])
+    };
+    let mut body = pass(&agency, &number('5', today(), 10));
+    body["id"] = json!(id);
+    assess(&class, loser, &body).await.ok_json(201);
+}
+
+#[actix_web::test]
+async fn progression_and_certificates_of_another_county_are_not_found() {
+    let (class, trainee, _, _) = completed().await;
+    let stranger = class.app.manager(&["141102"]).await;
+    for path in [
+        format!("/api/v1/trainees/{trainee}/progression"),
+        format!("/api/v1/trainees/{trainee}/certificates"),
+    ] {
+        class
+            .app
+            .get_as(&stranger, &path)
+            .await
+            .problem(404, "/problems/not-found");
+    }
 }
