@@ -252,7 +252,8 @@ def train(client, current_token, rng, people, args):
         })
         enrolments = []
         for trainee in plan["members"]:
-            body = post(f"/api/v1/cohorts/{cohort['id']}/enrolments", {"id": rng_id(local), "trainee_id": trainee})
+            body = post(f"/api/v1/cohorts/{cohort['id']}/enrolments",
+                        {"id": rng_id(local), "trainee_id": trainee, "enrolled_on": plan["start"].isoformat()})
             enrolments.append((body["id"], local.choice([0.99, 0.99, 0.98, 0.97, 0.95, 0.93, 0.9, 0.75])))
         days = [plan["start"] + datetime.timedelta(days=d) for d in range(planned_days)]
         for day in days:

@@ -17,7 +17,7 @@ use crate::api::{
 };
 use crate::auth::{AuthUser, Role};
 use crate::config::Rules;
-use crate::db::trainees::{Scope, Trainee, TraineeChanges, TraineeWithCategories};
+use crate::db::trainees::{After, Scope, Trainee, TraineeChanges, TraineeWithCategories};
 use crate::db::{self, AnyConnection, Db, audit::Event};
 use crate::domain::{id_number, phone};
 use crate::error::{AppError, FieldError, PROBLEM_JSON, Problem};
@@ -602,7 +602,8 @@ fn identity_number_shape(value: &str) -> Result<(), validator::ValidationError> 
     }
 }
 
-/// Lists and searches trainees of the caller's counties, in the order they last changed.
+/// Lists and searches trainees of the caller's counties, in the order they last changed; a
+/// search by name (`q` that is not a phone number) answers in name order.
 #[utoipa::path(
     tag = "trainees",
     operation_id = "list_trainees",
@@ -623,7 +624,6 @@ pub async fn list_trainees(
     Query(filter): Query<TraineeFilter>,
 ) -> Result<HttpResponse, AppError> {
     let scope = scope_of(&caller)?;
-    let after = page.after()?.as_deref().map(parse_time_key).transpose()?;
     let limit = page.limit();
     let (name_prefix, phone) = match filter.q.as_deref().map(str::trim) {
         Some(q) => match phone::normalise(q) {
@@ -631,6 +631,15 @@ pub async fn list_trainees(
             None => (Some(q.to_owned()), None),
         },
         None => (None, None),
+    };
+    let by_name = name_prefix.is_some();
+    let after = match page.after()? {
+        None => None,
+        Some(key) if by_name => Some(parse_name_key(&key)?),
+        Some(key) => {
+            let (at, id) = parse_time_key(&key)?;
+            Some(After::Changed(at, id))
+        }
     };
     let filter = db::trainees::Filter {
         scope,
@@ -654,10 +663,25 @@ pub async fn list_trainees(
     let page = Page::from_rows(
         rows,
         limit,
-        |r| time_key(r.trainee.updated_at, &r.trainee.id),
+        |r| {
+            if by_name {
+                format!("n|{}|{}", r.trainee.name, r.trainee.id)
+            } else {
+                time_key(r.trainee.updated_at, &r.trainee.id)
+            }
+        },
         |r| response(r, view),
     )?;
     Ok(HttpResponse::Ok().json(page))
+}
+
+/// The `(name, id)` position a cursor of a name search carries.
+fn parse_name_key(key: &str) -> Result<After, AppError> {
+    let invalid = || AppError::field("cursor", "invalid", "is not a cursor of this search");
+    let rest = key.strip_prefix("n|").ok_or_else(invalid)?;
+    // Ids are UUIDs, so the last `|` ends the name, whatever the name holds.
+    let (name, id) = rest.rsplit_once('|').ok_or_else(invalid)?;
+    Ok(After::Named(name.to_owned(), id.to_owned()))
 }
 
 /// One trainee of the caller's counties (404 for any other).

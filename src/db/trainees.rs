@@ -181,18 +181,34 @@ pub struct Filter {
     pub since: Option<NaiveDateTime>,
 }
 
-/// Up to `limit` trainees in `(updated_at, id)` order after the position `after`.
+/// Where a page of a list starts: after a `(updated_at, id)` for the register in the order it
+/// changed, after a `(name, id)` for a search by name.
+#[derive(Debug, Clone)]
+pub enum After {
+    /// In change order.
+    Changed(NaiveDateTime, String),
+    /// In name order.
+    Named(String, String),
+}
+
+/// Up to `limit` trainees after `after`: in name order (`name`, `id`) for a search by name,
+/// which the name index answers as a range, else in the order they changed
+/// (`updated_at`, `id`).
 pub fn list(
     conn: &mut AnyConnection,
     filter: &Filter,
-    after: Option<(NaiveDateTime, String)>,
+    after: Option<After>,
     limit: i64,
 ) -> QueryResult<Vec<TraineeWithCategories>> {
     let mut query = trainees::table
         .select(Trainee::as_select())
-        .order((trainees::updated_at, trainees::id))
         .limit(limit)
         .into_boxed();
+    query = if filter.name_prefix.is_some() {
+        query.order((trainees::name, trainees::id))
+    } else {
+        query.order((trainees::updated_at, trainees::id))
+    };
     if let Scope::Counties(codes) = &filter.scope {
         query = query.filter(trainees::county_code.eq_any(codes.clone()));
     }
@@ -229,12 +245,22 @@ pub fn list(
     if let Some(since) = filter.since {
         query = query.filter(trainees::updated_at.ge(since));
     }
-    if let Some((at, id)) = after {
-        query = query.filter(
-            trainees::updated_at
-                .gt(at)
-                .or(trainees::updated_at.eq(at).and(trainees::id.gt(id))),
-        );
+    match after {
+        Some(After::Changed(at, id)) => {
+            query = query.filter(
+                trainees::updated_at
+                    .gt(at)
+                    .or(trainees::updated_at.eq(at).and(trainees::id.gt(id))),
+            );
+        }
+        Some(After::Named(name, id)) => {
+            query = query.filter(
+                trainees::name
+                    .gt(name.clone())
+                    .or(trainees::name.eq(name).and(trainees::id.gt(id))),
+            );
+        }
+        None => {}
     }
     let rows = query.load(conn)?;
     with_categories(conn, rows)

@@ -608,3 +608,42 @@ async fn times_outside_the_years_a_database_holds_are_422() {
     .await
     .invalid_field("updated_since", "range");
 }
+
+#[actix_web::test]
+async fn a_name_search_pages_in_name_order() {
+    let app = TestApp::spawn().await;
+    let worker = app.field_staff(&["141125"]).await;
+    let names = ["王秀英", "王丽", "王建国", "李娜"];
+    for name in names {
+        let mut body = new_trainee("141125");
+        body["name"] = json!(name);
+        register(&app, &worker, &body).await;
+    }
+    let mut seen = Vec::new();
+    let mut path = "/api/v1/trainees?q=%E7%8E%8B&limit=1".to_owned();
+    loop {
+        let page = app.get_as(&worker, &path).await.ok_json(200);
+        for item in page["items"].as_array().unwrap() {
+            seen.push(item["name"].as_str().unwrap().to_owned());
+        }
+        match page["next_cursor"].as_str() {
+            Some(cursor) => path = format!("/api/v1/trainees?q=%E7%8E%8B&limit=1&cursor={cursor}"),
+            None => break,
+        }
+    }
+    let mut expected: Vec<String> = names[..3].iter().map(|n| n.to_string()).collect();
+    expected.sort();
+    assert_eq!(seen, expected);
+    // A cursor of the register in change order is not one of this search.
+    let page = app
+        .get_as(&worker, "/api/v1/trainees?limit=1")
+        .await
+        .ok_json(200);
+    let cursor = page["next_cursor"].as_str().unwrap();
+    app.get_as(
+        &worker,
+        &format!("/api/v1/trainees?q=%E7%8E%8B&cursor={cursor}"),
+    )
+    .await
+    .invalid_field("cursor", "invalid");
+}

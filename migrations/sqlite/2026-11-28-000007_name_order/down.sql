@@ -1,0 +1,2 @@
+DROP INDEX trainees_name;
+CREATE INDEX trainees_name ON trainees (name);
