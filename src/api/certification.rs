@@ -59,7 +59,7 @@ pub struct IssuedCertificate {
     /// 16-digit number of the old form.
     #[schema(
         pattern = "^([YSys][0-9]{21}|[0-9]{16})$",
-        example = "Y1401141101002640000123"
+        example = "Y140114110100264000123"
     )]
     pub number: String,
     /// Kind.
@@ -102,7 +102,7 @@ pub struct CreateCertificate {
     /// The number, as on an issued certificate.
     #[schema(
         pattern = "^([YSys][0-9]{21}|[0-9]{16})$",
-        example = "Y1401141101002240000123"
+        example = "Y140114110100224000123"
     )]
     pub number: String,
     /// Kind.

@@ -643,6 +643,23 @@ fn check_changes(
             ));
         }
     }
+    let retrains = changes.level.as_ref().is_some_and(|l| *l != current.level)
+        || changes
+            .occupation
+            .as_ref()
+            .is_some_and(|o| *o != current.occupation);
+    if retrains && current.places_taken > 0 {
+        // Enrolments were judged (and certificates will be issued) by what the cohort teaches.
+        return Err(AppError::rule(
+            if changes.level.is_some() {
+                "level"
+            } else {
+                "occupation"
+            },
+            "has_enrolments",
+            "a cohort with enrolments keeps its occupation and level",
+        ));
+    }
     if let Some(capacity) = changes.capacity
         && capacity < current.places_taken
     {

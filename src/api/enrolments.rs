@@ -336,7 +336,7 @@ pub async fn create_enrolment(
                     AppError::field("trainee_id", "unknown", "is not a trainee of your counties")
                 })?
                 .trainee;
-            let age = age_on(trainee.birth_date, today);
+            let age = age_on(trainee.birth_date, candidate.enrolled_on);
             if !(16..retirement_age).contains(&age) {
                 return Err(AppError::rule(
                     "trainee_id",
@@ -612,11 +612,12 @@ fn complete_transition(
         EnrolmentStatus::Enrolled | EnrolmentStatus::InTraining => {}
     }
     not_in_future("completed_on", body.completed_on)?;
-    if body.completed_on < cohort.start_date {
+    let first = cohort.start_date.max(enrolment.enrolled_on);
+    if body.completed_on < first {
         return Err(AppError::rule(
             "completed_on",
             "before_start",
-            format!("is before the cohort's first day, {}", cohort.start_date),
+            format!("is before the cohort's first day or the enrolment, {first}"),
         ));
     }
     let needed = required_days(cohort.planned_days, rules.completion_attendance_percent);
@@ -665,6 +666,13 @@ fn drop_transition(
         EnrolmentStatus::Enrolled | EnrolmentStatus::InTraining => {}
     }
     not_in_future("dropped_on", body.dropped_on)?;
+    if body.dropped_on < enrolment.enrolled_on {
+        return Err(AppError::rule(
+            "dropped_on",
+            "before_enrolment",
+            format!("is before the enrolment, {}", enrolment.enrolled_on),
+        ));
+    }
     Ok(Some(EnrolmentState {
         status: EnrolmentStatus::Dropped.as_str().to_owned(),
         attended_days: enrolment.attended_days,
@@ -934,6 +942,17 @@ pub async fn take_register(
                             1
                         }
                         (true, false) => {
+                            // Completion was judged on these days: they stay.
+                            if enrolment.completed_on.is_some_and(|d| day <= d) {
+                                return Err(AppError::rule(
+                                    "present",
+                                    "completed",
+                                    format!(
+                                        "enrolment {} completed on a count that included this day",
+                                        enrolment.id
+                                    ),
+                                ));
+                            }
                             db::enrolments::mark_absent(c, &enrolment.id, day)?;
                             -1
                         }

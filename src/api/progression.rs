@@ -47,6 +47,17 @@ fn relevant_work(
     Ok(Vec::new())
 }
 
+/// A record with the trainee's own facts and no certificates or completions yet.
+fn blank_record(trainee: &Trainee, work: Vec<WorkPeriod>) -> Record {
+    Record {
+        certificates: Vec::new(),
+        completed_cohort_on: None,
+        work,
+        prior_work_months: u32::try_from(trainee.prior_care_work_months).unwrap_or(0),
+        schooling: schooling(trainee),
+    }
+}
+
 /// What the ladder needs to know of a trainee, per occupation they hold a certificate of or have
 /// an enrolment in.
 pub fn records(
@@ -54,19 +65,7 @@ pub fn records(
     trainee: &Trainee,
 ) -> Result<BTreeMap<&'static str, (Occupation, Record)>, AppError> {
     let work = relevant_work(conn, &trainee.id)?;
-    let prior = u32::try_from(trainee.prior_care_work_months).unwrap_or(0);
-    let blank = |occupation| {
-        (
-            occupation,
-            Record {
-                certificates: Vec::new(),
-                completed_cohort_on: None,
-                work: work.clone(),
-                prior_work_months: prior,
-                schooling: schooling(trainee),
-            },
-        )
-    };
+    let blank = |occupation| (occupation, blank_record(trainee, work.clone()));
     let mut out: BTreeMap<&'static str, (Occupation, Record)> = BTreeMap::new();
     for certificate in db::certification::of_trainee(conn, &trainee.id)? {
         let (Some(occupation), Some(level)) = (
@@ -103,29 +102,52 @@ pub fn records(
 /// Recomputes the eligibility kept for one trainee; run in the transaction of every write that
 /// changes what it is computed from.
 pub fn refresh(conn: &mut AnyConnection, trainee_id: &str) -> Result<(), AppError> {
+    // Writes about one person queue here, so each refresh reads what the last one wrote.
+    db::trainees::lock(conn, trainee_id)?;
     let trainee = db::trainees::find(conn, trainee_id, &db::trainees::Scope::All)?
         .ok_or(AppError::NotFound)?
         .trainee;
     let today = today_in_china();
     let now = db::now();
-    let rows: Vec<Eligibility> = records(conn, &trainee)?
-        .into_values()
-        .filter_map(|(occupation, record)| {
-            let standing = progression::standing(occupation, &record, today);
-            let next_level = standing.next_level?;
-            Some(Eligibility {
-                trainee_id: trainee.id.clone(),
-                occupation: occupation.as_str().to_owned(),
-                next_level: next_level.as_str().to_owned(),
-                eligible_from: if standing.eligible {
-                    Some(today)
-                } else {
-                    standing.eligible_from
-                },
-                updated_at: now,
-            })
-        })
-        .collect();
+    let work = relevant_work(conn, &trainee.id)?;
+    let mut records = records(conn, &trainee)?;
+    // Elderly care (养老护理员) is the programme's own occupation: everyone is weighed for it, so
+    // that declared work or schooling alone can make a candidate.
+    records
+        .entry(Occupation::ElderlyCare.as_str())
+        .or_insert_with(|| {
+            (
+                Occupation::ElderlyCare,
+                blank_record(&trainee, work.clone()),
+            )
+        });
+    let mut rows = Vec::new();
+    for (occupation, record) in records.into_values() {
+        let held = progression::standing(occupation, &record, today).current_level;
+        // Every level above the one held: schooling or long work may skip a rung.
+        let mut level = match held {
+            None => Some(Level::L5),
+            Some(held) => progression::next(held),
+        };
+        while let Some(target) = level {
+            let (met, lines) = progression::eligibility(target, &record, today);
+            let from = if met.is_some() {
+                Some(today)
+            } else {
+                lines.iter().filter_map(|l| l.met_from).min()
+            };
+            if let Some(eligible_from) = from {
+                rows.push(Eligibility {
+                    trainee_id: trainee.id.clone(),
+                    occupation: occupation.as_str().to_owned(),
+                    level: target.as_str().to_owned(),
+                    eligible_from,
+                    updated_at: now,
+                });
+            }
+            level = progression::next(target);
+        }
+    }
     db::certification::replace_eligibility(conn, &trainee.id, &rows)?;
     Ok(())
 }
@@ -241,13 +263,10 @@ pub fn gate(
     let record = records(conn, trainee)?
         .remove(occupation.as_str())
         .map(|(_, r)| r)
-        .unwrap_or_else(|| Record {
-            certificates: Vec::new(),
-            completed_cohort_on: None,
-            work: Vec::new(),
-            prior_work_months: u32::try_from(trainee.prior_care_work_months).unwrap_or(0),
-            schooling: schooling(trainee),
-        });
+        .map_or_else(
+            || relevant_work(conn, &trainee.id).map(|work| blank_record(trainee, work)),
+            Ok,
+        )?;
     let (met, lines) = progression::eligibility(level, &record, today_in_china());
     if met.is_some() {
         return Ok(Vec::new());
@@ -289,8 +308,8 @@ pub struct CandidateResponse {
     pub occupation: Occupation,
     /// The level they are eligible for.
     pub level: Level,
-    /// Since when (or since the eligibility was last computed).
-    pub eligible_from: Option<NaiveDate>,
+    /// Since when (for someone eligible already: since the eligibility was last computed).
+    pub eligible_from: NaiveDate,
 }
 
 /// Trainees of the caller's counties eligible for a level and not yet enrolled in a cohort of

@@ -515,17 +515,17 @@ pub async fn create_trainee(
             }
             let stored = conn.transaction(|c| {
                 db::trainees::insert(c, &candidate, &categories)?;
-                db::audit::record(c, county_event(&caller, "create", &candidate))
+                // Declared work or schooling may make them a candidate at once.
+                crate::api::progression::refresh(c, &candidate.id)?;
+                db::audit::record(c, county_event(&caller, "create", &candidate))?;
+                Ok::<_, AppError>(())
             });
             match stored {
                 Ok(()) => {}
                 // Another request got there between the checks and the insert: the same create
                 // sent twice at once, or two phones registering one person. The unique indexes
                 // decided; answer as if this request had come second.
-                Err(diesel::result::Error::DatabaseError(
-                    diesel::result::DatabaseErrorKind::UniqueViolation,
-                    _,
-                )) => {
+                Err(AppError::Conflict { .. }) => {
                     if let Some(stored) = replayed(conn, &candidate, &categories)? {
                         return Ok((false, stored));
                     }
@@ -536,7 +536,7 @@ pub async fn create_trainee(
                         )),
                     };
                 }
-                Err(e) => return Err(e.into()),
+                Err(e) => return Err(e),
             }
             let row = db::trainees::find(conn, &id, &Scope::All)?.ok_or(AppError::NotFound)?;
             Ok((true, row))

@@ -145,10 +145,10 @@ pub struct Eligibility {
     pub trainee_id: String,
     /// The occupation.
     pub occupation: String,
-    /// The level above the one held.
-    pub next_level: String,
-    /// The day from which they are eligible for it; `None` while time alone will not do.
-    pub eligible_from: Option<NaiveDate>,
+    /// A level above the one held.
+    pub level: String,
+    /// The day from which they are eligible for it.
+    pub eligible_from: NaiveDate,
     /// When computed.
     pub updated_at: NaiveDateTime,
 }
@@ -170,7 +170,7 @@ pub fn replace_eligibility(
 }
 
 /// A candidate for a level: the trainee and the day they became eligible.
-pub type Candidate = (Trainee, Option<NaiveDate>);
+pub type Candidate = (Trainee, NaiveDate);
 
 /// Up to `limit` trainees within `scope` (and `county`) eligible on `today` for `level` of
 /// `occupation` and not enrolled (other than dropped) in a cohort of it, in trainee id order
@@ -195,7 +195,7 @@ pub fn candidates(
     let mut query = eligibility::table
         .inner_join(trainees::table)
         .filter(eligibility::occupation.eq(occupation.to_owned()))
-        .filter(eligibility::next_level.eq(level.to_owned()))
+        .filter(eligibility::level.eq(level.to_owned()))
         .filter(eligibility::eligible_from.le(today))
         .filter(diesel::dsl::not(
             eligibility::trainee_id.eq_any(enrolled_in_level),

@@ -278,12 +278,12 @@ diesel::table! {
 }
 
 diesel::table! {
-    /// Each trainee's next level per occupation and the day they are eligible for it.
-    eligibility (trainee_id, occupation) {
+    /// The levels above the one held that each trainee is, or will be, eligible for.
+    eligibility (trainee_id, occupation, level) {
         trainee_id -> Text,
         occupation -> Text,
-        next_level -> Text,
-        eligible_from -> Nullable<Date>,
+        level -> Text,
+        eligible_from -> Date,
         updated_at -> Timestamp,
     }
 }

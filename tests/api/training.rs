@@ -314,6 +314,17 @@ async fn a_cohort_moves_forward_only_and_keeps_its_places() {
         .await
         .problem(422, "/problems/rule-violated");
     assert_eq!(shrink["errors"][0]["code"], "below_places_taken");
+    // Enrolments were judged by the level the cohort teaches: it stays.
+    let retrain = app
+        .patch_as(
+            &class.worker,
+            &path,
+            &format!("\"{version}\""),
+            &json!({"level": "L3"}),
+        )
+        .await
+        .problem(422, "/problems/rule-violated");
+    assert_eq!(retrain["errors"][0]["code"], "has_enrolments");
     let closed = app
         .patch_as(
             &class.worker,
@@ -903,4 +914,44 @@ async fn the_day_of_enrolment_is_the_apps_within_the_cohort_and_not_in_the_futur
     post(json!({"id": id, "trainee_id": trainee, "enrolled_on": today() - Duration::days(1)}))
         .await
         .problem(409, "/problems/conflict");
+}
+
+#[actix_web::test]
+async fn finishing_dates_follow_the_enrolment_and_a_completion_keeps_its_days() {
+    let class = Class::new(json!({})).await;
+    let trainee = class.trainee().await;
+    let late = class
+        .app
+        .post_as(
+            &class.worker,
+            &format!("/api/v1/cohorts/{}/enrolments", class.id()),
+            &json!({"trainee_id": trainee, "enrolled_on": today() - Duration::days(3)}),
+        )
+        .await
+        .ok_json(201);
+    let late = late["id"].as_str().unwrap();
+    let early = class
+        .action(
+            late,
+            "drop",
+            "",
+            json!({"dropped_on": today() - Duration::days(4), "reason": "外出务工"}),
+        )
+        .await
+        .problem(422, "/problems/rule-violated");
+    assert_eq!(early["errors"][0]["code"], "before_enrolment");
+
+    let a = class.enrolled().await;
+    class.attend(&a, 4).await;
+    class
+        .action(&a, "complete", "", json!({"completed_on": today()}))
+        .await
+        .ok_json(200);
+    let first_day = today() - Duration::days(10);
+    let removed = class
+        .register(first_day, &[])
+        .await
+        .problem(422, "/problems/rule-violated");
+    assert_eq!(removed["errors"][0]["code"], "completed");
+    assert_eq!(class.enrolment(&a).await["attended_days"], 4);
 }

@@ -33,15 +33,16 @@ CREATE INDEX certificates_trainee ON certificates (trainee_id, occupation);
 
 ALTER TABLE enrolments ADD COLUMN override_reason TEXT;
 
--- Per trainee and occupation: the next level and the day from which they are eligible for it
--- (NULL when no line of the table can be met by time alone). Rewritten whenever what it is
--- computed from changes: certificates, completions, the trainee's record.
+-- Per trainee, occupation and level above the one held: the day from which they are eligible
+-- for it (today's date when computed for someone eligible already; a later day when time alone
+-- will make them so). No row while no line of the table can be met by time alone. Rewritten
+-- whenever what it is computed from changes: the trainee's record, certificates, completions.
 CREATE TABLE eligibility (
     trainee_id TEXT NOT NULL REFERENCES trainees (id),
     occupation TEXT NOT NULL,
-    next_level TEXT NOT NULL CHECK (next_level IN ('L5', 'L4', 'L3', 'L2', 'L1')),
-    eligible_from DATE,
+    level TEXT NOT NULL CHECK (level IN ('L5', 'L4', 'L3', 'L2', 'L1')),
+    eligible_from DATE NOT NULL,
     updated_at TIMESTAMP NOT NULL,
-    PRIMARY KEY (trainee_id, occupation)
+    PRIMARY KEY (trainee_id, occupation, level)
 );
-CREATE INDEX eligibility_candidates ON eligibility (occupation, next_level, eligible_from);
+CREATE INDEX eligibility_candidates ON eligibility (occupation, level, eligible_from);
