@@ -3,8 +3,8 @@
 # page of trainees eligible for L4 elderly care and not yet enrolled in it, for the whole city
 # and for one county at a time, at 16 connections, as a manager of all 13 counties. The
 # programme is filled first through the API by scripts/generate.py: TRAINEES trainees (default
-# 100,000 on PostgreSQL, 10,000 on SQLite), 60 % of them in cohorts with their registers,
-# completions, assessments and certificates.
+# 100,000 on PostgreSQL, 10,000 on SQLite), ENROL_SHARE of them (default 0.6) in cohorts with
+# their registers, completions, assessments and certificates.
 # Usage: DATABASE_URL=postgres://postgres@127.0.0.1:5432/tracker_bench scripts/bench/candidates.sh
 # Writes scripts/bench/results/candidates-ENGINE.txt. Other settings: see lib.sh.
 set -euo pipefail
@@ -12,8 +12,10 @@ cd "$(dirname "$0")/../.."
 source scripts/bench/lib.sh
 
 trainees="${TRAINEES:-$([ "$engine" = postgres ] && echo 100000 || echo 10000)}"
+enrol_share="${ENROL_SHARE:-0.6}"
 python3 scripts/generate.py --base "$base" --admin-password "$bench_admin_password" \
-    --trainees "$trainees" --workers 8 | tee "$work/generated.txt"
+    --trainees "$trainees" --enrol-share "$enrol_share" --workers 8 | tee "$work/generated.txt"
+generated="$(tail -n 1 "$work/generated.txt" | tr -d "{}'")"
 [ "$engine" = sqlite ] && sleep 65
 
 json_field() { python3 -c "import json, sys; print(json.load(sys.stdin)[\"$1\"])"; }
@@ -49,7 +51,7 @@ function request()
 end
 LUA
 
-report_header "candidates for L4, $trainees trainees ($(tail -n 1 "$work/generated.txt" | tr -d '{}'\'')), as a manager of 13 counties; first page of the city: $city of up to 200"
+report_header "candidates for L4, $trainees trainees, $generated; as a manager of 13 counties; the city has $city candidates in its first 200"
 measure "GET candidates (city)" 16 "$base" -s "$work/candidates.lua" -- city
 measure "GET candidates (a county)" 16 "$base" -s "$work/candidates.lua" -- county
 publish candidates
