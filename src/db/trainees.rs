@@ -225,7 +225,14 @@ pub fn list(
         );
     }
     if let Some(prefix) = &filter.name_prefix {
-        query = query.filter(trainees::name.like(like_prefix(prefix)).escape('\\'));
+        // A prefix as a range, `prefix <= name < successor`: in code-point order (SQLite's
+        // BINARY, PostgreSQL's "C" collation of this column) it holds exactly the names that
+        // start with the prefix, and unlike `LIKE $1` a prepared statement's generic plan can
+        // still scan the name index for it.
+        query = query.filter(trainees::name.ge(prefix.clone()));
+        if let Some(successor) = successor(prefix) {
+            query = query.filter(trainees::name.lt(successor));
+        }
     }
     if let Some(phone) = &filter.phone {
         query = query.filter(trainees::phone.eq(phone.clone()));
@@ -266,17 +273,15 @@ pub fn list(
     with_categories(conn, rows)
 }
 
-/// `prefix%`, with the wildcard characters of `prefix` escaped.
-fn like_prefix(prefix: &str) -> String {
-    let mut pattern = String::with_capacity(prefix.len() + 1);
-    for c in prefix.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    pattern
+/// The first string after every string that starts with `prefix`: its last character moved one
+/// code point on (past the surrogates); `None` when there is none (an empty prefix, or one that
+/// ends in the last code point).
+fn successor(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    let last = chars.pop()?;
+    let next = (u32::from(last) + 1..=u32::from(char::MAX)).find_map(char::from_u32)?;
+    chars.push(next);
+    Some(chars.into_iter().collect())
 }
 
 fn with_categories(
@@ -345,11 +350,22 @@ pub fn lock(conn: &mut AnyConnection, id: &str) -> QueryResult<bool> {
 
 #[cfg(test)]
 mod tests {
-    use super::like_prefix;
+    use super::successor;
 
     #[test]
-    fn wildcards_in_a_prefix_are_escaped() {
-        assert_eq!(like_prefix("王"), "王%");
-        assert_eq!(like_prefix("a%_\\"), "a\\%\\_\\\\%");
+    fn a_prefix_ends_before_its_successor() {
+        assert_eq!(successor("王").as_deref(), Some("玌"));
+        assert_eq!(successor("ab").as_deref(), Some("ac"));
+        assert_eq!(successor("a%").as_deref(), Some("a&"));
+        assert_eq!(successor("\u{D7FF}").as_deref(), Some("\u{E000}"));
+        assert_eq!(successor(""), None);
+        assert_eq!(successor("\u{10FFFF}"), None);
+        let (low, high) = ("王", successor("王").unwrap());
+        for name in ["王", "王秀英", "王\u{10FFFF}"] {
+            assert!(low <= name && name < high.as_str(), "{name}");
+        }
+        for name in ["玌", "玐", "汪", ""] {
+            assert!(!(low <= name && name < high.as_str()), "{name}");
+        }
     }
 }
