@@ -45,4 +45,6 @@ CREATE TABLE eligibility (
     updated_at TIMESTAMP NOT NULL,
     PRIMARY KEY (trainee_id, occupation, level)
 );
-CREATE INDEX eligibility_candidates ON eligibility (occupation, level, eligible_from);
+-- Candidates are listed in trainee order: this index hands them over in that order, so a page
+-- stops after its rows instead of sorting everyone eligible.
+CREATE INDEX eligibility_candidates ON eligibility (occupation, level, trainee_id);
