@@ -297,10 +297,6 @@ fn rules(level: Level) -> Vec<Rule> {
     }
 }
 
-fn level_name(level: Level) -> &'static str {
-    level.as_str()
-}
-
 /// How one rule stands for `record` on `today`.
 fn judge(rule: &Rule, record: &Record, today: NaiveDate) -> Line {
     let mut missing = Vec::new();
@@ -316,7 +312,7 @@ fn judge(rule: &Rule, record: &Record, today: NaiveDate) -> Line {
             .min();
         match held {
             Some(on) => since = Some(on),
-            None => missing.push(format!("a {} certificate", level_name(level))),
+            None => missing.push(format!("a {} certificate", level.as_str())),
         }
     }
     if rule.completed_cohort && record.completed_cohort_on.is_none_or(|d| d > today) {
