@@ -26,6 +26,7 @@ on `type`. Money is integer fen, dates are `YYYY-MM-DD`, timestamps RFC 3339 UTC
         (name = "trainees", description = "The real-name register of trainees"),
         (name = "training", description = "Cohorts (classes), enrolments, attendance and completion"),
         (name = "certification", description = "Assessments, certificates and the ladder from caregiver to care specialist"),
+        (name = "placements", description = "Placements in work, employers' confirmations, follow-ups and income thresholds"),
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&BearerScheme),

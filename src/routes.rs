@@ -13,8 +13,8 @@ use utoipa_actix_web::{AppExt, scope};
 
 use crate::api::organisations::{agencies, employers, providers};
 use crate::api::{
-    audit, auth, certification, cohorts, counties, enrolments, progression, service, trainees,
-    users,
+    audit, auth, certification, cohorts, counties, enrolments, follow_ups, income_thresholds,
+    placements, progression, service, trainees, users,
 };
 use crate::error::AppError;
 use crate::openapi::ApiDoc;
@@ -67,7 +67,18 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(certification::create_certificate)
                 .service(certification::list_certificates)
                 .service(progression::get_progression)
-                .service(progression::list_candidates),
+                .service(progression::list_candidates)
+                .service(placements::create_placement)
+                .service(placements::list_placements)
+                .service(placements::get_placement)
+                .service(placements::confirm_placement)
+                .service(placements::dispute_placement)
+                .service(placements::end_placement)
+                .service(follow_ups::create_follow_up)
+                .service(follow_ups::list_follow_ups)
+                .service(follow_ups::list_due_follow_ups)
+                .service(income_thresholds::create_income_threshold)
+                .service(income_thresholds::list_income_thresholds),
         );
 }
 

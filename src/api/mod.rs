@@ -6,7 +6,10 @@ pub mod certification;
 pub mod cohorts;
 pub mod counties;
 pub mod enrolments;
+pub mod follow_ups;
+pub mod income_thresholds;
 pub mod organisations;
+pub mod placements;
 pub mod progression;
 pub mod service;
 pub mod trainees;
@@ -134,6 +137,18 @@ pub fn plausible_time(at: &DateTime<Utc>) -> Result<(), validator::ValidationErr
     }
 }
 
+/// Refuses days outside the years 1970–9999: PostgreSQL cannot store some days that JSON can
+/// name, and no record of the programme is dated so far out.
+pub fn plausible_day(day: &chrono::NaiveDate) -> Result<(), validator::ValidationError> {
+    use chrono::Datelike;
+    if (1970..=9999).contains(&day.year()) {
+        Ok(())
+    } else {
+        Err(validator::ValidationError::new("range")
+            .with_message("must be a day between 1970 and 9999".into()))
+    }
+}
+
 /// For `Option<Option<T>>` fields of a `PATCH`: an absent field stays `None` (with
 /// `#[serde(default)]`), `null` becomes `Some(None)` (clear it), a value `Some(Some(v))`.
 pub fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
@@ -167,7 +182,11 @@ pub fn with_etag(mut builder: HttpResponseBuilder, version: i32) -> HttpResponse
 
 /// A 304 when the client's `If-None-Match` names the current version.
 pub fn not_modified(req: &HttpRequest, version: i32) -> Option<HttpResponse> {
-    let current = etag(version);
+    not_modified_tag(req, etag(version))
+}
+
+/// A 304 when the client's `If-None-Match` names `current`, an ETag.
+pub fn not_modified_tag(req: &HttpRequest, current: String) -> Option<HttpResponse> {
     let matches = req
         .headers()
         .get(header::IF_NONE_MATCH)
@@ -203,11 +222,17 @@ pub fn if_match(req: &HttpRequest) -> Result<Option<i32>, AppError> {
     let malformed =
         || AppError::Malformed("If-Match must be an ETag as read, such as \"3\", or *".into());
     let quoted = value.strip_prefix("W/").unwrap_or(value);
-    let digits = quoted
+    let tag = quoted
         .strip_prefix('"')
         .and_then(|v| v.strip_suffix('"'))
-        .filter(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
         .ok_or_else(malformed)?;
+    // A representation that adds derived data to the record (a trainee's employment) tags it
+    // `"version.digest"`: the version is what a change is based on.
+    let (digits, derived) = tag.split_once('.').unwrap_or((tag, "0"));
+    let derived_ok = !derived.is_empty() && derived.bytes().all(|b| b.is_ascii_hexdigit());
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) || !derived_ok {
+        return Err(malformed());
+    }
     // A well-formed tag too large to be any version matches none: stale, not malformed. It is
     // refused (412) when compared, after the body has been checked.
     Ok(Some(digits.parse::<i32>().unwrap_or(-1)))

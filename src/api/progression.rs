@@ -16,6 +16,7 @@ use crate::auth::AuthUser;
 use crate::db::certification::Eligibility;
 use crate::db::trainees::Trainee;
 use crate::db::{self, AnyConnection, Db};
+use crate::domain::employment;
 use crate::domain::progression::{self, Held, Record, Schooling, Standing, WorkPeriod};
 use crate::domain::today_in_china;
 use crate::domain::training::{Level, Occupation};
@@ -36,15 +37,16 @@ fn schooling(trainee: &Trainee) -> Schooling {
     }
 }
 
-/// Relevant work: months of confirmed or verified placements in care occupations.
-///
-/// Placements are recorded from the placement issue on; until then a trainee's relevant work is
-/// what they declared at registration (`prior_care_work_months`), which [`records`] counts.
-fn relevant_work(
-    _conn: &mut AnyConnection,
-    _trainee_id: &str,
-) -> Result<Vec<WorkPeriod>, AppError> {
-    Ok(Vec::new())
+/// Relevant work: the periods of confirmed or verified placements (every occupation of the
+/// programme is care work), each until it ended or until follow-ups said the person no longer
+/// works there. A reported or disputed placement does not count. Declared work before the
+/// programme (`prior_care_work_months`) is counted by [`records`].
+fn relevant_work(conn: &mut AnyConnection, trainee_id: &str) -> Result<Vec<WorkPeriod>, AppError> {
+    Ok(crate::api::placements::facts_of_trainee(conn, trainee_id)?
+        .iter()
+        .filter_map(employment::work_period)
+        .map(|(start, end)| WorkPeriod { start, end })
+        .collect())
 }
 
 /// A record with the trainee's own facts and no certificates or completions yet.

@@ -11,15 +11,16 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::api::parse_id;
+use crate::api::placements::{EmploymentResponse, employment_of};
 use crate::api::{
-    CountyCode, Page, PageParams, SyncParams, check_version, if_match, not_modified,
+    CountyCode, Page, PageParams, SyncParams, check_version, if_match, not_modified_tag,
     parse_time_key, time_key, utc, with_etag,
 };
 use crate::auth::{AuthUser, Role};
 use crate::config::Rules;
 use crate::db::trainees::{After, Scope, Trainee, TraineeChanges, TraineeWithCategories};
 use crate::db::{self, AnyConnection, Db, audit::Event};
-use crate::domain::{id_number, phone};
+use crate::domain::{id_number, phone, today_in_china};
 use crate::error::{AppError, FieldError, PROBLEM_JSON, Problem};
 use crate::extract::{Json, Query};
 
@@ -250,6 +251,9 @@ pub struct TraineeResponse {
     pub created_at: DateTime<Utc>,
     /// When last changed.
     pub updated_at: DateTime<Utc>,
+    /// Employment today, on `GET /trainees/{id}` only (not in lists).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub employment: Option<EmploymentResponse>,
 }
 
 /// Whether personal numbers are shown in full or masked.
@@ -305,6 +309,7 @@ fn response(row: TraineeWithCategories, view: View) -> Result<TraineeResponse, A
         version,
         created_at: utc(created_at),
         updated_at: utc(updated_at),
+        employment: None,
     })
 }
 
@@ -705,19 +710,36 @@ fn parse_name_key(key: &str) -> Result<After, AppError> {
 pub async fn get_trainee(
     req: HttpRequest,
     db: web::Data<Db>,
+    rules: web::Data<Rules>,
     caller: AuthUser,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
     let scope = scope_of(&caller)?;
     let id = id.into_inner().to_string();
-    let row = db
-        .run(move |conn| db::trainees::find(conn, &id, &scope)?.ok_or(AppError::NotFound))
+    let retirement_age = rules.retirement_age;
+    let (row, employment) = db
+        .run(move |conn| {
+            let row = db::trainees::find(conn, &id, &scope)?.ok_or(AppError::NotFound)?;
+            let employment = employment_of(conn, &row.trainee, retirement_age, today_in_china())?;
+            Ok((row, employment))
+        })
         .await?;
-    if let Some(response) = not_modified(&req, row.trainee.version) {
+    // The record's version, and a digest of the employment judged today, which changes with
+    // placements, follow-ups, thresholds and the date without changing the record.
+    let derived = serde_json::to_string(&employment).map_err(AppError::internal)?;
+    let tag = format!(
+        "\"{}.{}\"",
+        row.trainee.version,
+        &crate::auth::token_digest(&derived)[..8]
+    );
+    if let Some(response) = not_modified_tag(&req, tag.clone()) {
         return Ok(response);
     }
-    let response = response(row, View::Full)?;
-    Ok(with_etag(HttpResponse::Ok(), response.version).json(response))
+    let mut response = response(row, View::Full)?;
+    response.employment = Some(employment);
+    Ok(HttpResponse::Ok()
+        .insert_header((actix_web::http::header::ETAG, tag))
+        .json(response))
 }
 
 /// Changes a trainee of the caller's counties. Needs `If-Match` with the version read.
@@ -727,7 +749,7 @@ pub async fn get_trainee(
     params(
         ("id" = Uuid, Path, description = "Trainee id"),
         ("If-Match" = String, Header, description = "The ETag (version) the change is based on, or `*`",
-            pattern = r#"^(\*|(W/)?"[0-9]+")$"#),
+            pattern = r#"^(\*|(W/)?"[0-9]+(\.[0-9a-f]+)?")$"#),
     ),
     request_body = UpdateTrainee,
     responses(
@@ -802,6 +824,12 @@ pub async fn update_trainee(
                 }
                 // Education and declared work count on the ladder.
                 crate::api::progression::refresh(c, &id)?;
+                if let Some(county) = &changes.county_code
+                    && *county != current.trainee.county_code
+                {
+                    // A trainee's placements are followed up by the county they live in now.
+                    db::placements::move_trainee(c, &id, county, now)?;
+                }
                 let county = changes
                     .county_code
                     .as_deref()
@@ -841,6 +869,18 @@ pub enum TimelineKind {
     Assessed,
     /// Awarded a certificate.
     Certified,
+    /// Started work in a placement (as reported).
+    Placed,
+    /// The employer confirmed the placement.
+    Confirmed,
+    /// The employer disputed the placement.
+    Disputed,
+    /// A follow-up verified a household placement.
+    Verified,
+    /// Followed up (回访).
+    FollowedUp,
+    /// The placement ended.
+    Left,
 }
 
 /// One entry of a trainee's timeline. Entries about an enrolment carry its cohort and its
@@ -890,6 +930,21 @@ pub struct TimelineEvent {
     /// Its number.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub certificate_number: Option<String>,
+    /// The placement, for entries about work.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub placement_id: Option<Uuid>,
+    /// The employer's name, or the household's contact.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub employer_name: Option<String>,
+    /// The follow-up, for `followed_up`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub follow_up_id: Option<Uuid>,
+    /// What the follow-up found: in work there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub still_employed: Option<bool>,
+    /// The monthly wage (`placed`) or the income reported (`followed_up`), in fen.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub monthly_income_fen: Option<i64>,
 }
 
 impl TimelineEvent {
@@ -910,6 +965,11 @@ impl TimelineEvent {
             passed: None,
             certificate_id: None,
             certificate_number: None,
+            placement_id: None,
+            employer_name: None,
+            follow_up_id: None,
+            still_employed: None,
+            monthly_income_fen: None,
         }
     }
 }
@@ -944,13 +1004,31 @@ pub async fn get_timeline(
 ) -> Result<HttpResponse, AppError> {
     let scope = scope_of(&caller)?;
     let id = id.into_inner().to_string();
-    let (trainee, enrolments, assessments, certificates) = db
+    let (trainee, enrolments, assessments, certificates, work) = db
         .run(move |conn| {
             let trainee = db::trainees::find(conn, &id, &scope)?.ok_or(AppError::NotFound)?;
             let enrolments = db::enrolments::of_trainee(conn, &id)?;
             let assessments = db::certification::assessments_of_trainee(conn, &id)?;
             let certificates = db::certification::of_trainee(conn, &id)?;
-            Ok((trainee.trainee, enrolments, assessments, certificates))
+            let placements = db::placements::of_trainee(conn, &id)?;
+            let follow_ups = db::placements::follow_ups_of_trainee(conn, &id)?;
+            let employers: std::collections::HashMap<String, String> =
+                db::placements::employer_names(
+                    conn,
+                    placements
+                        .iter()
+                        .filter_map(|p| p.employer_id.clone())
+                        .collect(),
+                )?
+                .into_iter()
+                .collect();
+            Ok((
+                trainee.trainee,
+                enrolments,
+                assessments,
+                certificates,
+                (placements, follow_ups, employers),
+            ))
         })
         .await?;
     let mut events = vec![TimelineEvent::new(
@@ -1003,6 +1081,51 @@ pub async fn get_timeline(
                 ..TimelineEvent::new(on, kind)
             });
         }
+    }
+    let (placements, follow_ups, employers) = work;
+    for placement in placements {
+        let placement_id = Some(parse_id(&placement.id)?);
+        let employer_name = placement
+            .employer_id
+            .as_ref()
+            .and_then(|e| employers.get(e).cloned())
+            .or_else(|| placement.household_name.clone());
+        let china_day = |at: chrono::NaiveDateTime| (at + chrono::Duration::hours(8)).date();
+        let dated = [
+            (Some(placement.start_date), TimelineKind::Placed),
+            (
+                placement.confirmed_at.map(china_day),
+                TimelineKind::Confirmed,
+            ),
+            (placement.disputed_at.map(china_day), TimelineKind::Disputed),
+            (placement.verified_on, TimelineKind::Verified),
+            (placement.ended_on, TimelineKind::Left),
+        ];
+        for (on, kind) in dated {
+            let Some(on) = on else { continue };
+            events.push(TimelineEvent {
+                placement_id,
+                employer_name: employer_name.clone(),
+                occupation: Some(placement.occupation.clone()),
+                monthly_income_fen: (kind == TimelineKind::Placed)
+                    .then_some(placement.monthly_wage_fen),
+                reason: match kind {
+                    TimelineKind::Disputed => placement.dispute_reason.clone(),
+                    TimelineKind::Left => placement.end_reason.clone(),
+                    _ => None,
+                },
+                ..TimelineEvent::new(on, kind)
+            });
+        }
+    }
+    for follow_up in follow_ups {
+        events.push(TimelineEvent {
+            placement_id: Some(parse_id(&follow_up.placement_id)?),
+            follow_up_id: Some(parse_id(&follow_up.id)?),
+            still_employed: Some(follow_up.still_employed && follow_up.same_employer),
+            monthly_income_fen: follow_up.monthly_income_fen,
+            ..TimelineEvent::new(follow_up.followed_up_on, TimelineKind::FollowedUp)
+        });
     }
     // Stable: entries of one day keep the journey's order (registered, enrolled, finished).
     events.sort_by_key(|e| (e.on, e.kind));

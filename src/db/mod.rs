@@ -12,6 +12,7 @@ pub mod counties;
 pub mod enrolments;
 pub mod idempotency;
 pub mod organisations;
+pub mod placements;
 pub mod schema;
 pub mod settings;
 pub mod tokens;
@@ -34,10 +35,14 @@ use crate::error::AppError;
 /// Now, in UTC, to the microsecond: both engines store microseconds, so a value written and
 /// read back is the same on each.
 pub fn now() -> chrono::NaiveDateTime {
+    truncate(chrono::Utc::now().naive_utc())
+}
+
+/// A time as both engines store it: to the microsecond.
+pub fn truncate(at: chrono::NaiveDateTime) -> chrono::NaiveDateTime {
     use chrono::DurationRound;
-    let now = chrono::Utc::now().naive_utc();
-    now.duration_trunc(chrono::TimeDelta::microseconds(1))
-        .unwrap_or(now)
+    at.duration_trunc(chrono::TimeDelta::microseconds(1))
+        .unwrap_or(at)
 }
 
 /// A connection to either engine; queries written once run on both.

@@ -131,6 +131,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     assessments,
     certificates,
     eligibility,
+    placements,
+    follow_ups,
+    income_thresholds,
 );
 
 diesel::table! {
@@ -291,3 +294,71 @@ diesel::table! {
 diesel::joinable!(assessments -> enrolments (enrolment_id));
 diesel::joinable!(certificates -> trainees (trainee_id));
 diesel::joinable!(eligibility -> trainees (trainee_id));
+
+diesel::table! {
+    /// Placements in work: reported, confirmed or disputed by the employer, verified for a
+    /// household by a follow-up, ended.
+    placements (id) {
+        id -> Text,
+        trainee_id -> Text,
+        county_code -> Text,
+        employer_id -> Nullable<Text>,
+        household_name -> Nullable<Text>,
+        household_phone -> Nullable<Text>,
+        occupation -> Text,
+        position -> Text,
+        work_city -> Text,
+        start_date -> Date,
+        monthly_wage_fen -> BigInt,
+        contract_type -> Text,
+        status -> Text,
+        confirmed_at -> Nullable<Timestamp>,
+        disputed_at -> Nullable<Timestamp>,
+        dispute_reason -> Nullable<Text>,
+        verified_on -> Nullable<Date>,
+        ended_on -> Nullable<Date>,
+        end_reason -> Nullable<Text>,
+        last_follow_up_on -> Nullable<Date>,
+        stopped_on -> Nullable<Date>,
+        follow_up_due_on -> Nullable<Date>,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Follow-ups of placements, append-only.
+    follow_ups (id) {
+        id -> Text,
+        placement_id -> Text,
+        followed_up_on -> Date,
+        channel -> Text,
+        still_employed -> Bool,
+        same_employer -> Bool,
+        monthly_income_fen -> Nullable<BigInt>,
+        note -> Nullable<Text>,
+        recorded_at -> Timestamp,
+        received_at -> Timestamp,
+        recorded_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// Each county's minimum living guarantee (城市低保标准), by period.
+    income_thresholds (id) {
+        id -> Text,
+        county_code -> Text,
+        monthly_fen -> BigInt,
+        valid_from -> Date,
+        valid_to -> Nullable<Date>,
+        source -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(placements -> trainees (trainee_id));
+diesel::joinable!(placements -> organisations (employer_id));
+diesel::joinable!(placements -> counties (county_code));
+diesel::joinable!(follow_ups -> placements (placement_id));
+diesel::joinable!(income_thresholds -> counties (county_code));

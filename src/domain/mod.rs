@@ -2,8 +2,10 @@
 
 pub mod certificate_number;
 pub mod credit_code;
+pub mod employment;
 pub mod id_number;
 pub mod phone;
+pub mod placement;
 pub mod progression;
 pub mod training;
 

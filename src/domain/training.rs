@@ -26,6 +26,7 @@ macro_rules! stored_names {
         }
     };
 }
+pub(crate) use stored_names;
 
 /// An occupation trained and certified (国家职业技能标准).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]

@@ -92,6 +92,39 @@ const MATRIX: &[(&str, &str, Expect)] = &[
     ("GET", "/api/v1/trainees/{id}/certificates", NOT_EMPLOYERS),
     ("GET", "/api/v1/trainees/{id}/progression", NOT_EMPLOYERS),
     ("GET", "/api/v1/progression/candidates", NOT_EMPLOYERS),
+    // The same placement (same id and body) again answers 200.
+    ("POST", "/api/v1/placements", [201, 200, 200, 403, 401]),
+    ("GET", "/api/v1/placements", SIGNED_IN),
+    ("GET", "/api/v1/placements/{id}", SIGNED_IN),
+    (
+        "POST",
+        "/api/v1/placements/{id}/confirm",
+        [403, 403, 403, 200, 401],
+    ),
+    // Confirmed already: the employer may dispute only a reported placement.
+    (
+        "POST",
+        "/api/v1/placements/{id}/dispute",
+        [403, 403, 403, 409, 401],
+    ),
+    (
+        "POST",
+        "/api/v1/placements/{id}/follow-ups",
+        [201, 403, 201, 403, 401],
+    ),
+    ("GET", "/api/v1/placements/{id}/follow-ups", NOT_EMPLOYERS),
+    ("GET", "/api/v1/follow-ups/due", NOT_EMPLOYERS),
+    (
+        "POST",
+        "/api/v1/placements/{id}/end",
+        [200, 200, 200, 403, 401],
+    ),
+    (
+        "POST",
+        "/api/v1/income-thresholds",
+        [201, 201, 403, 403, 401],
+    ),
+    ("GET", "/api/v1/income-thresholds", NOT_EMPLOYERS),
 ];
 
 struct World {
@@ -105,7 +138,10 @@ struct World {
     day: String,
     today: String,
     completed: String,
+    completed_trainee: String,
     dropped: String,
+    own_employer: String,
+    placement: String,
 }
 
 async fn call(
@@ -133,6 +169,10 @@ async fn call(
         .replace(
             "/enrolments/{id}",
             &format!("/enrolments/{}", world.completed),
+        )
+        .replace(
+            "/placements/{id}",
+            &format!("/placements/{}", world.placement),
         )
         .replace(
             "/progression/candidates",
@@ -195,6 +235,26 @@ async fn call(
             Some(json!({"dropped_on": world.today, "reason": "外出务工"}))
         }
         ("POST", "/api/v1/trainees") => Some(crate::trainees::new_trainee("141125")),
+        ("POST", "/api/v1/placements") => Some(json!({
+            "id": world.placement, "trainee_id": world.completed_trainee,
+            "employer_id": world.own_employer, "occupation": "elderly_care",
+            "position": "护理员", "work_city": "北京市", "start_date": world.today,
+            "monthly_wage_fen": 450_000, "contract_type": "labour_contract",
+        })),
+        ("POST", "/api/v1/placements/{id}/confirm") => Some(json!({})),
+        ("POST", "/api/v1/placements/{id}/dispute") => Some(json!({"reason": "查无此人"})),
+        ("POST", "/api/v1/placements/{id}/end") => {
+            Some(json!({"ended_on": world.today, "reason": "合同期满"}))
+        }
+        ("POST", "/api/v1/placements/{id}/follow-ups") => Some(json!({
+            "followed_up_on": world.today, "channel": "phone", "still_employed": true,
+            "same_employer": true, "monthly_income_fen": 450_000,
+        })),
+        ("POST", "/api/v1/income-thresholds") => Some(json!({
+            "county_code": "141125", "monthly_fen": 80_000, "source": "吕梁市民政局",
+            "valid_from": format!("{}-01-01", 2000 + who),
+            "valid_to": format!("{}-12-31", 2000 + who),
+        })),
         ("GET", _) => None,
         other => panic!("no request body for {other:?}: add one"),
     };
@@ -278,6 +338,7 @@ async fn every_operation_answers_every_role_as_the_table_says() {
         .ok_json(201);
     let cohort = cohort["id"].as_str().unwrap().to_owned();
     let mut enrolments = Vec::new();
+    let mut trainees = Vec::new();
     for _ in 0..2 {
         let trainee = app
             .post_as(
@@ -296,6 +357,7 @@ async fn every_operation_answers_every_role_as_the_table_says() {
             .await
             .ok_json(201);
         enrolments.push(enrolment["id"].as_str().unwrap().to_owned());
+        trainees.push(trainee["id"].as_str().unwrap().to_owned());
     }
     app.request(
         Method::PUT,
@@ -322,7 +384,10 @@ async fn every_operation_answers_every_role_as_the_table_says() {
         day: day.to_string(),
         today: today.to_string(),
         completed: enrolments[0].clone(),
+        completed_trainee: trainees[0].clone(),
         dropped: enrolments[1].clone(),
+        own_employer: own_employer.clone(),
+        placement: uuid::Uuid::new_v4().to_string(),
     };
     let roles = ["admin", "manager", "field_staff", "employer", "anonymous"];
     let mut failures = Vec::new();

@@ -12,6 +12,7 @@ mod errors;
 mod migrations;
 mod openapi;
 mod organisations;
+mod placements;
 mod service;
 mod startup;
 mod trainees;

@@ -402,6 +402,19 @@ impl TestResponse {
         body
     }
 
+    /// Asserts a 422 rule violation whose errors name `field` with `code`.
+    pub fn invalid_rule(&self, field: &str, code: &str) -> Value {
+        let body = self.problem(422, "/problems/rule-violated");
+        let errors = body["errors"].as_array().expect("errors");
+        assert!(
+            errors
+                .iter()
+                .any(|e| e["field"] == field && e["code"] == code),
+            "expected {field}/{code} in {body}"
+        );
+        body
+    }
+
     /// Asserts a 422 validation problem whose errors name `field` with `code`.
     pub fn invalid_field(&self, field: &str, code: &str) -> Value {
         let body = self.problem(422, "/problems/validation");

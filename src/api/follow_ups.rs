@@ -1,0 +1,478 @@
+//! Follow-ups (回访, DOMAIN.md journey step 5): facts recorded from the field, often offline,
+//! append-only. A correction is a new follow-up; nothing is edited or deleted. Each one keeps
+//! the phone's clock (`recorded_at`) and the server's (`received_at`), and updates in the same
+//! transaction what the placement keeps from them: the latest day, whether the person stopped
+//! working there, a household's verification, and when the next one is due.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, get, post, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::Connection;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::api::placements::facts;
+use crate::api::trainees::scope_of;
+use crate::api::{
+    CountyCode, Page, PageParams, parse_id, parse_time_key, plausible_day, plausible_time,
+    progression, time_key, utc,
+};
+use crate::auth::{AuthUser, Role};
+use crate::db::placements::{FollowUp, PlacementScope};
+use crate::db::trainees::Scope;
+use crate::db::{self, AnyConnection, Db, audit::Event};
+use crate::domain::employment;
+use crate::domain::placement::{Channel, PlacementStatus};
+use crate::domain::{phone, today_in_china};
+use crate::error::{AppError, PROBLEM_JSON, Problem};
+use crate::extract::{Json, Query};
+
+/// A follow-up to record.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateFollowUp {
+    /// A client-made id (the phone records follow-ups offline): sending it again is a no-op.
+    pub id: Option<Uuid>,
+    /// The day of the follow-up: from the placement's start, not in the future, and not after
+    /// its end once it ended.
+    #[validate(custom(function = "plausible_day"))]
+    pub followed_up_on: NaiveDate,
+    /// How the person was reached.
+    pub channel: Channel,
+    /// Whether they are in work.
+    pub still_employed: bool,
+    /// Whether they work for the placement's employer (false when not in work).
+    pub same_employer: bool,
+    /// Monthly income reported, in fen (0 to 10,000,000), when asked.
+    #[validate(range(min = 0, max = 10_000_000))]
+    #[schema(minimum = 0, maximum = 10_000_000, example = 480000)]
+    pub monthly_income_fen: Option<i64>,
+    /// A note.
+    #[validate(length(max = 500))]
+    #[schema(max_length = 500, pattern = r"^[^\u0000]*$")]
+    pub note: Option<String>,
+    /// When the phone recorded it, by its own clock (RFC 3339); default: when received.
+    #[validate(custom(function = "plausible_time"))]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub recorded_at: Option<DateTime<Utc>>,
+}
+
+/// A follow-up as stored.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FollowUpResponse {
+    /// Id.
+    pub id: Uuid,
+    /// The placement.
+    pub placement_id: Uuid,
+    /// The day of the follow-up.
+    pub followed_up_on: NaiveDate,
+    /// How the person was reached.
+    pub channel: Channel,
+    /// In work.
+    pub still_employed: bool,
+    /// At the placement's employer.
+    pub same_employer: bool,
+    /// Monthly income reported, in fen.
+    pub monthly_income_fen: Option<i64>,
+    /// Note.
+    pub note: Option<String>,
+    /// The phone's clock (UTC).
+    pub recorded_at: DateTime<Utc>,
+    /// The server's clock when it arrived (UTC).
+    pub received_at: DateTime<Utc>,
+    /// The account that sent it.
+    pub recorded_by: Option<Uuid>,
+}
+
+impl TryFrom<FollowUp> for FollowUpResponse {
+    type Error = AppError;
+
+    fn try_from(row: FollowUp) -> Result<Self, AppError> {
+        let FollowUp {
+            id,
+            placement_id,
+            followed_up_on,
+            channel,
+            still_employed,
+            same_employer,
+            monthly_income_fen,
+            note,
+            recorded_at,
+            received_at,
+            recorded_by,
+        } = row;
+        Ok(Self {
+            id: parse_id(&id)?,
+            placement_id: parse_id(&placement_id)?,
+            followed_up_on,
+            channel: Channel::parse(&channel)
+                .ok_or_else(|| AppError::internal("stored channel is unknown"))?,
+            still_employed,
+            same_employer,
+            monthly_income_fen,
+            note,
+            recorded_at: utc(recorded_at),
+            received_at: utc(received_at),
+            recorded_by: recorded_by.as_deref().map(parse_id).transpose()?,
+        })
+    }
+}
+
+/// The answer to a create whose id is stored already. `timed` says whether the request named
+/// its `recorded_at`: one that did not took the time it first arrived.
+fn replayed(
+    conn: &mut AnyConnection,
+    candidate: &FollowUp,
+    timed: bool,
+) -> Result<Option<FollowUp>, AppError> {
+    match db::placements::find_follow_up(conn, &candidate.id)? {
+        None => Ok(None),
+        Some(stored)
+            if stored.placement_id == candidate.placement_id
+                && stored.followed_up_on == candidate.followed_up_on
+                && stored.channel == candidate.channel
+                && stored.still_employed == candidate.still_employed
+                && stored.same_employer == candidate.same_employer
+                && stored.monthly_income_fen == candidate.monthly_income_fen
+                && stored.note == candidate.note
+                && (!timed || stored.recorded_at == candidate.recorded_at) =>
+        {
+            Ok(Some(stored))
+        }
+        Some(_) => Err(AppError::conflict(
+            "This id belongs to a different follow-up",
+        )),
+    }
+}
+
+/// Records a follow-up of an open or ended placement of the caller's counties. Append-only:
+/// a replay of the same id and body answers the stored follow-up (200), another body under the
+/// id is refused (409).
+#[utoipa::path(
+    tag = "placements",
+    params(("id" = Uuid, Path, description = "Placement id")),
+    request_body = CreateFollowUp,
+    responses(
+        (status = 201, description = "Recorded", body = FollowUpResponse),
+        (status = 200, description = "The same follow-up again: the stored one", body = FollowUpResponse),
+        (status = 400, description = "The body or the id cannot be read", body = Problem, content_type = PROBLEM_JSON),
+        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
+        (status = 403, description = "Only field staff and administrators record follow-ups", body = Problem, content_type = PROBLEM_JSON),
+        (status = 404, description = "No such placement in the caller's counties", body = Problem, content_type = PROBLEM_JSON),
+        (status = 409, description = "The id is another follow-up's", body = Problem, content_type = PROBLEM_JSON),
+        (status = 415, description = "The body is not JSON", body = Problem, content_type = PROBLEM_JSON),
+        (status = 422, description = "A field is invalid, or the day is before the start, after the end or in the future",
+            body = Problem, content_type = PROBLEM_JSON),
+    )
+)]
+#[post("/placements/{id}/follow-ups")]
+pub async fn create_follow_up(
+    db: web::Data<Db>,
+    caller: AuthUser,
+    placement_id: web::Path<Uuid>,
+    Json(body): Json<CreateFollowUp>,
+) -> Result<HttpResponse, AppError> {
+    caller.require(&[Role::Admin, Role::FieldStaff])?;
+    let scope = PlacementScope::Trainees(scope_of(&caller)?);
+    if body.same_employer && !body.still_employed {
+        return Err(AppError::field(
+            "same_employer",
+            "contradiction",
+            "cannot be true when still_employed is false",
+        ));
+    }
+    let now = db::now();
+    let timed = body.recorded_at.is_some();
+    let candidate = FollowUp {
+        id: body.id.unwrap_or_else(Uuid::new_v4).to_string(),
+        placement_id: placement_id.into_inner().to_string(),
+        followed_up_on: body.followed_up_on,
+        channel: body.channel.as_str().to_owned(),
+        still_employed: body.still_employed,
+        same_employer: body.same_employer,
+        monthly_income_fen: body.monthly_income_fen,
+        note: body
+            .note
+            .map(|n| n.trim().to_owned())
+            .filter(|n| !n.is_empty()),
+        recorded_at: body
+            .recorded_at
+            .map_or(now, |t| db::truncate(t.naive_utc())),
+        received_at: now,
+        recorded_by: Some(caller.id.clone()),
+    };
+    let (created, row) = db
+        .run(move |conn| {
+            let placement = db::placements::find(conn, &candidate.placement_id, &scope)?
+                .ok_or(AppError::NotFound)?;
+            if let Some(stored) = replayed(conn, &candidate, timed)? {
+                return Ok((false, stored));
+            }
+            let day = candidate.followed_up_on;
+            if day > today_in_china() {
+                return Err(AppError::rule(
+                    "followed_up_on",
+                    "future",
+                    format!("{day} is in the future"),
+                ));
+            }
+            if day < placement.start_date {
+                return Err(AppError::rule(
+                    "followed_up_on",
+                    "before_start",
+                    format!("is before the placement's start, {}", placement.start_date),
+                ));
+            }
+            if let Some(ended_on) = placement.ended_on.filter(|end| day > *end) {
+                return Err(AppError::rule(
+                    "followed_up_on",
+                    "after_end",
+                    format!("is after the placement ended, on {ended_on}"),
+                ));
+            }
+            let stored = conn.transaction(|c| {
+                if !db::placements::lock(c, &placement.id)? {
+                    return Err(AppError::NotFound);
+                }
+                let placement =
+                    db::placements::find_any(c, &placement.id)?.ok_or(AppError::NotFound)?;
+                db::placements::insert_follow_up(c, &candidate)?;
+                let follow_ups = db::placements::follow_ups_of(c, &placement.id)?;
+                let state = after_follow_ups(&placement, &follow_ups)?;
+                let work_changed = state.stopped_on != placement.stopped_on
+                    || state.verified_on != placement.verified_on;
+                if state != placement.state()
+                    && !db::placements::set_state(c, &placement.id, placement.version, &state, now)?
+                {
+                    return Err(AppError::PreconditionFailed);
+                }
+                if work_changed {
+                    // The ladder counts evidenced work until follow-ups say it stopped.
+                    progression::refresh(c, &placement.trainee_id)?;
+                }
+                db::audit::record(
+                    c,
+                    Event {
+                        county_code: Some(&placement.county_code),
+                        ..caller.event("create", "follow_up", Some(&candidate.id))
+                    },
+                )?;
+                Ok(())
+            });
+            match stored {
+                Ok(()) => Ok((true, candidate)),
+                // Sent twice at once: the first one stored it.
+                Err(AppError::Conflict { .. })
+                    if let Some(stored) = replayed(conn, &candidate, timed)? =>
+                {
+                    Ok((false, stored))
+                }
+                Err(e) => Err(e),
+            }
+        })
+        .await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok(HttpResponse::build(status).json(FollowUpResponse::try_from(row)?))
+}
+
+/// What a placement keeps from its follow-ups: the latest day, the day they stopped working
+/// there (the latest word wins), a household's verification by the first follow-up that found
+/// the person at work, and when the next follow-up is due while it is open.
+fn after_follow_ups(
+    placement: &crate::db::placements::Placement,
+    follow_ups: &[FollowUp],
+) -> Result<crate::db::placements::PlacementState, AppError> {
+    let facts = facts(placement, follow_ups);
+    let mut state = placement.state();
+    state.last_follow_up_on = follow_ups.iter().map(|f| f.followed_up_on).max();
+    state.stopped_on = employment::stopped_on(&facts.follow_ups);
+    let status = PlacementStatus::parse(&placement.status)
+        .ok_or_else(|| AppError::internal("stored status is unknown"))?;
+    if placement.household_name.is_some()
+        && status == PlacementStatus::Reported
+        && let Some(first) = facts
+            .follow_ups
+            .iter()
+            .filter(|f| f.works_there())
+            .map(|f| f.on)
+            .min()
+    {
+        state.status = PlacementStatus::Verified.as_str().to_owned();
+        state.verified_on = Some(first);
+    }
+    let open = PlacementStatus::parse(&state.status).is_some_and(PlacementStatus::is_open);
+    state.follow_up_due_on =
+        open.then(|| employment::due_on(placement.start_date, state.last_follow_up_on));
+    Ok(state)
+}
+
+/// The follow-ups of a placement of the caller's counties, in the order they arrived.
+#[utoipa::path(
+    tag = "placements",
+    params(("id" = Uuid, Path, description = "Placement id"), PageParams),
+    responses(
+        (status = 200, description = "One page of follow-ups", body = Page<FollowUpResponse>),
+        (status = 400, description = "The id is malformed", body = Problem, content_type = PROBLEM_JSON),
+        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
+        (status = 403, description = "Employers see no follow-ups", body = Problem, content_type = PROBLEM_JSON),
+        (status = 404, description = "No such placement in the caller's counties", body = Problem, content_type = PROBLEM_JSON),
+        (status = 422, description = "A query parameter is invalid", body = Problem, content_type = PROBLEM_JSON),
+    )
+)]
+#[get("/placements/{id}/follow-ups")]
+pub async fn list_follow_ups(
+    db: web::Data<Db>,
+    caller: AuthUser,
+    placement_id: web::Path<Uuid>,
+    Query(page): Query<PageParams>,
+) -> Result<HttpResponse, AppError> {
+    let scope = PlacementScope::Trainees(scope_of(&caller)?);
+    let placement_id = placement_id.into_inner().to_string();
+    let limit = page.limit();
+    let after = page.after()?.as_deref().map(parse_time_key).transpose()?;
+    let rows = db
+        .run(move |conn| {
+            db::placements::find(conn, &placement_id, &scope)?.ok_or(AppError::NotFound)?;
+            Ok(db::placements::list_follow_ups(
+                conn,
+                &placement_id,
+                after,
+                limit + 1,
+            )?)
+        })
+        .await?;
+    let page = Page::from_rows(
+        rows,
+        limit,
+        |f| time_key(f.received_at, &f.id),
+        FollowUpResponse::try_from,
+    )?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+/// `?county=&before=` of the worklist.
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DueParams {
+    /// Only this county (of the caller's).
+    pub county: Option<CountyCode>,
+    /// Due on or before this day (default: today, China time).
+    #[validate(custom(function = "plausible_day"))]
+    #[param(value_type = Option<String>, format = Date)]
+    pub before: Option<NaiveDate>,
+}
+
+/// A placement whose follow-up is due, with who to call.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DueFollowUp {
+    /// The placement.
+    pub placement_id: Uuid,
+    /// The trainee.
+    pub trainee_id: Uuid,
+    /// Their name.
+    pub trainee_name: String,
+    /// Their mobile number (masked for managers).
+    pub phone: Option<String>,
+    /// Their county.
+    pub county_code: String,
+    /// The employer, or `null` for a household.
+    pub employer_name: Option<String>,
+    /// The household's contact, for a household placement.
+    pub household_name: Option<String>,
+    /// The placement's status.
+    pub status: PlacementStatus,
+    /// First day of work.
+    pub start_date: NaiveDate,
+    /// The day of the latest follow-up, if any.
+    pub last_follow_up_on: Option<NaiveDate>,
+    /// The day the follow-up fell due: 30 days after the latest (or the start).
+    pub due_on: NaiveDate,
+}
+
+/// The worklist: open placements of the caller's counties whose latest follow-up (or start) is
+/// 30 days or more before `before`, the longest overdue first.
+#[utoipa::path(
+    tag = "placements",
+    params(DueParams, PageParams),
+    responses(
+        (status = 200, description = "One page of the worklist", body = Page<DueFollowUp>),
+        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
+        (status = 403, description = "Employers have no worklist", body = Problem, content_type = PROBLEM_JSON),
+        (status = 422, description = "A query parameter is invalid", body = Problem, content_type = PROBLEM_JSON),
+    )
+)]
+#[get("/follow-ups/due")]
+pub async fn list_due_follow_ups(
+    db: web::Data<Db>,
+    caller: AuthUser,
+    Query(params): Query<DueParams>,
+    Query(page): Query<PageParams>,
+) -> Result<HttpResponse, AppError> {
+    let counties = match scope_of(&caller)? {
+        Scope::All => params.county.map(|c| vec![c.0]),
+        Scope::Counties(mine) => Some(match params.county {
+            Some(county) => mine.into_iter().filter(|c| *c == county.0).collect(),
+            None => mine,
+        }),
+    };
+    let before = params.before.unwrap_or_else(today_in_china);
+    let limit = page.limit();
+    let after = page.after()?.as_deref().map(parse_due_key).transpose()?;
+    let rows = db
+        .run(move |conn| {
+            Ok(db::placements::due(
+                conn,
+                counties,
+                before,
+                after,
+                limit + 1,
+            )?)
+        })
+        .await?;
+    let masked = caller.role == Role::Manager;
+    let page = Page::from_rows(
+        rows,
+        limit,
+        |d| {
+            format!(
+                "{}|{}",
+                d.placement.follow_up_due_on.unwrap_or(before),
+                d.placement.id
+            )
+        },
+        |d| {
+            Ok(DueFollowUp {
+                placement_id: parse_id(&d.placement.id)?,
+                trainee_id: parse_id(&d.placement.trainee_id)?,
+                trainee_name: d.trainee_name,
+                phone: d
+                    .trainee_phone
+                    .map(|p| if masked { phone::mask(&p) } else { p }),
+                county_code: d.placement.county_code,
+                employer_name: d.employer_name,
+                household_name: d.placement.household_name,
+                status: PlacementStatus::parse(&d.placement.status)
+                    .ok_or_else(|| AppError::internal("stored status is unknown"))?,
+                start_date: d.placement.start_date,
+                last_follow_up_on: d.placement.last_follow_up_on,
+                due_on: d.placement.follow_up_due_on.unwrap_or(before),
+            })
+        },
+    )?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+/// The `(due day, placement id)` position a worklist cursor carries.
+fn parse_due_key(key: &str) -> Result<(NaiveDate, String), AppError> {
+    let invalid = || AppError::field("cursor", "invalid", "is not a cursor of this list");
+    let (day, id) = key.split_once('|').ok_or_else(invalid)?;
+    let day = NaiveDate::parse_from_str(day, "%Y-%m-%d").map_err(|_| invalid())?;
+    plausible_day(&day).map_err(|_| invalid())?;
+    Ok((day, id.to_owned()))
+}

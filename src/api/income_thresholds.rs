@@ -1,0 +1,275 @@
+//! Income thresholds: each county's urban minimum living guarantee (城市低保标准) by period,
+//! the bar a placement's income must reach for the trainee to count as employed (DOMAIN.md,
+//! "Employed"). None is built in; the periods of one county never overlap.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, get, post, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::Connection;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::api::trainees::{require_county, scope_of};
+use crate::api::{CountyCode, Page, PageParams, parse_id, plausible_day, utc};
+use crate::auth::{AuthUser, Role};
+use crate::db::placements::IncomeThreshold;
+use crate::db::trainees::Scope;
+use crate::db::{self, AnyConnection, Db, audit::Event};
+use crate::error::{AppError, PROBLEM_JSON, Problem};
+use crate::extract::{Json, Query};
+
+/// A threshold to record.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateIncomeThreshold {
+    /// A client-made id; sending the same request again answers the stored threshold.
+    pub id: Option<Uuid>,
+    /// The county.
+    pub county_code: CountyCode,
+    /// The monthly amount, in fen (more than 0, at most 10,000,000).
+    #[validate(range(min = 1, max = 10_000_000))]
+    #[schema(minimum = 1, maximum = 10_000_000, example = 78000)]
+    pub monthly_fen: i64,
+    /// The first day it is in force.
+    #[validate(custom(function = "plausible_day"))]
+    pub valid_from: NaiveDate,
+    /// The last day it is in force; absent or `null` until further notice.
+    #[validate(custom(function = "plausible_day"))]
+    pub valid_to: Option<NaiveDate>,
+    /// Where the figure comes from (the notice that set it).
+    #[validate(length(min = 1, max = 200))]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000]*$",
+        example = "吕梁市民政局 2025 年城市低保标准"
+    )]
+    pub source: String,
+}
+
+/// A threshold as stored.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IncomeThresholdResponse {
+    /// Id.
+    pub id: Uuid,
+    /// The county.
+    pub county_code: String,
+    /// The monthly amount, in fen.
+    pub monthly_fen: i64,
+    /// First day in force.
+    pub valid_from: NaiveDate,
+    /// Last day in force; `null` until further notice.
+    pub valid_to: Option<NaiveDate>,
+    /// Where the figure comes from.
+    pub source: String,
+    /// When recorded.
+    pub created_at: DateTime<Utc>,
+}
+
+impl TryFrom<IncomeThreshold> for IncomeThresholdResponse {
+    type Error = AppError;
+
+    fn try_from(row: IncomeThreshold) -> Result<Self, AppError> {
+        let IncomeThreshold {
+            id,
+            county_code,
+            monthly_fen,
+            valid_from,
+            valid_to,
+            source,
+            created_at,
+        } = row;
+        Ok(Self {
+            id: parse_id(&id)?,
+            county_code,
+            monthly_fen,
+            valid_from,
+            valid_to,
+            source,
+            created_at: utc(created_at),
+        })
+    }
+}
+
+fn replayed(
+    conn: &mut AnyConnection,
+    candidate: &IncomeThreshold,
+) -> Result<Option<IncomeThreshold>, AppError> {
+    match db::placements::find_threshold(conn, &candidate.id)? {
+        None => Ok(None),
+        Some(stored)
+            if stored.county_code == candidate.county_code
+                && stored.monthly_fen == candidate.monthly_fen
+                && stored.valid_from == candidate.valid_from
+                && stored.valid_to == candidate.valid_to
+                && stored.source == candidate.source =>
+        {
+            Ok(Some(stored))
+        }
+        Some(_) => Err(AppError::conflict(
+            "This id belongs to a different threshold",
+        )),
+    }
+}
+
+/// Records a county's threshold for a period. A period that overlaps another of the same
+/// county is refused (409, naming the stored one): close the earlier period first.
+#[utoipa::path(
+    tag = "placements",
+    request_body = CreateIncomeThreshold,
+    responses(
+        (status = 201, description = "Recorded", body = IncomeThresholdResponse),
+        (status = 200, description = "The same request again: the stored threshold", body = IncomeThresholdResponse),
+        (status = 400, description = "The body cannot be read", body = Problem, content_type = PROBLEM_JSON),
+        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
+        (status = 403, description = "Only administrators and managers record thresholds", body = Problem, content_type = PROBLEM_JSON),
+        (status = 409, description = "The period overlaps another of the county, or the id is another threshold's",
+            body = Problem, content_type = PROBLEM_JSON),
+        (status = 415, description = "The body is not JSON", body = Problem, content_type = PROBLEM_JSON),
+        (status = 422, description = "A field is invalid, the period ends before it starts, or the county is not the caller's",
+            body = Problem, content_type = PROBLEM_JSON),
+    )
+)]
+#[post("/income-thresholds")]
+pub async fn create_income_threshold(
+    db: web::Data<Db>,
+    caller: AuthUser,
+    Json(body): Json<CreateIncomeThreshold>,
+) -> Result<HttpResponse, AppError> {
+    caller.require(&[Role::Admin, Role::Manager])?;
+    require_county(&caller, "county_code", &body.county_code.0)?;
+    if body.valid_to.is_some_and(|to| to < body.valid_from) {
+        return Err(AppError::field(
+            "valid_to",
+            "before_valid_from",
+            "must be on or after valid_from",
+        ));
+    }
+    let candidate = IncomeThreshold {
+        id: body.id.unwrap_or_else(Uuid::new_v4).to_string(),
+        county_code: body.county_code.0,
+        monthly_fen: body.monthly_fen,
+        valid_from: body.valid_from,
+        valid_to: body.valid_to,
+        source: body.source.trim().to_owned(),
+        created_at: db::now(),
+    };
+    let (created, row) = db
+        .run(move |conn| {
+            if let Some(stored) = replayed(conn, &candidate)? {
+                return Ok((false, stored));
+            }
+            let stored = conn.transaction(|c| {
+                // Periods of one county are checked and written one request at a time.
+                db::placements::lock_county(c, &candidate.county_code)?;
+                if let Some(other) = db::placements::overlapping(
+                    c,
+                    &candidate.county_code,
+                    candidate.valid_from,
+                    candidate.valid_to,
+                )? {
+                    return Err(AppError::Conflict {
+                        detail: format!(
+                            "The period overlaps the county's threshold from {} to {}",
+                            other.valid_from,
+                            other
+                                .valid_to
+                                .map_or("further notice".to_owned(), |d| d.to_string())
+                        ),
+                        existing_id: Some(other.id),
+                    });
+                }
+                db::placements::insert_threshold(c, &candidate)?;
+                db::audit::record(
+                    c,
+                    Event {
+                        county_code: Some(&candidate.county_code),
+                        ..caller.event("create", "income_threshold", Some(&candidate.id))
+                    },
+                )?;
+                Ok(())
+            });
+            match stored {
+                Ok(()) => Ok((true, candidate)),
+                Err(AppError::Conflict {
+                    existing_id: None, ..
+                }) if let Some(stored) = replayed(conn, &candidate)? => Ok((false, stored)),
+                Err(e) => Err(e),
+            }
+        })
+        .await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok(HttpResponse::build(status).json(IncomeThresholdResponse::try_from(row)?))
+}
+
+/// `?county=` of the list of thresholds.
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ThresholdFilter {
+    /// Only this county.
+    pub county: Option<CountyCode>,
+}
+
+/// The thresholds of the caller's counties, by county and start.
+#[utoipa::path(
+    tag = "placements",
+    params(ThresholdFilter, PageParams),
+    responses(
+        (status = 200, description = "One page of thresholds", body = Page<IncomeThresholdResponse>),
+        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
+        (status = 403, description = "Employers see no thresholds", body = Problem, content_type = PROBLEM_JSON),
+        (status = 422, description = "A query parameter is invalid", body = Problem, content_type = PROBLEM_JSON),
+    )
+)]
+#[get("/income-thresholds")]
+pub async fn list_income_thresholds(
+    db: web::Data<Db>,
+    caller: AuthUser,
+    Query(filter): Query<ThresholdFilter>,
+    Query(page): Query<PageParams>,
+) -> Result<HttpResponse, AppError> {
+    let counties = match scope_of(&caller)? {
+        Scope::All => filter.county.map(|c| vec![c.0]),
+        Scope::Counties(mine) => Some(match filter.county {
+            Some(county) => mine.into_iter().filter(|c| *c == county.0).collect(),
+            None => mine,
+        }),
+    };
+    let limit = page.limit();
+    let after = page.after()?.as_deref().map(parse_key).transpose()?;
+    let rows = db
+        .run(move |conn| {
+            Ok(db::placements::list_thresholds(
+                conn,
+                counties,
+                after,
+                limit + 1,
+            )?)
+        })
+        .await?;
+    let page = Page::from_rows(
+        rows,
+        limit,
+        |t| format!("{}|{}|{}", t.county_code, t.valid_from, t.id),
+        IncomeThresholdResponse::try_from,
+    )?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+/// The `(county, start, id)` position a cursor carries.
+fn parse_key(key: &str) -> Result<(String, NaiveDate, String), AppError> {
+    let invalid = || AppError::field("cursor", "invalid", "is not a cursor of this list");
+    let mut parts = key.splitn(3, '|');
+    let (Some(county), Some(from), Some(id)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(invalid());
+    };
+    let from = NaiveDate::parse_from_str(from, "%Y-%m-%d").map_err(|_| invalid())?;
+    plausible_day(&from).map_err(|_| invalid())?;
+    Ok((county.to_owned(), from, id.to_owned()))
+}

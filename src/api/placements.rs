@@ -1,0 +1,1046 @@
+//! Placements in work (DOMAIN.md, journey step 4): reported from the field, confirmed or
+//! disputed by the employer named — or, for a household, verified by a follow-up — and ended.
+//!
+//! Scope: staff see the placements of trainees of their counties; an employer's users see only
+//! the placements that name their employer, with personal numbers masked, and nothing else.
+
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::Connection;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::api::trainees::scope_of;
+use crate::api::{
+    CountyCode, Page, PageParams, SyncParams, idempotency_key, not_modified, parse_id,
+    parse_time_key, replayed_key, request_digest, time_key, utc, with_etag,
+};
+use crate::api::{plausible_day, progression};
+use crate::auth::{AuthUser, Role};
+use crate::db::idempotency::StoredKey;
+use crate::db::placements::{FollowUp, Placement, PlacementScope, PlacementState};
+use crate::db::{self, AnyConnection, Db, audit::Event};
+use crate::domain::employment::{self, FollowUpFact, PlacementFacts};
+use crate::domain::placement::{ContractType, PlacementStatus};
+use crate::domain::training::{EnrolmentStatus, Occupation};
+use crate::domain::{id_number, phone, today_in_china};
+use crate::error::{AppError, PROBLEM_JSON, Problem};
+use crate::extract::{Json, Query};
+
+/// The highest monthly wage believed: 100,000 yuan.
+pub const MAX_MONTHLY_FEN: i64 = 10_000_000;
+
+/// A household that hires directly (a nanny, a carer at home): no account, so its placements
+/// are verified by a follow-up rather than confirmed.
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Household {
+    /// The contact's name.
+    #[validate(length(min = 1, max = 50))]
+    #[schema(
+        min_length = 1,
+        max_length = 50,
+        pattern = r"^[^\u0000]*$",
+        example = "张女士"
+    )]
+    pub name: String,
+    /// The contact's mobile number (`+86`/`0086` and separators are accepted and removed).
+    #[validate(length(min = 1, max = 30))]
+    #[schema(min_length = 1, max_length = 30, example = "13800138000")]
+    pub phone: String,
+}
+
+/// A placement to report.
+#[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreatePlacement {
+    /// A client-made id; sending the same request again answers the stored placement.
+    pub id: Option<Uuid>,
+    /// The trainee (of the caller's counties), who has completed a cohort.
+    pub trainee_id: Uuid,
+    /// A registered, active employer; or else `household`.
+    pub employer_id: Option<Uuid>,
+    /// A household employer without an account; or else `employer_id`.
+    #[validate(nested)]
+    pub household: Option<Household>,
+    /// The occupation of the work.
+    pub occupation: Occupation,
+    /// The position, in a few words.
+    #[validate(length(min = 1, max = 100))]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000]*$",
+        example = "养老护理员"
+    )]
+    pub position: String,
+    /// Where the work is.
+    #[validate(length(min = 1, max = 50))]
+    #[schema(
+        min_length = 1,
+        max_length = 50,
+        pattern = r"^[^\u0000]*$",
+        example = "北京市"
+    )]
+    pub work_city: String,
+    /// First day of work: on or after the trainee's first completed cohort, not in the future.
+    #[validate(custom(function = "plausible_day"))]
+    pub start_date: NaiveDate,
+    /// The monthly wage agreed, in fen: more than 0, at most 10,000,000 (100,000 yuan).
+    #[validate(range(min = 1, max = 10_000_000))]
+    #[schema(minimum = 1, maximum = 10_000_000, example = 450000)]
+    pub monthly_wage_fen: i64,
+    /// What the work rests on.
+    pub contract_type: ContractType,
+}
+
+/// The trainee a placement is of, with personal numbers masked for callers who do not need them.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlacedTrainee {
+    /// Trainee id.
+    pub id: Uuid,
+    /// Real name.
+    pub name: String,
+    /// Identity number, or `141125********1234` when masked.
+    pub id_number: String,
+    /// Mobile number, or `138****5678` when masked.
+    pub phone: Option<String>,
+}
+
+/// A placement.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlacementResponse {
+    /// Id.
+    pub id: Uuid,
+    /// The trainee.
+    pub trainee: PlacedTrainee,
+    /// The employer, for a placement with one.
+    pub employer_id: Option<Uuid>,
+    /// Its name.
+    pub employer_name: Option<String>,
+    /// The household, for a household placement (its phone masked like the trainee's).
+    pub household: Option<Household>,
+    /// Occupation.
+    pub occupation: Occupation,
+    /// Position.
+    pub position: String,
+    /// Where the work is.
+    pub work_city: String,
+    /// First day of work.
+    pub start_date: NaiveDate,
+    /// Monthly wage agreed, in fen.
+    pub monthly_wage_fen: i64,
+    /// What the work rests on.
+    pub contract_type: ContractType,
+    /// `reported → confirmed | disputed → ended`; `verified` for a household after a follow-up.
+    pub status: PlacementStatus,
+    /// When the employer confirmed it.
+    pub confirmed_at: Option<DateTime<Utc>>,
+    /// When the employer disputed it.
+    pub disputed_at: Option<DateTime<Utc>>,
+    /// Why.
+    pub dispute_reason: Option<String>,
+    /// The day of the follow-up that verified a household placement.
+    pub verified_on: Option<NaiveDate>,
+    /// Last day of work, once ended.
+    pub ended_on: Option<NaiveDate>,
+    /// Why it ended.
+    pub end_reason: Option<String>,
+    /// The day of the latest follow-up.
+    pub last_follow_up_on: Option<NaiveDate>,
+    /// The day follow-ups last said the person no longer works there.
+    pub stopped_on: Option<NaiveDate>,
+    /// When the next follow-up is due, while the placement is open.
+    pub follow_up_due_on: Option<NaiveDate>,
+    /// The version (also the `ETag`).
+    pub version: i32,
+    /// When reported.
+    pub created_at: DateTime<Utc>,
+    /// When last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Whether personal numbers are shown in full or masked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum View {
+    Full,
+    Masked,
+}
+
+/// What a placement response needs besides the row.
+pub(crate) struct Context {
+    trainees: HashMap<String, (String, String, Option<String>)>,
+    employers: HashMap<String, String>,
+}
+
+impl Context {
+    /// Loads the trainees and employers of `rows`.
+    pub(crate) fn load(conn: &mut AnyConnection, rows: &[Placement]) -> Result<Self, AppError> {
+        let trainee_ids = rows.iter().map(|p| p.trainee_id.clone()).collect();
+        let employer_ids = rows.iter().filter_map(|p| p.employer_id.clone()).collect();
+        Ok(Self {
+            trainees: db::placements::trainee_briefs(conn, trainee_ids)?
+                .into_iter()
+                .map(|(id, name, number, phone)| (id, (name, number, phone)))
+                .collect(),
+            employers: db::placements::employer_names(conn, employer_ids)?
+                .into_iter()
+                .collect(),
+        })
+    }
+}
+
+pub(crate) fn response(
+    row: Placement,
+    context: &Context,
+    view: View,
+) -> Result<PlacementResponse, AppError> {
+    let Placement {
+        id,
+        trainee_id,
+        county_code: _,
+        employer_id,
+        household_name,
+        household_phone,
+        occupation,
+        position,
+        work_city,
+        start_date,
+        monthly_wage_fen,
+        contract_type,
+        status,
+        confirmed_at,
+        disputed_at,
+        dispute_reason,
+        verified_on,
+        ended_on,
+        end_reason,
+        last_follow_up_on,
+        stopped_on,
+        follow_up_due_on,
+        version,
+        created_at,
+        updated_at,
+    } = row;
+    let masked = view == View::Masked;
+    let mask_phone = |p: String| if masked { phone::mask(&p) } else { p };
+    let (name, number, trainee_phone) = context
+        .trainees
+        .get(&trainee_id)
+        .cloned()
+        .ok_or_else(|| AppError::internal("placement of an unknown trainee"))?;
+    let unknown = || AppError::internal("stored placement is unknown");
+    Ok(PlacementResponse {
+        id: parse_id(&id)?,
+        trainee: PlacedTrainee {
+            id: parse_id(&trainee_id)?,
+            name,
+            id_number: if masked {
+                id_number::mask(&number)
+            } else {
+                number
+            },
+            phone: trainee_phone.map(mask_phone),
+        },
+        employer_name: employer_id
+            .as_ref()
+            .and_then(|e| context.employers.get(e).cloned()),
+        employer_id: employer_id.as_deref().map(parse_id).transpose()?,
+        household: match (household_name, household_phone) {
+            (Some(name), Some(phone)) => Some(Household {
+                name,
+                phone: mask_phone(phone),
+            }),
+            _ => None,
+        },
+        occupation: Occupation::parse(&occupation).ok_or_else(unknown)?,
+        position,
+        work_city,
+        start_date,
+        monthly_wage_fen,
+        contract_type: ContractType::parse(&contract_type).ok_or_else(unknown)?,
+        status: PlacementStatus::parse(&status).ok_or_else(unknown)?,
+        confirmed_at: confirmed_at.map(utc),
+        disputed_at: disputed_at.map(utc),
+        dispute_reason,
+        verified_on,
+        ended_on,
+        end_reason,
+        last_follow_up_on,
+        stopped_on,
+        follow_up_due_on,
+        version,
+        created_at: utc(created_at),
+        updated_at: utc(updated_at),
+    })
+}
+
+/// Who may see which placements: staff by county, an employer's users their own.
+pub(crate) fn placement_scope(caller: &AuthUser) -> Result<PlacementScope, AppError> {
+    match caller.role {
+        Role::Employer => caller
+            .employer_id
+            .clone()
+            .map(PlacementScope::Employer)
+            .ok_or(AppError::Forbidden),
+        _ => Ok(PlacementScope::Trainees(scope_of(caller)?)),
+    }
+}
+
+/// How a caller reads personal numbers: employers always masked, managers in lists.
+fn view_of(caller: &AuthUser, list: bool) -> View {
+    match caller.role {
+        Role::Employer => View::Masked,
+        Role::Manager if list => View::Masked,
+        _ => View::Full,
+    }
+}
+
+fn answer(
+    status: StatusCode,
+    (row, context): (Placement, Context),
+    view: View,
+) -> Result<HttpResponse, AppError> {
+    let body = response(row, &context, view)?;
+    Ok(with_etag(HttpResponse::build(status), body.version).json(body))
+}
+
+/// The ladder's and the employment rule's view of a placement and its follow-ups.
+pub fn facts(placement: &Placement, follow_ups: &[FollowUp]) -> PlacementFacts {
+    let status = PlacementStatus::parse(&placement.status);
+    PlacementFacts {
+        id: placement.id.clone(),
+        employer_key: match (&placement.employer_id, &placement.household_phone) {
+            (Some(employer), _) => employer.clone(),
+            (None, phone) => format!(
+                "household:{}|{}",
+                placement.household_name.as_deref().unwrap_or_default(),
+                phone.as_deref().unwrap_or_default()
+            ),
+        },
+        start: placement.start_date,
+        evidenced: placement.confirmed_at.is_some() || placement.verified_on.is_some(),
+        disputed: status == Some(PlacementStatus::Disputed),
+        ended_on: placement.ended_on,
+        wage_fen: placement.monthly_wage_fen,
+        follow_ups: follow_ups
+            .iter()
+            .filter(|f| f.placement_id == placement.id)
+            .map(|f| FollowUpFact {
+                on: f.followed_up_on,
+                received_at: f.received_at,
+                still_employed: f.still_employed,
+                same_employer: f.same_employer,
+                income_fen: f.monthly_income_fen,
+            })
+            .collect(),
+    }
+}
+
+/// Every placement of a trainee with its follow-ups, as facts.
+pub fn facts_of_trainee(
+    conn: &mut AnyConnection,
+    trainee_id: &str,
+) -> Result<Vec<PlacementFacts>, AppError> {
+    let placements = db::placements::of_trainee(conn, trainee_id)?;
+    if placements.is_empty() {
+        return Ok(Vec::new());
+    }
+    let follow_ups = db::placements::follow_ups_of_trainee(conn, trainee_id)?;
+    Ok(placements.iter().map(|p| facts(p, &follow_ups)).collect())
+}
+
+fn not_in_future(field: &str, day: NaiveDate) -> Result<(), AppError> {
+    if day > today_in_china() {
+        return Err(AppError::rule(
+            field,
+            "future",
+            format!("{day} is in the future"),
+        ));
+    }
+    Ok(())
+}
+
+/// The answer to a create whose id is stored already: the same request again, or a clash.
+fn replayed(
+    conn: &mut AnyConnection,
+    candidate: &Placement,
+) -> Result<Option<Placement>, AppError> {
+    match db::placements::find_any(conn, &candidate.id)? {
+        None => Ok(None),
+        Some(stored)
+            if stored.trainee_id == candidate.trainee_id
+                && stored.employer_id == candidate.employer_id
+                && stored.household_name == candidate.household_name
+                && stored.household_phone == candidate.household_phone
+                && stored.occupation == candidate.occupation
+                && stored.position == candidate.position
+                && stored.work_city == candidate.work_city
+                && stored.start_date == candidate.start_date
+                && stored.monthly_wage_fen == candidate.monthly_wage_fen
+                && stored.contract_type == candidate.contract_type =>
+        {
+            Ok(Some(stored))
+        }
+        Some(_) => Err(AppError::conflict(
+            "This id belongs to a different placement",
+        )),
+    }
+}
+
+fn open_placement(id: &str) -> AppError {
+    AppError::rule(
+        "trainee_id",
+        "open_placement",
+        format!("holds the open placement {id}: end it before reporting another"),
+    )
+}
+
+/// Reports a placement of a trainee who has completed a cohort: with a registered employer,
+/// who is then asked to confirm it, or with a household, which a follow-up verifies.
+///
+/// Refused (422, naming the rule) when the trainee holds an open placement already, has completed
+/// no cohort, or the start is before their first completion or in the future.
+#[utoipa::path(
+    tag = "placements",
+    request_body = CreatePlacement,
+    responses(
+        (status = 201, description = "Reported", body = PlacementResponse),
+        (status = 200, description = "The same request again: the stored placement", body = PlacementResponse),
+        (status = 400, description = "The body cannot be read", body = Problem, content_type = PROBLEM_JSON),
+        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
+        (status = 403, description = "Employers report no placements", body = Problem, content_type = PROBLEM_JSON),
+        (status = 409, description = "The id is another placement's", body = Problem, content_type = PROBLEM_JSON),
+        (status = 415, description = "The body is not JSON", body = Problem, content_type = PROBLEM_JSON),
+        (status = 422, description = "A field is invalid or a rule is broken: open placement, not trained, dates",
+            body = Problem, content_type = PROBLEM_JSON),
+    )
+)]
+#[post("/placements")]
+pub async fn create_placement(
+    db: web::Data<Db>,
+    caller: AuthUser,
+    Json(body): Json<CreatePlacement>,
+) -> Result<HttpResponse, AppError> {
+    caller.require(&[Role::Admin, Role::Manager, Role::FieldStaff])?;
+    let scope = scope_of(&caller)?;
+    let view = view_of(&caller, false);
+    let household = match (&body.employer_id, &body.household) {
+        (Some(_), None) => None,
+        (None, Some(household)) => {
+            let phone = phone::normalise(&household.phone).ok_or_else(|| {
+                AppError::field(
+                    "household.phone",
+                    "invalid",
+                    "is not a mainland mobile number (11 digits from 13 to 19)",
+                )
+            })?;
+            Some((household.name.trim().to_owned(), phone))
+        }
+        _ => {
+            return Err(AppError::field(
+                "employer_id",
+                "one_of",
+                "name either a registered employer or a household, not both or neither",
+            ));
+        }
+    };
+    let now = db::now();
+    let candidate = Placement {
+        id: body.id.unwrap_or_else(Uuid::new_v4).to_string(),
+        trainee_id: body.trainee_id.to_string(),
+        county_code: String::new(),
+        employer_id: body.employer_id.map(|e| e.to_string()),
+        household_name: household.as_ref().map(|h| h.0.clone()),
+        household_phone: household.map(|h| h.1),
+        occupation: body.occupation.as_str().to_owned(),
+        position: body.position.trim().to_owned(),
+        work_city: body.work_city.trim().to_owned(),
+        start_date: body.start_date,
+        monthly_wage_fen: body.monthly_wage_fen,
+        contract_type: body.contract_type.as_str().to_owned(),
+        status: PlacementStatus::Reported.as_str().to_owned(),
+        confirmed_at: None,
+        disputed_at: None,
+        dispute_reason: None,
+        verified_on: None,
+        ended_on: None,
+        end_reason: None,
+        last_follow_up_on: None,
+        stopped_on: None,
+        follow_up_due_on: Some(employment::due_on(body.start_date, None)),
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    let (created, row) = db
+        .run(move |conn| {
+            let trainee = db::trainees::find(conn, &candidate.trainee_id, &scope)?
+                .ok_or_else(|| {
+                    AppError::field("trainee_id", "unknown", "is not a trainee of your counties")
+                })?
+                .trainee;
+            if let Some(stored) = replayed(conn, &candidate)? {
+                let context = Context::load(conn, std::slice::from_ref(&stored))?;
+                return Ok((false, (stored, context)));
+            }
+            not_in_future("start_date", candidate.start_date)?;
+            let first_completion = db::enrolments::of_trainee(conn, &trainee.id)?
+                .into_iter()
+                .filter(|(e, _)| e.status == EnrolmentStatus::Completed.as_str())
+                .filter_map(|(e, _)| e.completed_on)
+                .min()
+                .ok_or_else(|| {
+                    AppError::rule(
+                        "trainee_id",
+                        "not_trained",
+                        "has completed no cohort; a placement follows training",
+                    )
+                })?;
+            if candidate.start_date < first_completion {
+                return Err(AppError::rule(
+                    "start_date",
+                    "before_training",
+                    format!("is before the trainee's first completed cohort, {first_completion}"),
+                ));
+            }
+            if let Some(employer) = &candidate.employer_id {
+                match db::organisations::is_active(conn, "employer", employer)? {
+                    None => {
+                        return Err(AppError::field(
+                            "employer_id",
+                            "unknown",
+                            "is not a registered employer",
+                        ));
+                    }
+                    Some(false) => {
+                        return Err(AppError::rule(
+                            "employer_id",
+                            "inactive",
+                            "this employer is no longer active",
+                        ));
+                    }
+                    Some(true) => {}
+                }
+            }
+            let stored = Placement {
+                county_code: trainee.county_code.clone(),
+                ..candidate.clone()
+            };
+            let result = conn.transaction(|c| {
+                // One placement of a trainee at a time: the check below sees the others.
+                db::trainees::lock(c, &stored.trainee_id)?;
+                if let Some(open) = db::placements::of_trainee(c, &stored.trainee_id)?
+                    .into_iter()
+                    .find(|p| PlacementStatus::parse(&p.status).is_some_and(|s| s.is_open()))
+                {
+                    return Err(open_placement(&open.id));
+                }
+                db::placements::insert(c, &stored)?;
+                db::audit::record(
+                    c,
+                    Event {
+                        county_code: Some(&stored.county_code),
+                        ..caller.event("create", "placement", Some(&stored.id))
+                    },
+                )?;
+                Ok(())
+            });
+            let (created, row) = match result {
+                Ok(()) => (true, stored),
+                // Sent twice at once: the primary key or the one-open index decided.
+                Err(AppError::Conflict { .. }) => match replayed(conn, &candidate)? {
+                    Some(stored) => (false, stored),
+                    None => return Err(open_placement("reported meanwhile")),
+                },
+                Err(e) => return Err(e),
+            };
+            let context = Context::load(conn, std::slice::from_ref(&row))?;
+            Ok((created, (row, context)))
+        })
+        .await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    answer(status, row, view)
+}
+
+/// Filters of the list of placements.
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PlacementFilter {
+    /// One trainee's.
+    pub trainee_id: Option<Uuid>,
+    /// In one status.
+    pub status: Option<PlacementStatus>,
+    /// Of trainees of one county.
+    pub county: Option<CountyCode>,
+}
+
+/// Lists placements in the order they last changed: staff those of their counties, an
+/// employer's users those naming their employer (personal numbers masked).
+#[utoipa::path(
+    tag = "placements",
+    params(PageParams, SyncParams, PlacementFilter),
+    responses(
+        (status = 200, description = "One page of placements", body = Page<PlacementResponse>),
+        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
+        (status = 422, description = "A query parameter is invalid", body = Problem, content_type = PROBLEM_JSON),
+    )
+)]
+#[get("/placements")]
+pub async fn list_placements(
+    db: web::Data<Db>,
+    caller: AuthUser,
+    Query(page): Query<PageParams>,
+    Query(sync): Query<SyncParams>,
+    Query(filter): Query<PlacementFilter>,
+) -> Result<HttpResponse, AppError> {
+    let scope = placement_scope(&caller)?;
+    let limit = page.limit();
+    let after = page.after()?.as_deref().map(parse_time_key).transpose()?;
+    let filter = db::placements::Filter {
+        trainee_id: filter.trainee_id.map(|t| t.to_string()),
+        status: filter.status.map(|s| s.as_str().to_owned()),
+        county: filter.county.map(|c| c.0),
+        since: sync.since(),
+    };
+    let (rows, context) = db
+        .run(move |conn| {
+            let rows = db::placements::list(conn, &scope, &filter, after, limit + 1)?;
+            let context = Context::load(conn, &rows)?;
+            Ok((rows, context))
+        })
+        .await?;
+    let view = view_of(&caller, true);
+    let page = Page::from_rows(
+        rows,
+        limit,
+        |p| time_key(p.updated_at, &p.id),
+        |p| response(p, &context, view),
+    )?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+/// One placement (404 outside the caller's counties, or for an employer not named on it).
+#[utoipa::path(
+    tag = "placements",
+    params(
+        ("id" = Uuid, Path, description = "Placement id"),
+        ("If-None-Match" = Option<String>, Header, description = "An ETag read before: 304 when unchanged"),
+    ),
+    responses(
+        (status = 200, description = "The placement", body = PlacementResponse, headers(("ETag" = String, description = "The version"))),
+        (status = 304, description = "Unchanged since the ETag sent"),
+        (status = 400, description = "The id is malformed", body = Problem, content_type = PROBLEM_JSON),
+        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
+        (status = 404, description = "No such placement the caller may see", body = Problem, content_type = PROBLEM_JSON),
+    )
+)]
+#[get("/placements/{id}")]
+pub async fn get_placement(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    caller: AuthUser,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, AppError> {
+    let scope = placement_scope(&caller)?;
+    let id = id.into_inner().to_string();
+    let row = db
+        .run(move |conn| {
+            let row = db::placements::find(conn, &id, &scope)?.ok_or(AppError::NotFound)?;
+            let context = Context::load(conn, std::slice::from_ref(&row))?;
+            Ok((row, context))
+        })
+        .await?;
+    if let Some(response) = not_modified(&req, row.0.version) {
+        return Ok(response);
+    }
+    answer(StatusCode::OK, row, view_of(&caller, false))
+}
+
+/// A dispute of a placement.
+#[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DisputePlacement {
+    /// Why the employer disputes it.
+    #[validate(length(min = 1, max = 500))]
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        pattern = r"^[^\u0000]*$",
+        example = "查无此人"
+    )]
+    pub reason: String,
+}
+
+/// The end of a placement.
+#[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EndPlacement {
+    /// The last day of work: from the start, not in the future.
+    #[validate(custom(function = "plausible_day"))]
+    pub ended_on: NaiveDate,
+    /// Why, in a few words.
+    #[validate(length(min = 1, max = 500))]
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        pattern = r"^[^\u0000]*$",
+        example = "合同期满"
+    )]
+    pub reason: String,
+}
+
+/// The body of an action.
+enum Action {
+    Confirm,
+    Dispute(DisputePlacement),
+    End(EndPlacement),
+}
+
+impl Action {
+    fn name(&self) -> &'static str {
+        match self {
+            Self::Confirm => "confirm",
+            Self::Dispute(_) => "dispute",
+            Self::End(_) => "end",
+        }
+    }
+
+    fn digest(&self, operation: &str) -> Result<String, AppError> {
+        match self {
+            Self::Confirm => request_digest(operation, &()),
+            Self::Dispute(body) => request_digest(operation, body),
+            Self::End(body) => request_digest(operation, body),
+        }
+    }
+}
+
+fn status_of(placement: &Placement) -> Result<PlacementStatus, AppError> {
+    PlacementStatus::parse(&placement.status)
+        .ok_or_else(|| AppError::internal("stored status is unknown"))
+}
+
+/// The new state an action leaves, or `None` when it is a retry of what was done.
+fn transition(
+    conn: &mut AnyConnection,
+    placement: &Placement,
+    action: &Action,
+) -> Result<Option<PlacementState>, AppError> {
+    let status = status_of(placement)?;
+    let mut state = placement.state();
+    let now = db::now();
+    match action {
+        Action::Confirm | Action::Dispute(_) if status != PlacementStatus::Reported => {
+            Err(AppError::conflict(format!(
+                "The placement is {}; only a reported placement is confirmed or disputed",
+                status.as_str()
+            )))
+        }
+        Action::Confirm => {
+            state.status = PlacementStatus::Confirmed.as_str().to_owned();
+            state.confirmed_at = Some(now);
+            Ok(Some(state))
+        }
+        Action::Dispute(body) => {
+            state.status = PlacementStatus::Disputed.as_str().to_owned();
+            state.disputed_at = Some(now);
+            state.dispute_reason = Some(body.reason.trim().to_owned());
+            state.follow_up_due_on = None;
+            Ok(Some(state))
+        }
+        Action::End(body) => {
+            if status == PlacementStatus::Ended {
+                return if placement.ended_on == Some(body.ended_on)
+                    && placement.end_reason.as_deref() == Some(body.reason.trim())
+                {
+                    Ok(None)
+                } else {
+                    Err(AppError::conflict(format!(
+                        "The placement ended already, on {}",
+                        placement.ended_on.unwrap_or(placement.start_date)
+                    )))
+                };
+            }
+            not_in_future("ended_on", body.ended_on)?;
+            if body.ended_on < placement.start_date {
+                return Err(AppError::rule(
+                    "ended_on",
+                    "before_start",
+                    format!("is before the start, {}", placement.start_date),
+                ));
+            }
+            let at_work_after = db::placements::follow_ups_of(conn, &placement.id)?
+                .into_iter()
+                .filter(|f| f.still_employed && f.same_employer && f.followed_up_on > body.ended_on)
+                .map(|f| f.followed_up_on)
+                .max();
+            if let Some(day) = at_work_after {
+                return Err(AppError::rule(
+                    "ended_on",
+                    "before_follow_up",
+                    format!("is before the follow-up of {day} that found them at work there"),
+                ));
+            }
+            state.status = PlacementStatus::Ended.as_str().to_owned();
+            state.ended_on = Some(body.ended_on);
+            state.end_reason = Some(body.reason.trim().to_owned());
+            state.follow_up_due_on = None;
+            Ok(Some(state))
+        }
+    }
+}
+
+/// Runs an action on a placement: the `Idempotency-Key`, the scope, the placement's lock, the
+/// rule, the write, the ladder's refresh and the audit row, in one transaction.
+async fn act(
+    req: &HttpRequest,
+    db: &Db,
+    caller: AuthUser,
+    id: Uuid,
+    action: Action,
+) -> Result<HttpResponse, AppError> {
+    let scope = match action {
+        Action::Confirm | Action::Dispute(_) => {
+            // The employer's word is the evidence: no one else may give it.
+            caller.require(&[Role::Employer])?;
+            placement_scope(&caller)?
+        }
+        Action::End(_) => {
+            caller.require(&[Role::Admin, Role::Manager, Role::FieldStaff])?;
+            PlacementScope::Trainees(scope_of(&caller)?)
+        }
+    };
+    let view = view_of(&caller, false);
+    let key = idempotency_key(req)?;
+    let id = id.to_string();
+    let operation = format!("POST /api/v1/placements/{id}/{}", action.name());
+    let digest = action.digest(&operation)?;
+    let row = db
+        .run(move |conn| {
+            let replay = |conn: &mut AnyConnection| -> Result<Option<Placement>, AppError> {
+                let Some(key) = &key else { return Ok(None) };
+                match replayed_key(conn, &caller.id, key, &operation, &digest)? {
+                    Some(resource) => Ok(db::placements::find(conn, &resource, &scope)?),
+                    None => Ok(None),
+                }
+            };
+            let row = match replay(conn)? {
+                Some(row) => row,
+                None => {
+                    let result = conn.transaction(|c| {
+                        if db::placements::find(c, &id, &scope)?.is_none()
+                            || !db::placements::lock(c, &id)?
+                        {
+                            return Err(AppError::NotFound);
+                        }
+                        // Read after the lock: what the rule judges is what gets written over.
+                        let placement =
+                            db::placements::find_any(c, &id)?.ok_or(AppError::NotFound)?;
+                        if let Some(state) = transition(c, &placement, &action)? {
+                            if !db::placements::set_state(
+                                c,
+                                &id,
+                                placement.version,
+                                &state,
+                                db::now(),
+                            )? {
+                                return Err(AppError::PreconditionFailed);
+                            }
+                            progression::refresh(c, &placement.trainee_id)?;
+                            db::audit::record(
+                                c,
+                                Event {
+                                    county_code: Some(&placement.county_code),
+                                    ..caller.event(action.name(), "placement", Some(&id))
+                                },
+                            )?;
+                        }
+                        if let Some(key) = &key {
+                            db::idempotency::insert(
+                                c,
+                                &StoredKey {
+                                    actor_id: caller.id.clone(),
+                                    key: key.clone(),
+                                    operation: operation.clone(),
+                                    request_digest: digest.clone(),
+                                    resource_id: id.clone(),
+                                    created_at: db::now(),
+                                },
+                            )?;
+                        }
+                        db::placements::find_any(c, &id)?.ok_or(AppError::NotFound)
+                    });
+                    match result {
+                        // The same key sent twice at once: the first stored it.
+                        Err(AppError::Conflict { .. })
+                            if key.is_some()
+                                && let Some(row) = replay(conn)? =>
+                        {
+                            row
+                        }
+                        other => other?,
+                    }
+                }
+            };
+            let context = Context::load(conn, std::slice::from_ref(&row))?;
+            Ok((row, context))
+        })
+        .await?;
+    answer(StatusCode::OK, row, view)
+}
+
+/// The employer named confirms the placement: it then counts as work. Only from `reported`
+/// (409 otherwise); a retry with the same `Idempotency-Key` answers the placement as it is.
+#[utoipa::path(
+    tag = "placements",
+    params(
+        ("id" = Uuid, Path, description = "Placement id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "A key of the client's (say a UUID): a retry with the same key answers the placement as it is; another request under the key is refused (409)",
+            pattern = "^[!-~]{1,200}$"),
+    ),
+    responses(
+        (status = 200, description = "Confirmed", body = PlacementResponse),
+        (status = 400, description = "The id or the key cannot be read", body = Problem, content_type = PROBLEM_JSON),
+        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
+        (status = 403, description = "Only the employer's users confirm", body = Problem, content_type = PROBLEM_JSON),
+        (status = 404, description = "No such placement naming the caller's employer", body = Problem, content_type = PROBLEM_JSON),
+        (status = 409, description = "Not reported (confirmed or disputed already), or the key was used for another request",
+            body = Problem, content_type = PROBLEM_JSON),
+    )
+)]
+#[post("/placements/{id}/confirm")]
+pub async fn confirm_placement(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    caller: AuthUser,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, AppError> {
+    act(&req, &db, caller, id.into_inner(), Action::Confirm).await
+}
+
+/// The employer named disputes the placement, with a reason: it never counts. Only from
+/// `reported` (409 otherwise); safe to retry with an `Idempotency-Key`.
+#[utoipa::path(
+    tag = "placements",
+    params(
+        ("id" = Uuid, Path, description = "Placement id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "A key of the client's (say a UUID): a retry with the same key and body answers the placement as it is; another body under the key is refused (409)",
+            pattern = "^[!-~]{1,200}$"),
+    ),
+    request_body = DisputePlacement,
+    responses(
+        (status = 200, description = "Disputed", body = PlacementResponse),
+        (status = 400, description = "The body, the id or the key cannot be read", body = Problem, content_type = PROBLEM_JSON),
+        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
+        (status = 403, description = "Only the employer's users dispute", body = Problem, content_type = PROBLEM_JSON),
+        (status = 404, description = "No such placement naming the caller's employer", body = Problem, content_type = PROBLEM_JSON),
+        (status = 409, description = "Not reported (confirmed or disputed already), or the key was used for another request",
+            body = Problem, content_type = PROBLEM_JSON),
+        (status = 415, description = "The body is not JSON", body = Problem, content_type = PROBLEM_JSON),
+        (status = 422, description = "The reason is missing or too long", body = Problem, content_type = PROBLEM_JSON),
+    )
+)]
+#[post("/placements/{id}/dispute")]
+pub async fn dispute_placement(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    caller: AuthUser,
+    id: web::Path<Uuid>,
+    Json(body): Json<DisputePlacement>,
+) -> Result<HttpResponse, AppError> {
+    act(&req, &db, caller, id.into_inner(), Action::Dispute(body)).await
+}
+
+/// Records that the job ended, by its last day. The same end again answers the placement as it
+/// is; another end of an ended placement is refused (409).
+#[utoipa::path(
+    tag = "placements",
+    params(
+        ("id" = Uuid, Path, description = "Placement id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "A key of the client's (say a UUID): a retry with the same key and body answers the placement as it is; another body under the key is refused (409)",
+            pattern = "^[!-~]{1,200}$"),
+    ),
+    request_body = EndPlacement,
+    responses(
+        (status = 200, description = "Ended", body = PlacementResponse),
+        (status = 400, description = "The body, the id or the key cannot be read", body = Problem, content_type = PROBLEM_JSON),
+        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
+        (status = 403, description = "Only staff end placements", body = Problem, content_type = PROBLEM_JSON),
+        (status = 404, description = "No such placement in the caller's counties", body = Problem, content_type = PROBLEM_JSON),
+        (status = 409, description = "Ended already on another day, or the key was used for another request",
+            body = Problem, content_type = PROBLEM_JSON),
+        (status = 415, description = "The body is not JSON", body = Problem, content_type = PROBLEM_JSON),
+        (status = 422, description = "A date out of range, or before a follow-up that found them at work", body = Problem,
+            content_type = PROBLEM_JSON),
+    )
+)]
+#[post("/placements/{id}/end")]
+pub async fn end_placement(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    caller: AuthUser,
+    id: web::Path<Uuid>,
+    Json(body): Json<EndPlacement>,
+) -> Result<HttpResponse, AppError> {
+    act(&req, &db, caller, id.into_inner(), Action::End(body)).await
+}
+
+/// A trainee's employment today, by DOMAIN.md's rule: a confirmed or verified placement whose
+/// latest known income (latest follow-up, else the wage) reaches the threshold in force for the
+/// trainee's county.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EmploymentResponse {
+    /// `employed`, `employed_below_threshold`, `income_unassessed` (no threshold in force) or
+    /// `not_employed`.
+    pub status: employment::EmploymentStatus,
+    /// The day it was judged on (today, China time).
+    pub as_of: NaiveDate,
+    /// The placement it rests on.
+    pub placement_id: Option<Uuid>,
+    /// The latest known monthly income there, in fen.
+    pub monthly_income_fen: Option<i64>,
+    /// The county's threshold in force, in fen.
+    pub threshold_fen: Option<i64>,
+}
+
+/// The employment of a trainee on `day`.
+pub fn employment_of(
+    conn: &mut AnyConnection,
+    trainee: &crate::db::trainees::Trainee,
+    retirement_age: u32,
+    day: NaiveDate,
+) -> Result<EmploymentResponse, AppError> {
+    let placements = facts_of_trainee(conn, &trainee.id)?;
+    let thresholds: Vec<employment::Threshold> =
+        db::placements::thresholds_of(conn, &trainee.county_code)?
+            .into_iter()
+            .map(|t| employment::Threshold {
+                monthly_fen: t.monthly_fen,
+                valid_from: t.valid_from,
+                valid_to: t.valid_to,
+            })
+            .collect();
+    let age = id_number::age_on(trainee.birth_date, day);
+    let judged = employment::status_on(
+        &placements,
+        &thresholds,
+        (16..retirement_age).contains(&age),
+        day,
+    );
+    Ok(EmploymentResponse {
+        status: judged.status,
+        as_of: day,
+        placement_id: judged.placement_id.as_deref().map(parse_id).transpose()?,
+        monthly_income_fen: judged.income_fen,
+        threshold_fen: judged.threshold_fen,
+    })
+}

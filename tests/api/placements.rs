@@ -1,0 +1,842 @@
+//! Placements, the employer's confirmation, follow-ups, the worklist, income thresholds and the
+//! employment status they add up to.
+
+use actix_web::http::Method;
+use chrono::{Duration, NaiveDate};
+use serde_json::{Value, json};
+
+use crate::support::{Actor, TestApp, TestResponse};
+use crate::training::{Class, today};
+
+fn days_ago(n: i64) -> NaiveDate {
+    today() - Duration::days(n)
+}
+
+/// A trainee of Liulin who completed, `completed` days ago, a cohort that ran from `completed +
+/// 10` to `completed - 10` days ago; an employer and one of its users.
+struct Trained {
+    class: Class,
+    trainee: String,
+    enrolment: String,
+    completed_on: NaiveDate,
+    employer: String,
+    boss: Actor,
+}
+
+impl Trained {
+    async fn new(completed: i64) -> Self {
+        let class = Class::new(json!({
+            "start_date": days_ago(completed + 10),
+            "end_date": days_ago(completed - 10),
+        }))
+        .await;
+        let trainee = class.trainee().await;
+        let enrolment = class.enrol(&trainee).await.ok_json(201);
+        let enrolment = enrolment["id"].as_str().unwrap().to_owned();
+        for d in 0..4 {
+            class
+                .register(days_ago(completed + 10 - d), &[&enrolment])
+                .await
+                .ok_json(200);
+        }
+        class
+            .action(
+                &enrolment,
+                "complete",
+                "",
+                json!({"completed_on": days_ago(completed)}),
+            )
+            .await
+            .ok_json(200);
+        let employer = class.app.employer("北京康养护理院").await;
+        let boss = class.app.employer_user(&employer).await;
+        Self {
+            class,
+            trainee,
+            enrolment,
+            completed_on: days_ago(completed),
+            employer,
+            boss,
+        }
+    }
+
+    /// Another trainee who completed the same cohort on the same day.
+    async fn another(&self) -> String {
+        let trainee = self.class.trainee().await;
+        let enrolment = self.class.enrol(&trainee).await.ok_json(201);
+        let enrolment = enrolment["id"].as_str().unwrap();
+        let first_day = self.completed_on - Duration::days(10);
+        for d in 0..4 {
+            self.class
+                .register(first_day + Duration::days(d), &[&self.enrolment, enrolment])
+                .await
+                .ok_json(200);
+        }
+        self.class
+            .action(
+                enrolment,
+                "complete",
+                "",
+                json!({"completed_on": self.completed_on}),
+            )
+            .await
+            .ok_json(200);
+        trainee
+    }
+
+    fn app(&self) -> &TestApp {
+        &self.class.app
+    }
+
+    fn worker(&self) -> &Actor {
+        &self.class.worker
+    }
+
+    fn body(&self, start: NaiveDate) -> Value {
+        json!({
+            "trainee_id": self.trainee,
+            "employer_id": self.employer,
+            "occupation": "elderly_care",
+            "position": "养老护理员",
+            "work_city": "北京市",
+            "start_date": start,
+            "monthly_wage_fen": 450_000,
+            "contract_type": "labour_contract",
+        })
+    }
+
+    async fn report(&self, body: &Value) -> TestResponse {
+        self.app()
+            .post_as(self.worker(), "/api/v1/placements", body)
+            .await
+    }
+
+    /// A placement with the employer, reported, starting the day after completion.
+    async fn placed(&self) -> String {
+        let body = self.body(self.completed_on + Duration::days(1));
+        let placement = self.report(&body).await.ok_json(201);
+        placement["id"].as_str().unwrap().to_owned()
+    }
+
+    async fn act(
+        &self,
+        actor: &Actor,
+        id: &str,
+        action: &str,
+        key: &str,
+        body: Value,
+    ) -> TestResponse {
+        let mut request = self
+            .app()
+            .request(Method::POST, &format!("/api/v1/placements/{id}/{action}"))
+            .auth(actor);
+        if !key.is_empty() {
+            request = request.header("idempotency-key", key);
+        }
+        request.json(&body).await
+    }
+
+    async fn follow_up(&self, placement: &str, body: Value) -> TestResponse {
+        self.app()
+            .post_as(
+                self.worker(),
+                &format!("/api/v1/placements/{placement}/follow-ups"),
+                &body,
+            )
+            .await
+    }
+
+    async fn placements(&self, actor: &Actor) -> Vec<Value> {
+        let page = self
+            .app()
+            .get_as(actor, "/api/v1/placements?limit=200")
+            .await
+            .ok_json(200);
+        page["items"].as_array().unwrap().clone()
+    }
+
+    async fn employment(&self) -> Value {
+        let trainee = self
+            .app()
+            .get_as(self.worker(), &format!("/api/v1/trainees/{}", self.trainee))
+            .await
+            .ok_json(200);
+        trainee["employment"].clone()
+    }
+
+    async fn threshold(&self, monthly_fen: i64, from: &str, to: Option<&str>) -> TestResponse {
+        let admin = self.app().admin().await;
+        self.app()
+            .post_as(
+                &admin,
+                "/api/v1/income-thresholds",
+                &json!({
+                    "county_code": "141125", "monthly_fen": monthly_fen, "valid_from": from,
+                    "valid_to": to, "source": "吕梁市民政局",
+                }),
+            )
+            .await
+    }
+}
+
+fn still_there(on: NaiveDate, income: Option<i64>) -> Value {
+    json!({
+        "followed_up_on": on, "channel": "phone", "still_employed": true,
+        "same_employer": true, "monthly_income_fen": income,
+    })
+}
+
+#[actix_web::test]
+async fn a_placement_counts_once_the_employer_confirms_it_and_its_income_meets_the_threshold() {
+    let t = Trained::new(60).await;
+    let id = t.placed().await;
+    let reported = t
+        .app()
+        .get_as(t.worker(), &format!("/api/v1/placements/{id}"))
+        .await
+        .ok_json(200);
+    assert_eq!(reported["status"], "reported");
+    assert_eq!(reported["employer_name"], "北京康养护理院");
+    // Reported only: not evidence yet.
+    assert_eq!(t.employment().await["status"], "not_employed");
+
+    let confirmed = t
+        .act(&t.boss, &id, "confirm", "", json!({}))
+        .await
+        .ok_json(200);
+    assert_eq!(confirmed["status"], "confirmed");
+    assert!(confirmed["confirmed_at"].is_string());
+    // No threshold in force for Liulin: counted apart, not as employed.
+    let unassessed = t.employment().await;
+    assert_eq!(unassessed["status"], "income_unassessed");
+    assert_eq!(unassessed["placement_id"], id.as_str());
+    assert_eq!(unassessed["monthly_income_fen"], 450_000);
+    assert_eq!(unassessed["threshold_fen"], Value::Null);
+
+    let before = t
+        .app()
+        .get_as(t.worker(), &format!("/api/v1/trainees/{}", t.trainee))
+        .await;
+    let etag = before.header("etag").to_owned();
+    t.threshold(450_000, "2020-01-01", None).await.ok_json(201);
+    let employed = t
+        .app()
+        .request(Method::GET, &format!("/api/v1/trainees/{}", t.trainee))
+        .auth(t.worker())
+        .header("if-none-match", &etag)
+        .send()
+        .await;
+    // The record did not change, its employment did: no 304 for the old tag.
+    let body = employed.ok_json(200);
+    assert_ne!(employed.header("etag"), etag);
+    assert_eq!(body["employment"]["status"], "employed");
+    assert_eq!(body["employment"]["threshold_fen"], 450_000);
+    let same = t
+        .app()
+        .request(Method::GET, &format!("/api/v1/trainees/{}", t.trainee))
+        .auth(t.worker())
+        .header("if-none-match", employed.header("etag"))
+        .send()
+        .await;
+    assert_eq!(same.status, 304);
+    // The tag with employment still serves as If-Match for a change of the record.
+    t.app()
+        .request(Method::PATCH, &format!("/api/v1/trainees/{}", t.trainee))
+        .auth(t.worker())
+        .header("if-match", employed.header("etag"))
+        .json(&json!({"township": "穆村镇"}))
+        .await
+        .ok_json(200);
+
+    // The latest follow-up's income is the one measured: one fen below is below the threshold.
+    t.follow_up(&id, still_there(days_ago(5), Some(449_999)))
+        .await
+        .ok_json(201);
+    assert_eq!(t.employment().await["status"], "employed_below_threshold");
+    // A follow-up without an income keeps the last one known.
+    t.follow_up(&id, still_there(days_ago(2), None))
+        .await
+        .ok_json(201);
+    assert_eq!(t.employment().await["monthly_income_fen"], 449_999);
+    t.follow_up(&id, still_there(days_ago(1), Some(450_000)))
+        .await
+        .ok_json(201);
+    assert_eq!(t.employment().await["status"], "employed");
+    // A follow-up saying they left ends the counting from its day.
+    t.follow_up(
+        &id,
+        json!({"followed_up_on": today(), "channel": "visit", "still_employed": false,
+               "same_employer": false}),
+    )
+    .await
+    .ok_json(201);
+    assert_eq!(t.employment().await["status"], "not_employed");
+    let placement = t
+        .app()
+        .get_as(t.worker(), &format!("/api/v1/placements/{id}"))
+        .await
+        .ok_json(200);
+    assert_eq!(placement["stopped_on"], today().to_string());
+    assert_eq!(placement["last_follow_up_on"], today().to_string());
+}
+
+#[actix_web::test]
+async fn only_the_employer_named_confirms_and_only_once() {
+    let t = Trained::new(60).await;
+    let id = t.placed().await;
+    let stranger_employer = t.app().employer("别的护理院").await;
+    let stranger = t.app().employer_user(&stranger_employer).await;
+    t.act(&stranger, &id, "confirm", "", json!({}))
+        .await
+        .problem(404, "/problems/not-found");
+    t.act(t.worker(), &id, "confirm", "", json!({}))
+        .await
+        .problem(403, "/problems/forbidden");
+    // An employer sees its own placements only, with personal numbers masked.
+    assert!(t.placements(&stranger).await.is_empty());
+    let own = t.placements(&t.boss).await;
+    assert_eq!(own.len(), 1);
+    assert!(
+        own[0]["trainee"]["id_number"]
+            .as_str()
+            .unwrap()
+            .contains("********")
+    );
+    assert!(
+        own[0]["trainee"]["phone"]
+            .as_str()
+            .unwrap()
+            .contains("****")
+    );
+    t.app()
+        .get_as(&t.boss, &format!("/api/v1/trainees/{}", t.trainee))
+        .await
+        .problem(403, "/problems/forbidden");
+
+    let first = t
+        .act(&t.boss, &id, "confirm", "key-1", json!({}))
+        .await
+        .ok_json(200);
+    let replay = t
+        .act(&t.boss, &id, "confirm", "key-1", json!({}))
+        .await
+        .ok_json(200);
+    assert_eq!(replay["version"], first["version"]);
+    assert_eq!(replay["confirmed_at"], first["confirmed_at"]);
+    t.act(&t.boss, &id, "confirm", "", json!({}))
+        .await
+        .problem(409, "/problems/conflict");
+    t.act(&t.boss, &id, "dispute", "", json!({"reason": "查无此人"}))
+        .await
+        .problem(409, "/problems/conflict");
+    // The key, reused for another request, is refused.
+    t.act(
+        &t.boss,
+        &id,
+        "dispute",
+        "key-1",
+        json!({"reason": "查无此人"}),
+    )
+    .await
+    .problem(409, "/problems/conflict");
+    let now = t
+        .app()
+        .get_as(t.worker(), &format!("/api/v1/placements/{id}"))
+        .await
+        .ok_json(200);
+    assert_eq!(now["status"], "confirmed");
+    assert_eq!(now["version"], first["version"]);
+}
+
+#[actix_web::test]
+async fn a_disputed_placement_never_counts_and_frees_the_trainee() {
+    let t = Trained::new(60).await;
+    let id = t.placed().await;
+    t.threshold(100_000, "2020-01-01", None).await.ok_json(201);
+    let disputed = t
+        .act(&t.boss, &id, "dispute", "", json!({"reason": "查无此人"}))
+        .await
+        .ok_json(200);
+    assert_eq!(disputed["status"], "disputed");
+    assert_eq!(disputed["dispute_reason"], "查无此人");
+    assert_eq!(disputed["follow_up_due_on"], Value::Null);
+    assert_eq!(t.employment().await["status"], "not_employed");
+    // Not open: another placement may be reported.
+    t.report(&json!({
+        "trainee_id": t.trainee, "household": {"name": "张女士", "phone": "+86 138-0013-8000"},
+        "occupation": "maternity_care", "position": "月嫂", "work_city": "太原市",
+        "start_date": days_ago(30), "monthly_wage_fen": 800_000, "contract_type": "household_service",
+    }))
+    .await
+    .ok_json(201);
+}
+
+#[actix_web::test]
+async fn wages_of_zero_negative_or_absurd_are_refused_and_nothing_is_stored() {
+    let t = Trained::new(60).await;
+    for wage in [json!(0), json!(-450_000), json!(10_000_001), json!(1e12)] {
+        let mut body = t.body(days_ago(30));
+        body["monthly_wage_fen"] = wage.clone();
+        let response = t.report(&body).await;
+        assert_eq!(response.status, 422, "{wage}: {}", response.json());
+        assert!(
+            response.json().to_string().contains("monthly_wage_fen"),
+            "{wage}"
+        );
+    }
+    let mut top = t.body(days_ago(30));
+    top["monthly_wage_fen"] = json!(10_000_000);
+    assert!(t.placements(t.worker()).await.is_empty());
+    t.report(&top).await.ok_json(201);
+}
+
+#[actix_web::test]
+async fn a_placement_starts_after_training_and_not_in_the_future() {
+    let t = Trained::new(60).await;
+    t.report(&t.body(t.completed_on - Duration::days(1)))
+        .await
+        .invalid_rule("start_date", "before_training");
+    t.report(&t.body(today() + Duration::days(1)))
+        .await
+        .invalid_rule("start_date", "future");
+    // Someone who completed nothing is not placed.
+    let untrained = t.class.trainee().await;
+    let mut body = t.body(days_ago(1));
+    body["trainee_id"] = json!(untrained);
+    t.report(&body)
+        .await
+        .invalid_rule("trainee_id", "not_trained");
+    // Employer or household: one, not both or neither.
+    let mut both = t.body(days_ago(1));
+    both["household"] = json!({"name": "张女士", "phone": "13800138000"});
+    t.report(&both).await.invalid_field("employer_id", "one_of");
+    let mut bad_phone = t.body(days_ago(1));
+    bad_phone.as_object_mut().unwrap().remove("employer_id");
+    bad_phone["household"] = json!({"name": "张女士", "phone": "12345"});
+    t.report(&bad_phone)
+        .await
+        .invalid_field("household.phone", "invalid");
+    assert!(t.placements(t.worker()).await.is_empty());
+}
+
+#[actix_web::test]
+async fn a_trainee_holds_one_open_placement_and_a_new_one_needs_the_old_ended() {
+    let t = Trained::new(60).await;
+    let first = t.placed().await;
+    t.report(&t.body(days_ago(10)))
+        .await
+        .invalid_rule("trainee_id", "open_placement");
+    // Ending: by staff, not before the start, not in the future.
+    t.act(
+        &t.boss,
+        &first,
+        "end",
+        "",
+        json!({"ended_on": days_ago(11), "reason": "合同期满"}),
+    )
+    .await
+    .problem(403, "/problems/forbidden");
+    t.act(
+        t.worker(),
+        &first,
+        "end",
+        "",
+        json!({"ended_on": t.completed_on, "reason": "合同期满"}),
+    )
+    .await
+    .invalid_rule("ended_on", "before_start");
+    let end = json!({"ended_on": days_ago(11), "reason": "合同期满"});
+    let ended = t
+        .act(t.worker(), &first, "end", "", end.clone())
+        .await
+        .ok_json(200);
+    assert_eq!(ended["status"], "ended");
+    assert_eq!(ended["follow_up_due_on"], Value::Null);
+    // The same end again is a retry; another end is a conflict.
+    t.act(t.worker(), &first, "end", "", end).await.ok_json(200);
+    t.act(
+        t.worker(),
+        &first,
+        "end",
+        "",
+        json!({"ended_on": days_ago(9), "reason": "合同期满"}),
+    )
+    .await
+    .problem(409, "/problems/conflict");
+    t.report(&t.body(days_ago(10))).await.ok_json(201);
+}
+
+#[actix_web::test]
+async fn a_create_replayed_is_one_row_and_another_body_under_its_id_is_a_conflict() {
+    let t = Trained::new(60).await;
+    let mut body = t.body(days_ago(30));
+    body["id"] = json!(uuid::Uuid::new_v4());
+    let first = t.report(&body).await.ok_json(201);
+    for _ in 0..3 {
+        let again = t.report(&body).await.ok_json(200);
+        assert_eq!(again["version"], first["version"]);
+    }
+    body["monthly_wage_fen"] = json!(460_000);
+    t.report(&body).await.problem(409, "/problems/conflict");
+    assert_eq!(t.placements(t.worker()).await.len(), 1);
+}
+
+#[actix_web::test]
+async fn follow_ups_are_dated_within_the_placement_and_replays_are_one_row() {
+    let t = Trained::new(60).await;
+    let id = t.placed().await;
+    let start = t.completed_on + Duration::days(1);
+    t.follow_up(&id, still_there(start - Duration::days(1), Some(450_000)))
+        .await
+        .invalid_rule("followed_up_on", "before_start");
+    t.follow_up(&id, still_there(today() + Duration::days(1), Some(450_000)))
+        .await
+        .invalid_rule("followed_up_on", "future");
+    let mut negative = still_there(days_ago(3), Some(-1));
+    t.follow_up(&id, negative.clone())
+        .await
+        .invalid_field("monthly_income_fen", "range");
+    negative["monthly_income_fen"] = json!(100);
+    negative["still_employed"] = json!(false);
+    t.follow_up(&id, negative)
+        .await
+        .invalid_field("same_employer", "contradiction");
+
+    let mut body = still_there(days_ago(20), Some(450_000));
+    body["id"] = json!(uuid::Uuid::new_v4());
+    body["recorded_at"] = json!("2026-01-02T03:04:05.123456Z");
+    let first = t.follow_up(&id, body.clone()).await.ok_json(201);
+    assert_eq!(first["recorded_at"], "2026-01-02T03:04:05.123456Z");
+    assert!(first["received_at"].is_string());
+    for _ in 0..5 {
+        let again = t.follow_up(&id, body.clone()).await.ok_json(200);
+        assert_eq!(again["received_at"], first["received_at"]);
+    }
+    body["monthly_income_fen"] = json!(1);
+    t.follow_up(&id, body)
+        .await
+        .problem(409, "/problems/conflict");
+    let page = t
+        .app()
+        .get_as(t.worker(), &format!("/api/v1/placements/{id}/follow-ups"))
+        .await
+        .ok_json(200);
+    assert_eq!(page["items"].as_array().unwrap().len(), 1);
+
+    // Ended 10 days ago: a follow-up of before the end is fine, a newer one is refused.
+    t.act(
+        t.worker(),
+        &id,
+        "end",
+        "",
+        json!({"ended_on": days_ago(10), "reason": "离职"}),
+    )
+    .await
+    .ok_json(200);
+    t.follow_up(&id, still_there(days_ago(12), Some(450_000)))
+        .await
+        .ok_json(201);
+    t.follow_up(&id, still_there(days_ago(9), Some(450_000)))
+        .await
+        .invalid_rule("followed_up_on", "after_end");
+    // An end before a follow-up that found them at work there is refused.
+    let t2 = Trained::new(60).await;
+    let id2 = t2.placed().await;
+    t2.follow_up(&id2, still_there(days_ago(5), None))
+        .await
+        .ok_json(201);
+    t2.act(
+        t2.worker(),
+        &id2,
+        "end",
+        "",
+        json!({"ended_on": days_ago(6), "reason": "离职"}),
+    )
+    .await
+    .invalid_rule("ended_on", "before_follow_up");
+}
+
+#[actix_web::test]
+async fn a_household_placement_is_verified_by_its_first_follow_up_at_work() {
+    let t = Trained::new(60).await;
+    t.threshold(100_000, "2020-01-01", Some("2099-12-31"))
+        .await
+        .ok_json(201);
+    let placement = t
+        .report(&json!({
+            "trainee_id": t.trainee, "household": {"name": "张女士", "phone": "+86 138-0013-8000"},
+            "occupation": "maternity_care", "position": "月嫂", "work_city": "太原市",
+            "start_date": days_ago(40), "monthly_wage_fen": 800_000,
+            "contract_type": "household_service",
+        }))
+        .await
+        .ok_json(201);
+    assert_eq!(placement["household"]["phone"], "13800138000");
+    let id = placement["id"].as_str().unwrap();
+    assert_eq!(t.employment().await["status"], "not_employed");
+    // A household has no account: no employer may confirm it.
+    t.act(&t.boss, id, "confirm", "", json!({}))
+        .await
+        .problem(404, "/problems/not-found");
+    t.follow_up(
+        id,
+        json!({"followed_up_on": days_ago(30), "channel": "visit", "still_employed": false,
+               "same_employer": false}),
+    )
+    .await
+    .ok_json(201);
+    assert_eq!(t.employment().await["status"], "not_employed");
+    t.follow_up(id, still_there(days_ago(20), Some(820_000)))
+        .await
+        .ok_json(201);
+    let verified = t
+        .app()
+        .get_as(t.worker(), &format!("/api/v1/placements/{id}"))
+        .await
+        .ok_json(200);
+    assert_eq!(verified["status"], "verified");
+    assert_eq!(verified["verified_on"], days_ago(20).to_string());
+    assert_eq!(verified["stopped_on"], Value::Null);
+    let employment = t.employment().await;
+    assert_eq!(employment["status"], "employed");
+    assert_eq!(employment["monthly_income_fen"], 820_000);
+
+    let timeline = t
+        .app()
+        .get_as(
+            t.worker(),
+            &format!("/api/v1/trainees/{}/timeline", t.trainee),
+        )
+        .await
+        .ok_json(200);
+    // Registered today, trained before: the entries of work come after the training's.
+    let kinds: Vec<&str> = timeline["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "enrolled",
+            "completed",
+            "placed",
+            "followed_up",
+            "verified",
+            "followed_up",
+            "registered"
+        ],
+    );
+    let verified = &timeline["events"][4];
+    assert_eq!(verified["employer_name"], "张女士");
+    assert_eq!(timeline["events"][5]["monthly_income_fen"], 820_000);
+}
+
+async fn due(t: &Trained, actor: &Actor, query: &str) -> Value {
+    t.app()
+        .get_as(actor, &format!("/api/v1/follow-ups/due{query}"))
+        .await
+        .ok_json(200)
+}
+
+#[actix_web::test]
+async fn the_worklist_lists_open_placements_due_for_a_follow_up_oldest_first() {
+    let t = Trained::new(80).await;
+    let id = t.placed().await; // started 79 days ago: due 49 days ago
+    let mut later = t.body(t.completed_on + Duration::days(5));
+    later["trainee_id"] = json!(t.another().await);
+    let second = t.report(&later).await.ok_json(201);
+    let page = due(&t, t.worker(), "").await;
+    let items = page["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{page}");
+    assert_eq!(items[0]["placement_id"], id.as_str());
+    assert_eq!(items[1]["placement_id"], second["id"]);
+    assert_eq!(items[1]["due_on"], days_ago(45).to_string());
+    assert_eq!(items[0]["due_on"], days_ago(49).to_string());
+    assert_eq!(items[0]["employer_name"], "北京康养护理院");
+    // `before`: not yet due 50 days ago.
+    let early = due(&t, t.worker(), &format!("?before={}", days_ago(50))).await;
+    assert!(early["items"].as_array().unwrap().is_empty());
+    // Another county's worker sees none of it.
+    let elsewhere = t.app().field_staff(&["141102"]).await;
+    assert!(
+        due(&t, &elsewhere, "").await["items"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        due(&t, t.worker(), "?county=141102").await["items"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    t.app()
+        .get_as(&elsewhere, &format!("/api/v1/placements/{id}"))
+        .await
+        .problem(404, "/problems/not-found");
+    t.app()
+        .post_as(
+            &elsewhere,
+            &format!("/api/v1/placements/{id}/follow-ups"),
+            &still_there(days_ago(1), None),
+        )
+        .await
+        .problem(404, "/problems/not-found");
+    t.act(
+        &elsewhere,
+        &id,
+        "end",
+        "",
+        json!({"ended_on": days_ago(1), "reason": "离职"}),
+    )
+    .await
+    .problem(404, "/problems/not-found");
+    // A follow-up takes it off the list until 30 days later.
+    t.follow_up(&id, still_there(days_ago(29), Some(450_000)))
+        .await
+        .ok_json(201);
+    let left = due(&t, t.worker(), "").await;
+    assert_eq!(left["items"].as_array().unwrap().len(), 1);
+    assert_eq!(left["items"][0]["placement_id"], second["id"]);
+    let later = due(
+        &t,
+        t.worker(),
+        &format!("?before={}", today() + Duration::days(1)),
+    )
+    .await;
+    assert_eq!(later["items"][1]["placement_id"], id.as_str());
+    assert_eq!(
+        later["items"][1]["due_on"],
+        (today() + Duration::days(1)).to_string()
+    );
+}
+
+#[actix_web::test]
+async fn thresholds_of_one_county_do_not_overlap() {
+    let t = Trained::new(60).await;
+    let first = t
+        .threshold(78_000, "2024-07-01", Some("2025-06-30"))
+        .await
+        .ok_json(201);
+    let clash = t.threshold(80_000, "2025-06-30", None).await;
+    let body = clash.problem(409, "/problems/conflict");
+    assert_eq!(body["existing_id"], first["id"]);
+    t.threshold(80_000, "2024-01-01", Some("2024-07-01"))
+        .await
+        .problem(409, "/problems/conflict");
+    t.threshold(80_000, "2025-07-01", Some("2025-06-01"))
+        .await
+        .invalid_field("valid_to", "before_valid_from");
+    t.threshold(0, "2025-07-01", None)
+        .await
+        .invalid_field("monthly_fen", "range");
+    t.threshold(80_000, "2025-07-01", None).await.ok_json(201);
+    // Another county's periods are its own.
+    let admin = t.app().admin().await;
+    t.app()
+        .post_as(
+            &admin,
+            "/api/v1/income-thresholds",
+            &json!({"county_code": "141102", "monthly_fen": 90_000, "valid_from": "2025-01-01",
+                    "source": "吕梁市民政局"}),
+        )
+        .await
+        .ok_json(201);
+    // A manager records only for their counties; field staff not at all.
+    let manager = t.app().manager(&["141102"]).await;
+    t.app()
+        .post_as(
+            &manager,
+            "/api/v1/income-thresholds",
+            &json!({"county_code": "141125", "monthly_fen": 90_000, "valid_from": "2030-01-01",
+                    "source": "x"}),
+        )
+        .await
+        .invalid_rule("county_code", "outside_your_counties");
+    let page = t
+        .app()
+        .get_as(t.worker(), "/api/v1/income-thresholds")
+        .await
+        .ok_json(200);
+    let froms: Vec<&str> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["valid_from"].as_str().unwrap())
+        .collect();
+    assert_eq!(froms, ["2024-07-01", "2025-07-01"]);
+}
+
+#[actix_web::test]
+async fn confirmed_work_counts_on_the_ladder_and_reported_work_does_not() {
+    // Trained 26 months ago, certified L5 then, placed since: 24 months of work since L5 make
+    // them eligible for L4 once the employer confirms the placement.
+    let t = Trained::new(800).await;
+    let issued = t.completed_on + Duration::days(1);
+    t.app()
+        .post_as(
+            t.worker(),
+            &format!("/api/v1/trainees/{}/certificates", t.trainee),
+            &json!({"number": "1234567890123456", "kind": "skill_level",
+                    "occupation": "elderly_care", "level": "L5", "issued_on": issued}),
+        )
+        .await
+        .ok_json(201);
+    let id = t.placed().await;
+    let l4 = || async {
+        let standing = t
+            .app()
+            .get_as(
+                t.worker(),
+                &format!("/api/v1/trainees/{}/progression", t.trainee),
+            )
+            .await
+            .ok_json(200);
+        standing
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["occupation"] == "elderly_care")
+            .unwrap()
+            .clone()
+    };
+    let before = l4().await;
+    assert_eq!(before["next_level"], "L4");
+    assert_eq!(before["eligible"], false, "{before}");
+    t.act(&t.boss, &id, "confirm", "", json!({}))
+        .await
+        .ok_json(200);
+    let after = l4().await;
+    assert_eq!(after["eligible"], true, "{after}");
+    // And the managers' list of candidates has them.
+    let manager = t.app().manager(&["141125"]).await;
+    let candidates = t
+        .app()
+        .get_as(
+            &manager,
+            "/api/v1/progression/candidates?level=L4&occupation=elderly_care",
+        )
+        .await
+        .ok_json(200);
+    assert!(
+        candidates["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["trainee_id"] == t.trainee.as_str()),
+        "{candidates}"
+    );
+    // Ended a year ago after a few days: the work no longer adds up.
+    t.act(
+        t.worker(),
+        &id,
+        "end",
+        "",
+        json!({"ended_on": issued + Duration::days(30), "reason": "离职"}),
+    )
+    .await
+    .ok_json(200);
+    assert_eq!(l4().await["eligible"], false);
+}
