@@ -4,14 +4,18 @@ as the mobile app): training providers, evaluation agencies and employers with v
 trainees spread over the 13 counties of Lüliang, with valid identity numbers, mobile numbers,
 categories and education; and cohorts of 30 to 60 of them (--enrol-share of the trainees), each
 with its daily register, completions and a few drop-outs. Cohorts that began more than 40 days ago
-are finished and closed; the latest ones are still running.
+are finished and closed; the latest ones are still running. Then the work that follows: an income
+threshold for each county, an account for each employer, and placements of --placement-share of
+those who completed (most with an employer, who confirms or now and then disputes them, some with
+a household), each followed up about monthly until today, with a few ended.
 
     scripts/generate.py --base http://127.0.0.1:8080 --admin-password '…' --trainees 1000
 
 Every create carries a client-made id and every other write is idempotent, so an interrupted run
 can simply be started again with the same --seed: what is stored already answers 200 and is not
 duplicated. Standard library only. Prints the ids it registered to --ids-out (one JSON object a
-line) when asked.
+line) and those of the open placements to --placements-out (one a line) when asked. The last line
+it prints counts everything.
 """
 
 import argparse
@@ -47,6 +51,14 @@ EMPLOYERS = [("北京市", "北京康养护理院"), ("北京市", "北京月嫂
              ("青岛市", "青岛母婴护理中心"), ("吕梁市", "离石区居家养老服务站")]
 OCCUPATIONS = ["elderly_care"] * 5 + ["infant_care", "maternity_care", "domestic_service", "medical_care"]
 DROP_REASONS = ["外出务工", "家中有事", "身体原因", "出勤不足"]
+POSITIONS = {"elderly_care": "养老护理员", "medical_care": "医疗护理员", "infant_care": "育婴员",
+             "maternity_care": "母婴护理员", "domestic_service": "家政服务员", "long_term_care": "长期照护员"}
+HOUSEHOLD_CITIES = ["北京市", "北京市", "太原市", "天津市", "吕梁市", "西安市"]
+EMPLOYER_CONTRACTS = ["labour_contract"] * 5 + ["labour_service"] * 2 + ["dispatch"] * 2 + ["unwritten"]
+HOUSEHOLD_CONTRACTS = ["household_service"] * 7 + ["unwritten"] * 3
+CHANNELS = ["phone"] * 6 + ["visit"] * 3 + ["app"]
+DISPUTE_REASONS = ["查无此人", "未在本单位工作", "入职日期不符"]
+END_REASONS = ["合同期满", "家中有事", "换了工作", "雇主不再需要"]
 
 
 def credit_code(rng, region):
@@ -58,6 +70,11 @@ def credit_code(rng, region):
 
 def rng_id(rng):
     return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+
+def today_in_china():
+    """The server's today (UTC+8): placements and follow-ups may not be dated after it."""
+    return (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=8)).date()
 
 
 def id_number(rng, county, birth, serial, female):
@@ -103,6 +120,26 @@ class Client:
         raise RuntimeError(f"{method} {path}: no answer after 5 attempts")
 
 
+def signed_in(client, username, password):
+    """Signs in; answers a function giving a valid access token (they live 15 minutes: renewed
+    after 10)."""
+    status, tokens = client.request("POST", "/api/v1/auth/login", {"username": username, "password": password})
+    if status != 200:
+        raise RuntimeError(f"sign-in of {username} failed: {status} {tokens}")
+    token = {"value": tokens["access_token"], "refresh": tokens["refresh_token"], "at": time.time()}
+    token_lock = threading.Lock()
+
+    def current_token():
+        with token_lock:
+            if time.time() - token["at"] > 600:
+                status, fresh = client.request("POST", "/api/v1/auth/refresh", {"refresh_token": token["refresh"]})
+                if status == 200:
+                    token.update(value=fresh["access_token"], refresh=fresh["refresh_token"], at=time.time())
+            return token["value"]
+
+    return current_token
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--base", default="http://127.0.0.1:8080")
@@ -114,24 +151,18 @@ def main():
     parser.add_argument("--ids-out", help="write {id, id_number, name} of each trainee here")
     parser.add_argument("--enrol-share", type=float, default=0.6,
                         help="share of the trainees put into cohorts (0 for the register only)")
+    parser.add_argument("--placement-share", type=float, default=0.7,
+                        help="share of those who completed a cohort who are placed in work (0 for none)")
+    parser.add_argument("--follow-ups-per-month", type=float, default=1,
+                        help="follow-ups of each placement a month (0 for none)")
+    parser.add_argument("--placements-out", help="write the ids of the open placements here, one a line")
     args = parser.parse_args()
 
     client = Client(args.base)
-    status, tokens = client.request("POST", "/api/v1/auth/login",
-                                    {"username": args.admin_username, "password": args.admin_password})
-    if status != 200:
-        sys.exit(f"sign-in failed: {status} {tokens}")
-    token = {"value": tokens["access_token"], "refresh": tokens["refresh_token"], "at": time.time()}
-    token_lock = threading.Lock()
-
-    def current_token():
-        # Access tokens live 15 minutes: renew after 10.
-        with token_lock:
-            if time.time() - token["at"] > 600:
-                status, fresh = client.request("POST", "/api/v1/auth/refresh", {"refresh_token": token["refresh"]})
-                if status == 200:
-                    token.update(value=fresh["access_token"], refresh=fresh["refresh_token"], at=time.time())
-            return token["value"]
+    try:
+        current_token = signed_in(client, args.admin_username, args.admin_password)
+    except RuntimeError as error:
+        sys.exit(str(error))
 
     rng = random.Random(args.seed)
     today = datetime.date.today()
@@ -162,7 +193,7 @@ def main():
 
     counts = {}
     counts_lock = threading.Lock()
-    started = time.time()
+    begun = started = time.time()
 
     def register(person):
         status, body = client.request("POST", "/api/v1/trainees", person, current_token())
@@ -177,13 +208,24 @@ def main():
     elapsed = time.time() - started
     print(f"registered {len(people)} trainees in {elapsed:.1f}s ({len(people) / elapsed:.0f}/s): {counts}")
 
+    summary = {"trainees": len(people)}
+    open_placements = []
     if args.enrol_share > 0:
-        train(client, current_token, rng, people, args)
+        trained, employers, completions = train(client, current_token, rng, people, args)
+        summary.update(trained)
+        if args.placement_share > 0:
+            placed, open_placements = place(client, current_token, rng, employers, completions, args)
+            summary.update(placed)
 
+    if args.placements_out:
+        with open(args.placements_out, "w", encoding="utf-8") as out:
+            out.writelines(f"{placement}\n" for placement in open_placements)
     if args.ids_out:
         with open(args.ids_out, "w", encoding="utf-8") as out:
             for person in people:
                 out.write(json.dumps({k: person[k] for k in ("id", "id_number", "name")}, ensure_ascii=False) + "\n")
+    # The last line, which the benchmarks quote: everything there is.
+    print(f"generated in {time.time() - begun:.1f}s: {summary}")
     if any(status not in (200, 201) for status in counts):
         sys.exit(1)
 
@@ -205,9 +247,9 @@ def train(client, current_token, rng, people, args):
     agencies = [post("/api/v1/agencies", {"id": rng_id(rng), "name": name, "credit_code": credit_code(rng, "141100"),
                                           "city": "吕梁市"})["id"]
                 for name in AGENCIES]
-    for city, name in EMPLOYERS:
-        post("/api/v1/employers", {"id": rng_id(rng), "name": name, "credit_code": credit_code(rng, "110105"),
-                                   "city": city})
+    employers = [(post("/api/v1/employers", {"id": rng_id(rng), "name": name, "credit_code": credit_code(rng, "110105"),
+                                             "city": city})["id"], name, city)
+                 for city, name in EMPLOYERS]
 
     today = datetime.date.today()
     year_start = datetime.date(today.year, 1, 1)
@@ -236,6 +278,7 @@ def train(client, current_token, rng, people, args):
         }
 
     counts = {"cohorts": 0, "enrolments": 0, "completed": 0, "dropped": 0, "certified": 0}
+    completions = []
     lock = threading.Lock()
 
     def run(plan):
@@ -263,8 +306,9 @@ def train(client, current_token, rng, people, args):
             must(*client.request("PUT", f"/api/v1/cohorts/{cohort['id']}/attendance/{day.isoformat()}",
                                  {"present": present}, current_token()), 200)
         done = {"completed": 0, "dropped": 0, "certified": 0}
+        completed = []
         if end < today:
-            for i, (enrolment, _) in enumerate(enrolments):
+            for i, ((enrolment, _), trainee) in enumerate(zip(enrolments, plan["members"])):
                 status, body = client.request("POST", f"/api/v1/enrolments/{enrolment}/complete",
                                               {"completed_on": end.isoformat()}, current_token())
                 if status == 422:
@@ -275,6 +319,7 @@ def train(client, current_token, rng, people, args):
                 else:
                     must(status, body, 200)
                     done["completed"] += 1
+                    completed.append((plan["index"], i, trainee, end, plan["occupation"]))
                     # Assessed three days after the end, certified a week later; 92 % pass.
                     assessed, issued = end + datetime.timedelta(days=3), end + datetime.timedelta(days=10)
                     passed = local.random() < 0.92
@@ -300,11 +345,142 @@ def train(client, current_token, rng, people, args):
             counts["completed"] += done["completed"]
             counts["dropped"] += done["dropped"]
             counts["certified"] += done["certified"]
+            completions.extend(completed)
 
     started = time.time()
     with ThreadPoolExecutor(max_workers=args.workers) as pool:
         list(pool.map(run, plans))
     print(f"trained in {time.time() - started:.1f}s: {counts}")
+    # In plan order, whatever order the threads finished in: the placements drawn from them
+    # are the same on a rerun.
+    completions.sort()
+    return counts, employers, [(trainee, end, occupation) for _, _, trainee, end, occupation in completions]
+
+
+
+def place(client, current_token, rng, employers, completions, args):
+    """Income thresholds, employer accounts, then placements of those who completed a cohort:
+    85 % with a registered employer, who confirms most (80 %) and disputes a few (5 %), the rest
+    with a household, which the first follow-up verifies; each followed up about every 30 days
+    until yesterday, a month now and then missed; 5 % of the employers' ended by the admin."""
+    def post(path, body):
+        return must(*client.request("POST", path, body, current_token()), 200, 201)
+
+    today = today_in_china()
+    counts = {"thresholds": 0, "employer_users": 0, "placements": 0, "households": 0, "confirmed": 0,
+              "disputed": 0, "verified": 0, "ended": 0, "follow_ups": 0}
+    for county in COUNTIES:
+        status, body = client.request("POST", "/api/v1/income-thresholds", {
+            "id": rng_id(rng), "county_code": county, "monthly_fen": rng.randint(70000, 90000),
+            "valid_from": "2025-07-01", "source": "吕梁市民政局 2025",
+        }, current_token())
+        # 409: a run with another --seed has set this county's threshold for the period.
+        must(status, body, 200, 201, 409)
+        counts["thresholds"] += 1
+
+    employer_tokens = {}
+    for i, (employer, name, _) in enumerate(employers, 1):
+        username = f"employer{i}"
+        status, body = client.request("POST", "/api/v1/users", {
+            "id": rng_id(rng), "username": username, "display_name": name, "role": "employer",
+            "employer_id": employer, "password": args.admin_password,
+        }, current_token())
+        must(status, body, 200, 201, 409)
+        counts["employer_users"] += 1
+        token = signed_in(client, username, args.admin_password)
+        me = must(*client.request("GET", "/api/v1/me", None, token()), 200)
+        if me.get("employer_id") != employer:
+            # Made by a run with another --seed, for that run's employer of the same name.
+            print(f"{username} is another employer's user: {name}'s placements stay reported", file=sys.stderr)
+            continue
+        employer_tokens[employer] = token
+
+    plans = [{"id": rng_id(rng), "trainee": trainee, "completed_on": completed_on, "occupation": occupation,
+              "seed": rng.getrandbits(64), "index": n}
+             for n, (trainee, completed_on, occupation) in enumerate(completions)
+             if rng.random() < args.placement_share]
+    open_placements = []
+    lock = threading.Lock()
+
+    def run(plan):
+        local = random.Random(plan["seed"])
+        start = min(plan["completed_on"] + datetime.timedelta(days=local.randint(0, 20)), today)
+        wage = local.randint(3000, 9000) * 100
+        placement = {
+            "id": plan["id"], "trainee_id": plan["trainee"], "occupation": plan["occupation"],
+            "position": POSITIONS[plan["occupation"]], "start_date": start.isoformat(), "monthly_wage_fen": wage,
+        }
+        if employers and local.random() < 0.85:
+            employer, _, city = local.choice(employers)
+            placement.update(employer_id=employer, work_city=city, contract_type=local.choice(EMPLOYER_CONTRACTS))
+        else:
+            placement.update(household={"name": local.choice(SURNAMES) + local.choice(["女士", "先生"]) + "家",
+                                        "phone": f"1{local.choice('3578')}{local.randint(0, 999_999_999):09d}"},
+                             work_city=local.choice(HOUSEHOLD_CITIES), contract_type=local.choice(HOUSEHOLD_CONTRACTS))
+        post("/api/v1/placements", placement)
+        path = f"/api/v1/placements/{plan['id']}"
+
+        outcome, ended_on = "reported", None
+        if "employer_id" in placement:
+            answer, key = local.random(), rng_id(local)
+            token = employer_tokens.get(placement["employer_id"])
+            if token and answer < 0.85:
+                # The employer's word, under an Idempotency-Key: a rerun's answers 200 again.
+                outcome = "confirmed" if answer < 0.80 else "disputed"
+                action = "confirm" if outcome == "confirmed" else "dispute"
+                body = None if outcome == "confirmed" else {"reason": local.choice(DISPUTE_REASONS)}
+                must(*client.request_with("POST", f"{path}/{action}", body, token(), {"idempotency-key": key}), 200)
+            if outcome != "disputed" and local.random() < 0.05 / 0.95:
+                ended_on = start + datetime.timedelta(days=local.randint(0, (today - start).days))
+
+        # Follow-ups every 30 days or so of the placement (none of a disputed one), up to its end,
+        # and before today: a time of that day is then in the past.
+        follow_ups, verified = 0, False
+        last_day = min(ended_on or today, today - datetime.timedelta(days=1))
+        if outcome != "disputed" and args.follow_ups_per_month > 0:
+            interval = 30 / args.follow_ups_per_month
+            jitter = min(3, int(interval / 4))
+            for k in range(1, 10_000):
+                day = start + datetime.timedelta(days=round(k * interval) + local.randint(-jitter, jitter))
+                if day > last_day:
+                    break
+                if local.random() < 0.1:
+                    continue
+                employed = local.random() < 0.97
+                follow_up = {
+                    "id": rng_id(local), "followed_up_on": day.isoformat(), "channel": local.choice(CHANNELS),
+                    "still_employed": employed, "same_employer": employed,
+                    "recorded_at": f"{day.isoformat()}T{local.randint(8, 19):02d}:{local.randint(0, 59):02d}:"
+                                   f"{local.randint(0, 59):02d}+08:00",
+                }
+                if employed:
+                    follow_up["monthly_income_fen"] = round(wage * local.uniform(0.9, 1.1))
+                post(f"{path}/follow-ups", follow_up)
+                follow_ups += 1
+                verified = verified or ("household" in placement and employed)
+                if not employed:
+                    break
+        if ended_on:
+            # After the follow-ups: none of them may come after the end.
+            must(*client.request_with("POST", f"{path}/end",
+                                      {"ended_on": ended_on.isoformat(), "reason": local.choice(END_REASONS)},
+                                      current_token(), {"idempotency-key": rng_id(local)}), 200)
+        with lock:
+            counts["placements"] += 1
+            counts["households"] += "household" in placement
+            counts[outcome] = counts.get(outcome, 0) + 1
+            counts["verified"] += verified
+            counts["ended"] += ended_on is not None
+            counts["follow_ups"] += follow_ups
+            if outcome != "disputed" and ended_on is None:
+                open_placements.append((plan["index"], plan["id"]))
+
+    started = time.time()
+    with ThreadPoolExecutor(max_workers=args.workers) as pool:
+        list(pool.map(run, plans))
+    counts.pop("reported", None)
+    print(f"placed in {time.time() - started:.1f}s: {counts}")
+    return counts, [placement for _, placement in sorted(open_placements)]
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ source scripts/bench/lib.sh
 trainees="${TRAINEES:-$([ "$engine" = postgres ] && echo 100000 || echo 10000)}"
 enrol_share="${ENROL_SHARE:-0.6}"
 python3 scripts/generate.py --base "$base" --admin-password "$bench_admin_password" \
-    --trainees "$trainees" --enrol-share "$enrol_share" --workers 8 | tee "$work/generated.txt"
+    --trainees "$trainees" --enrol-share "$enrol_share" --placement-share 0 --workers 8 | tee "$work/generated.txt"
 generated="$(tail -n 1 "$work/generated.txt" | tr -d "{}'")"
 [ "$engine" = sqlite ] && sleep 65
 

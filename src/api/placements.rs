@@ -837,14 +837,13 @@ async fn act(
                 Some(row) => row,
                 None => {
                     let result = conn.transaction(|c| {
-                        if db::placements::find(c, &id, &scope)?.is_none()
-                            || !db::placements::lock(c, &id)?
-                        {
+                        // Lock first, read after: what the rule judges is what gets written
+                        // over (and SQLite's write lock is taken before any read).
+                        if !db::placements::lock(c, &id)? {
                             return Err(AppError::NotFound);
                         }
-                        // Read after the lock: what the rule judges is what gets written over.
                         let placement =
-                            db::placements::find_any(c, &id)?.ok_or(AppError::NotFound)?;
+                            db::placements::find(c, &id, &scope)?.ok_or(AppError::NotFound)?;
                         if let Some(state) = transition(c, &placement, &action)? {
                             if !db::placements::set_state(
                                 c,
