@@ -145,6 +145,7 @@ pub fn refresh(conn: &mut AnyConnection, trainee_id: &str) -> Result<(), AppErro
                     level: target.as_str().to_owned(),
                     eligible_from,
                     updated_at: now,
+                    county_code: trainee.county_code.clone(),
                 });
             }
             level = progression::next(target);

@@ -151,6 +151,8 @@ pub struct Eligibility {
     pub eligible_from: NaiveDate,
     /// When computed.
     pub updated_at: NaiveDateTime,
+    /// The trainee's county, for the candidates of one county.
+    pub county_code: String,
 }
 
 /// Replaces a trainee's kept eligibility.
@@ -205,10 +207,10 @@ pub fn candidates(
         .select((Trainee::as_select(), eligibility::eligible_from))
         .into_boxed();
     if let Scope::Counties(codes) = scope {
-        query = query.filter(trainees::county_code.eq_any(codes.clone()));
+        query = query.filter(eligibility::county_code.eq_any(codes.clone()));
     }
     if let Some(county) = county {
-        query = query.filter(trainees::county_code.eq(county.to_owned()));
+        query = query.filter(eligibility::county_code.eq(county.to_owned()));
     }
     if let Some(after) = after {
         query = query.filter(eligibility::trainee_id.gt(after.to_owned()));

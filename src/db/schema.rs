@@ -288,6 +288,7 @@ diesel::table! {
         level -> Text,
         eligible_from -> Date,
         updated_at -> Timestamp,
+        county_code -> Text,
     }
 }
 

@@ -501,3 +501,42 @@ async fn progression_and_certificates_of_another_county_are_not_found() {
             .problem(404, "/problems/not-found");
     }
 }
+
+#[actix_web::test]
+async fn candidates_of_one_county_follow_the_trainee_when_they_move() {
+    let class = Class::new(json!({"level": "L4", "status": "open"})).await;
+    let eligible = with_l5(&class, 48).await;
+    let admin = class.app.admin().await;
+    let of = |county: &'static str| {
+        let (app, admin) = (class.app.clone(), admin.clone());
+        async move {
+            let page = app
+                .get_as(
+                    &admin,
+                    &format!("/api/v1/progression/candidates?level=L4&county={county}"),
+                )
+                .await
+                .ok_json(200);
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["trainee_id"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(of("141125").await, std::slice::from_ref(&eligible));
+    assert!(of("141102").await.is_empty());
+    class
+        .app
+        .patch_as(
+            &admin,
+            &format!("/api/v1/trainees/{eligible}"),
+            "*",
+            &json!({"county_code": "141102"}),
+        )
+        .await
+        .ok_json(200);
+    assert!(of("141125").await.is_empty());
+    assert_eq!(of("141102").await, std::slice::from_ref(&eligible));
+}

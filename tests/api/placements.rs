@@ -840,3 +840,49 @@ async fn confirmed_work_counts_on_the_ladder_and_reported_work_does_not() {
     .ok_json(200);
     assert_eq!(l4().await["eligible"], false);
 }
+
+/// Sends `bodies` to `path` at once, as `actor`, and answers their statuses in order.
+async fn at_once(app: &TestApp, actor: &Actor, path: &str, bodies: Vec<Value>) -> Vec<u16> {
+    let tasks: Vec<_> = bodies
+        .into_iter()
+        .map(|body| {
+            let (app, actor, path) = (app.clone(), actor.clone(), path.to_owned());
+            actix_web::rt::spawn(async move { app.post_as(&actor, &path, &body).await.status })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for task in tasks {
+        statuses.push(task.await.unwrap());
+    }
+    statuses
+}
+
+#[actix_web::test]
+async fn two_phones_reporting_placements_of_one_trainee_at_once_leave_one_open() {
+    let t = Trained::new(60).await;
+    let bodies = (0..2)
+        .map(|i| {
+            let mut body = t.body(days_ago(30 - i));
+            body["id"] = json!(uuid::Uuid::new_v4());
+            body
+        })
+        .collect();
+    let mut statuses = at_once(t.app(), t.worker(), "/api/v1/placements", bodies).await;
+    statuses.sort_unstable();
+    assert_eq!(statuses, [201, 422]);
+    assert_eq!(t.placements(t.worker()).await.len(), 1);
+}
+
+#[actix_web::test]
+async fn one_follow_up_sent_twice_at_once_is_one_row() {
+    let t = Trained::new(60).await;
+    let id = t.placed().await;
+    let mut body = still_there(days_ago(3), Some(450_000));
+    body["id"] = json!(uuid::Uuid::new_v4());
+    let path = format!("/api/v1/placements/{id}/follow-ups");
+    let mut statuses = at_once(t.app(), t.worker(), &path, vec![body.clone(), body]).await;
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 201]);
+    let page = t.app().get_as(t.worker(), &path).await.ok_json(200);
+    assert_eq!(page["items"].as_array().unwrap().len(), 1);
+}
