@@ -23,6 +23,10 @@ generated="$(tail -n 1 "$work/generated.txt" | tr -d "{}'")"
 open_placements=$(wc -l <"$work/placements.txt")
 [ "$open_placements" -gt 0 ] || { echo "no open placements to follow up" >&2; exit 1; }
 [ "$engine" = sqlite ] && sleep 65
+# As autovacuum would after a bulk load: every follow-up rewrote its placement's row, and the
+# planner's statistics of a table filled a moment ago are empty. Without it, figures measure the
+# dead rows of the load (worklist p99 50 ms instead of about 30 ms at 9e27e20).
+if [ "$engine" = postgres ]; then psql "$DATABASE_URL" -q -c "VACUUM ANALYZE"; fi
 
 json_field() { python3 -c "import json, sys; print(json.load(sys.stdin)[\"$1\"])"; }
 admin=$(curl -fsS -H 'content-type: application/json' \
