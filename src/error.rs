@@ -334,7 +334,10 @@ impl From<diesel::result::Error> for AppError {
             Error::DatabaseError(DatabaseErrorKind::SerializationFailure, info) => {
                 Self::unavailable(info.message())
             }
-            Error::DatabaseError(_, info) if info.message().contains("database is locked") => {
+            Error::DatabaseError(_, info)
+                if info.message().contains("database is locked")
+                    || info.message().contains("deadlock detected") =>
+            {
                 Self::unavailable(info.message())
             }
             other => Self::internal(other),

@@ -78,7 +78,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(follow_ups::list_follow_ups)
                 .service(follow_ups::list_due_follow_ups)
                 .service(income_thresholds::create_income_threshold)
-                .service(income_thresholds::list_income_thresholds),
+                .service(income_thresholds::list_income_thresholds)
+                .service(income_thresholds::get_income_threshold)
+                .service(income_thresholds::update_income_threshold),
         );
 }
 

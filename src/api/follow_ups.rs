@@ -20,7 +20,7 @@ use crate::api::{
     progression, time_key, utc,
 };
 use crate::auth::{AuthUser, Role};
-use crate::db::placements::{FollowUp, PlacementScope};
+use crate::db::placements::{FollowUp, Placement, PlacementScope, PlacementState};
 use crate::db::trainees::Scope;
 use crate::db::{self, AnyConnection, Db, audit::Event};
 use crate::domain::employment;
@@ -210,34 +210,15 @@ pub async fn create_follow_up(
             if let Some(stored) = replayed(conn, &candidate, timed)? {
                 return Ok((false, stored));
             }
-            let day = candidate.followed_up_on;
-            if day > today_in_china() {
-                return Err(AppError::rule(
-                    "followed_up_on",
-                    "future",
-                    format!("{day} is in the future"),
-                ));
-            }
-            if day < placement.start_date {
-                return Err(AppError::rule(
-                    "followed_up_on",
-                    "before_start",
-                    format!("is before the placement's start, {}", placement.start_date),
-                ));
-            }
-            if let Some(ended_on) = placement.ended_on.filter(|end| day > *end) {
-                return Err(AppError::rule(
-                    "followed_up_on",
-                    "after_end",
-                    format!("is after the placement ended, on {ended_on}"),
-                ));
-            }
             let stored = conn.transaction(|c| {
+                // Lock, then judge the day against the placement as it is now: an end that
+                // committed meanwhile is seen.
                 if !db::placements::lock(c, &placement.id)? {
                     return Err(AppError::NotFound);
                 }
                 let placement =
                     db::placements::find_any(c, &placement.id)?.ok_or(AppError::NotFound)?;
+                check_day(&placement, candidate.followed_up_on)?;
                 db::placements::insert_follow_up(c, &candidate)?;
                 let follow_ups = db::placements::follow_ups_of(c, &placement.id)?;
                 let state = after_follow_ups(&placement, &follow_ups)?;
@@ -281,21 +262,50 @@ pub async fn create_follow_up(
     Ok(HttpResponse::build(status).json(FollowUpResponse::try_from(row)?))
 }
 
+/// A follow-up is dated from the placement's start, not in the future, and not after its end.
+fn check_day(placement: &Placement, day: NaiveDate) -> Result<(), AppError> {
+    if day > today_in_china() {
+        return Err(AppError::rule(
+            "followed_up_on",
+            "future",
+            format!("{day} is in the future"),
+        ));
+    }
+    if day < placement.start_date {
+        return Err(AppError::rule(
+            "followed_up_on",
+            "before_start",
+            format!("is before the placement's start, {}", placement.start_date),
+        ));
+    }
+    if let Some(ended_on) = placement.ended_on.filter(|end| day > *end) {
+        return Err(AppError::rule(
+            "followed_up_on",
+            "after_end",
+            format!("is after the placement ended, on {ended_on}"),
+        ));
+    }
+    Ok(())
+}
+
 /// What a placement keeps from its follow-ups: the latest day, the day they stopped working
 /// there (the latest word wins), a household's verification by the first follow-up that found
 /// the person at work, and when the next follow-up is due while it is open.
 fn after_follow_ups(
-    placement: &crate::db::placements::Placement,
+    placement: &Placement,
     follow_ups: &[FollowUp],
-) -> Result<crate::db::placements::PlacementState, AppError> {
+) -> Result<PlacementState, AppError> {
     let facts = facts(placement, follow_ups);
     let mut state = placement.state();
     state.last_follow_up_on = follow_ups.iter().map(|f| f.followed_up_on).max();
     state.stopped_on = employment::stopped_on(&facts.follow_ups);
     let status = PlacementStatus::parse(&placement.status)
         .ok_or_else(|| AppError::internal("stored status is unknown"))?;
+    // A household placement is verified by its first follow-up at work, also one that reached
+    // the server after the placement was ended (the app syncs late): the work it found counts.
     if placement.household_name.is_some()
-        && status == PlacementStatus::Reported
+        && placement.verified_on.is_none()
+        && matches!(status, PlacementStatus::Reported | PlacementStatus::Ended)
         && let Some(first) = facts
             .follow_ups
             .iter()
@@ -303,7 +313,9 @@ fn after_follow_ups(
             .map(|f| f.on)
             .min()
     {
-        state.status = PlacementStatus::Verified.as_str().to_owned();
+        if status == PlacementStatus::Reported {
+            state.status = PlacementStatus::Verified.as_str().to_owned();
+        }
         state.verified_on = Some(first);
     }
     let open = PlacementStatus::parse(&state.status).is_some_and(PlacementStatus::is_open);

@@ -3,7 +3,7 @@
 //! "Employed"). None is built in; the periods of one county never overlap.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::Connection;
 use serde::{Deserialize, Serialize};
@@ -12,9 +12,12 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::api::trainees::{require_county, scope_of};
-use crate::api::{CountyCode, Page, PageParams, parse_id, plausible_day, utc};
+use crate::api::{
+    CountyCode, Page, PageParams, check_version, if_match, not_blank, not_modified, nullable,
+    parse_id, plausible_day, utc, with_etag,
+};
 use crate::auth::{AuthUser, Role};
-use crate::db::placements::IncomeThreshold;
+use crate::db::placements::{IncomeThreshold, ThresholdChanges};
 use crate::db::trainees::Scope;
 use crate::db::{self, AnyConnection, Db, audit::Event};
 use crate::error::{AppError, PROBLEM_JSON, Problem};
@@ -39,7 +42,7 @@ pub struct CreateIncomeThreshold {
     #[validate(custom(function = "plausible_day"))]
     pub valid_to: Option<NaiveDate>,
     /// Where the figure comes from (the notice that set it).
-    #[validate(length(min = 1, max = 200))]
+    #[validate(length(min = 1, max = 200), custom(function = "not_blank"))]
     #[schema(
         min_length = 1,
         max_length = 200,
@@ -64,8 +67,12 @@ pub struct IncomeThresholdResponse {
     pub valid_to: Option<NaiveDate>,
     /// Where the figure comes from.
     pub source: String,
+    /// The version (also the `ETag`).
+    pub version: i32,
     /// When recorded.
     pub created_at: DateTime<Utc>,
+    /// When last changed.
+    pub updated_at: DateTime<Utc>,
 }
 
 impl TryFrom<IncomeThreshold> for IncomeThresholdResponse {
@@ -79,7 +86,9 @@ impl TryFrom<IncomeThreshold> for IncomeThresholdResponse {
             valid_from,
             valid_to,
             source,
+            version,
             created_at,
+            updated_at,
         } = row;
         Ok(Self {
             id: parse_id(&id)?,
@@ -88,9 +97,39 @@ impl TryFrom<IncomeThreshold> for IncomeThresholdResponse {
             valid_from,
             valid_to,
             source,
+            version,
             created_at: utc(created_at),
+            updated_at: utc(updated_at),
         })
     }
+}
+
+/// 409 naming the stored threshold whose period overlaps `from ..= to`, if any.
+fn check_overlap(
+    conn: &mut AnyConnection,
+    county_code: &str,
+    from: NaiveDate,
+    to: Option<NaiveDate>,
+    except: &str,
+) -> Result<(), AppError> {
+    match db::placements::overlapping(conn, county_code, from, to, except)? {
+        None => Ok(()),
+        Some(other) => Err(AppError::Conflict {
+            detail: format!(
+                "The period overlaps the county's threshold from {} to {}",
+                other.valid_from,
+                other
+                    .valid_to
+                    .map_or("further notice".to_owned(), |d| d.to_string())
+            ),
+            existing_id: Some(other.id),
+        }),
+    }
+}
+
+fn answer(status: StatusCode, row: IncomeThreshold) -> Result<HttpResponse, AppError> {
+    let body = IncomeThresholdResponse::try_from(row)?;
+    Ok(with_etag(HttpResponse::build(status), body.version).json(body))
 }
 
 fn replayed(
@@ -147,6 +186,7 @@ pub async fn create_income_threshold(
             "must be on or after valid_from",
         ));
     }
+    let now = db::now();
     let candidate = IncomeThreshold {
         id: body.id.unwrap_or_else(Uuid::new_v4).to_string(),
         county_code: body.county_code.0,
@@ -154,7 +194,9 @@ pub async fn create_income_threshold(
         valid_from: body.valid_from,
         valid_to: body.valid_to,
         source: body.source.trim().to_owned(),
-        created_at: db::now(),
+        version: 1,
+        created_at: now,
+        updated_at: now,
     };
     let (created, row) = db
         .run(move |conn| {
@@ -164,23 +206,13 @@ pub async fn create_income_threshold(
             let stored = conn.transaction(|c| {
                 // Periods of one county are checked and written one request at a time.
                 db::placements::lock_county(c, &candidate.county_code)?;
-                if let Some(other) = db::placements::overlapping(
+                check_overlap(
                     c,
                     &candidate.county_code,
                     candidate.valid_from,
                     candidate.valid_to,
-                )? {
-                    return Err(AppError::Conflict {
-                        detail: format!(
-                            "The period overlaps the county's threshold from {} to {}",
-                            other.valid_from,
-                            other
-                                .valid_to
-                                .map_or("further notice".to_owned(), |d| d.to_string())
-                        ),
-                        existing_id: Some(other.id),
-                    });
-                }
+                    &candidate.id,
+                )?;
                 db::placements::insert_threshold(c, &candidate)?;
                 db::audit::record(
                     c,
@@ -205,7 +237,142 @@ pub async fn create_income_threshold(
     } else {
         StatusCode::OK
     };
-    Ok(HttpResponse::build(status).json(IncomeThresholdResponse::try_from(row)?))
+    answer(status, row)
+}
+
+/// A change of a threshold: close its period when the next amount is announced, or mend its
+/// source. The amount and the start are facts of the notice and do not change: a different
+/// amount is a new period.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateIncomeThreshold {
+    /// The last day in force; `null` for until further notice.
+    #[serde(default, deserialize_with = "nullable")]
+    #[validate(custom(function = "plausible_day"))]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub valid_to: Option<Option<NaiveDate>>,
+    /// Where the figure comes from.
+    #[validate(length(min = 1, max = 200), custom(function = "not_blank"))]
+    #[schema(min_length = 1, max_length = 200, pattern = r"^[^\u0000]*$")]
+    pub source: Option<String>,
+}
+
+/// A threshold the caller may see: of their counties (404 otherwise).
+fn visible(caller: &AuthUser, row: Option<IncomeThreshold>) -> Result<IncomeThreshold, AppError> {
+    match (scope_of(caller)?, row) {
+        (Scope::All, Some(row)) => Ok(row),
+        (Scope::Counties(mine), Some(row)) if mine.contains(&row.county_code) => Ok(row),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+/// One threshold of the caller's counties.
+#[utoipa::path(
+    tag = "placements",
+    params(
+        ("id" = Uuid, Path, description = "Threshold id"),
+        ("If-None-Match" = Option<String>, Header, description = "An ETag read before: 304 when unchanged"),
+    ),
+    responses(
+        (status = 200, description = "The threshold", body = IncomeThresholdResponse, headers(("ETag" = String, description = "The version"))),
+        (status = 304, description = "Unchanged since the ETag sent"),
+        (status = 400, description = "The id is malformed", body = Problem, content_type = PROBLEM_JSON),
+        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
+        (status = 403, description = "Only administrators and managers read thresholds", body = Problem, content_type = PROBLEM_JSON),
+        (status = 404, description = "No such threshold in the caller's counties", body = Problem, content_type = PROBLEM_JSON),
+    )
+)]
+#[get("/income-thresholds/{id}")]
+pub async fn get_income_threshold(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    caller: AuthUser,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, AppError> {
+    caller.require(&[Role::Admin, Role::Manager])?;
+    let id = id.into_inner().to_string();
+    let row = db
+        .run(move |conn| Ok(db::placements::find_threshold(conn, &id)?))
+        .await?;
+    let row = visible(&caller, row)?;
+    if let Some(response) = not_modified(&req, row.version) {
+        return Ok(response);
+    }
+    answer(StatusCode::OK, row)
+}
+
+/// Closes a threshold's period (`valid_to`) or mends its source; needs `If-Match`. The period
+/// may not come to overlap another of the county (409).
+#[utoipa::path(
+    tag = "placements",
+    params(
+        ("id" = Uuid, Path, description = "Threshold id"),
+        ("If-Match" = String, Header, description = "The ETag (version) the change is based on, or `*`",
+            pattern = r#"^(\*|(W/)?"[0-9]+")$"#),
+    ),
+    request_body = UpdateIncomeThreshold,
+    responses(
+        (status = 200, description = "Changed", body = IncomeThresholdResponse, headers(("ETag" = String, description = "The new version"))),
+        (status = 400, description = "The body, the id or If-Match cannot be read", body = Problem, content_type = PROBLEM_JSON),
+        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
+        (status = 403, description = "Only administrators and managers change thresholds", body = Problem, content_type = PROBLEM_JSON),
+        (status = 404, description = "No such threshold in the caller's counties", body = Problem, content_type = PROBLEM_JSON),
+        (status = 409, description = "The period would overlap another of the county", body = Problem, content_type = PROBLEM_JSON),
+        (status = 412, description = "The threshold changed since it was read", body = Problem, content_type = PROBLEM_JSON),
+        (status = 415, description = "The body is not JSON", body = Problem, content_type = PROBLEM_JSON),
+        (status = 422, description = "A field is invalid, or the period would end before it starts", body = Problem, content_type = PROBLEM_JSON),
+        (status = 428, description = "If-Match is missing", body = Problem, content_type = PROBLEM_JSON),
+    )
+)]
+#[patch("/income-thresholds/{id}")]
+pub async fn update_income_threshold(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    caller: AuthUser,
+    id: web::Path<Uuid>,
+    Json(body): Json<UpdateIncomeThreshold>,
+) -> Result<HttpResponse, AppError> {
+    caller.require(&[Role::Admin, Role::Manager])?;
+    let version = if_match(&req)?;
+    let id = id.into_inner().to_string();
+    let changes = ThresholdChanges {
+        valid_to: body.valid_to,
+        source: body.source.map(|s| s.trim().to_owned()),
+    };
+    let row = db
+        .run(move |conn| {
+            let current = visible(&caller, db::placements::find_threshold(conn, &id)?)?;
+            let updated = conn.transaction(|c| {
+                // The county's lock first (SQLite takes its write lock here), then read again.
+                db::placements::lock_county(c, &current.county_code)?;
+                let current = db::placements::find_threshold(c, &id)?.ok_or(AppError::NotFound)?;
+                check_version(version, current.version)?;
+                let valid_to = changes.valid_to.unwrap_or(current.valid_to);
+                if valid_to.is_some_and(|to| to < current.valid_from) {
+                    return Err(AppError::field(
+                        "valid_to",
+                        "before_valid_from",
+                        format!("must be on or after valid_from, {}", current.valid_from),
+                    ));
+                }
+                check_overlap(c, &current.county_code, current.valid_from, valid_to, &id)?;
+                if !db::placements::update_threshold(c, &id, current.version, &changes, db::now())?
+                {
+                    return Err(AppError::PreconditionFailed);
+                }
+                db::audit::record(
+                    c,
+                    Event {
+                        county_code: Some(&current.county_code),
+                        ..caller.event("update", "income_threshold", Some(&id))
+                    },
+                )?;
+                db::placements::find_threshold(c, &id)?.ok_or(AppError::NotFound)
+            })?;
+            Ok(updated)
+        })
+        .await?;
+    answer(StatusCode::OK, row)
 }
 
 /// `?county=` of the list of thresholds.
@@ -216,14 +383,14 @@ pub struct ThresholdFilter {
     pub county: Option<CountyCode>,
 }
 
-/// The thresholds of the caller's counties, by county and start.
+/// The thresholds of the caller's counties, by county and start (administrators and managers).
 #[utoipa::path(
     tag = "placements",
     params(ThresholdFilter, PageParams),
     responses(
         (status = 200, description = "One page of thresholds", body = Page<IncomeThresholdResponse>),
         (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
-        (status = 403, description = "Employers see no thresholds", body = Problem, content_type = PROBLEM_JSON),
+        (status = 403, description = "Only administrators and managers read thresholds", body = Problem, content_type = PROBLEM_JSON),
         (status = 422, description = "A query parameter is invalid", body = Problem, content_type = PROBLEM_JSON),
     )
 )]
@@ -234,6 +401,7 @@ pub async fn list_income_thresholds(
     Query(filter): Query<ThresholdFilter>,
     Query(page): Query<PageParams>,
 ) -> Result<HttpResponse, AppError> {
+    caller.require(&[Role::Admin, Role::Manager])?;
     let counties = match scope_of(&caller)? {
         Scope::All => filter.county.map(|c| vec![c.0]),
         Scope::Counties(mine) => Some(match filter.county {

@@ -137,6 +137,15 @@ pub fn plausible_time(at: &DateTime<Utc>) -> Result<(), validator::ValidationErr
     }
 }
 
+/// Refuses text that is only white space where a word is needed (it is stored trimmed).
+pub fn not_blank(text: &str) -> Result<(), validator::ValidationError> {
+    if text.trim().is_empty() {
+        Err(validator::ValidationError::new("blank").with_message("must not be blank".into()))
+    } else {
+        Ok(())
+    }
+}
+
 /// Refuses days outside the years 1970–9999: PostgreSQL cannot store some days that JSON can
 /// name, and no record of the programme is dated so far out.
 pub fn plausible_day(day: &chrono::NaiveDate) -> Result<(), validator::ValidationError> {

@@ -20,7 +20,7 @@ use crate::api::{
     CountyCode, Page, PageParams, SyncParams, idempotency_key, not_modified, parse_id,
     parse_time_key, replayed_key, request_digest, time_key, utc, with_etag,
 };
-use crate::api::{plausible_day, progression};
+use crate::api::{not_blank, plausible_day, progression};
 use crate::auth::{AuthUser, Role};
 use crate::db::idempotency::StoredKey;
 use crate::db::placements::{FollowUp, Placement, PlacementScope, PlacementState};
@@ -41,7 +41,7 @@ pub const MAX_MONTHLY_FEN: i64 = 10_000_000;
 #[serde(deny_unknown_fields)]
 pub struct Household {
     /// The contact's name.
-    #[validate(length(min = 1, max = 50))]
+    #[validate(length(min = 1, max = 50), custom(function = "not_blank"))]
     #[schema(
         min_length = 1,
         max_length = 50,
@@ -71,7 +71,7 @@ pub struct CreatePlacement {
     /// The occupation of the work.
     pub occupation: Occupation,
     /// The position, in a few words.
-    #[validate(length(min = 1, max = 100))]
+    #[validate(length(min = 1, max = 100), custom(function = "not_blank"))]
     #[schema(
         min_length = 1,
         max_length = 100,
@@ -80,7 +80,7 @@ pub struct CreatePlacement {
     )]
     pub position: String,
     /// Where the work is.
-    #[validate(length(min = 1, max = 50))]
+    #[validate(length(min = 1, max = 50), custom(function = "not_blank"))]
     #[schema(
         min_length = 1,
         max_length = 50,
@@ -151,11 +151,11 @@ pub struct PlacementResponse {
     pub ended_on: Option<NaiveDate>,
     /// Why it ended.
     pub end_reason: Option<String>,
-    /// The day of the latest follow-up.
+    /// The day of the latest follow-up (`null` for employers).
     pub last_follow_up_on: Option<NaiveDate>,
-    /// The day follow-ups last said the person no longer works there.
+    /// The day follow-ups last said the person no longer works there (`null` for employers).
     pub stopped_on: Option<NaiveDate>,
-    /// When the next follow-up is due, while the placement is open.
+    /// When the next follow-up is due, while the placement is open (`null` for employers).
     pub follow_up_due_on: Option<NaiveDate>,
     /// The version (also the `ETag`).
     pub version: i32,
@@ -170,6 +170,9 @@ pub struct PlacementResponse {
 pub(crate) enum View {
     Full,
     Masked,
+    /// Masked, and without what the follow-ups found: that is between the trainee and the
+    /// programme.
+    Employer,
 }
 
 /// What a placement response needs besides the row.
@@ -227,7 +230,8 @@ pub(crate) fn response(
         created_at,
         updated_at,
     } = row;
-    let masked = view == View::Masked;
+    let masked = view != View::Full;
+    let staff = view != View::Employer;
     let mask_phone = |p: String| if masked { phone::mask(&p) } else { p };
     let (name, number, trainee_phone) = context
         .trainees
@@ -271,9 +275,9 @@ pub(crate) fn response(
         verified_on,
         ended_on,
         end_reason,
-        last_follow_up_on,
-        stopped_on,
-        follow_up_due_on,
+        last_follow_up_on: last_follow_up_on.filter(|_| staff),
+        stopped_on: stopped_on.filter(|_| staff),
+        follow_up_due_on: follow_up_due_on.filter(|_| staff),
         version,
         created_at: utc(created_at),
         updated_at: utc(updated_at),
@@ -295,7 +299,7 @@ pub(crate) fn placement_scope(caller: &AuthUser) -> Result<PlacementScope, AppEr
 /// How a caller reads personal numbers: employers always masked, managers in lists.
 fn view_of(caller: &AuthUser, list: bool) -> View {
     match caller.role {
-        Role::Employer => View::Masked,
+        Role::Employer => View::Employer,
         Role::Manager if list => View::Masked,
         _ => View::Full,
     }
@@ -312,7 +316,6 @@ fn answer(
 
 /// The ladder's and the employment rule's view of a placement and its follow-ups.
 pub fn facts(placement: &Placement, follow_ups: &[FollowUp]) -> PlacementFacts {
-    let status = PlacementStatus::parse(&placement.status);
     PlacementFacts {
         id: placement.id.clone(),
         employer_key: match (&placement.employer_id, &placement.household_phone) {
@@ -325,7 +328,8 @@ pub fn facts(placement: &Placement, follow_ups: &[FollowUp]) -> PlacementFacts {
         },
         start: placement.start_date,
         evidenced: placement.confirmed_at.is_some() || placement.verified_on.is_some(),
-        disputed: status == Some(PlacementStatus::Disputed),
+        // Disputed once is disputed for good, also after it was ended.
+        disputed: placement.disputed_at.is_some(),
         ended_on: placement.ended_on,
         wage_fen: placement.monthly_wage_fen,
         follow_ups: follow_ups
@@ -671,7 +675,7 @@ pub async fn get_placement(
 #[serde(deny_unknown_fields)]
 pub struct DisputePlacement {
     /// Why the employer disputes it.
-    #[validate(length(min = 1, max = 500))]
+    #[validate(length(min = 1, max = 500), custom(function = "not_blank"))]
     #[schema(
         min_length = 1,
         max_length = 500,
@@ -689,7 +693,7 @@ pub struct EndPlacement {
     #[validate(custom(function = "plausible_day"))]
     pub ended_on: NaiveDate,
     /// Why, in a few words.
-    #[validate(length(min = 1, max = 500))]
+    #[validate(length(min = 1, max = 500), custom(function = "not_blank"))]
     #[schema(
         min_length = 1,
         max_length = 500,
@@ -730,11 +734,7 @@ fn status_of(placement: &Placement) -> Result<PlacementStatus, AppError> {
 }
 
 /// The new state an action leaves, or `None` when it is a retry of what was done.
-fn transition(
-    conn: &mut AnyConnection,
-    placement: &Placement,
-    action: &Action,
-) -> Result<Option<PlacementState>, AppError> {
+fn transition(placement: &Placement, action: &Action) -> Result<Option<PlacementState>, AppError> {
     let status = status_of(placement)?;
     let mut state = placement.state();
     let now = db::now();
@@ -778,16 +778,12 @@ fn transition(
                     format!("is before the start, {}", placement.start_date),
                 ));
             }
-            let at_work_after = db::placements::follow_ups_of(conn, &placement.id)?
-                .into_iter()
-                .filter(|f| f.still_employed && f.same_employer && f.followed_up_on > body.ended_on)
-                .map(|f| f.followed_up_on)
-                .max();
-            if let Some(day) = at_work_after {
+            // Follow-ups are dated within the placement: none may come after its end.
+            if let Some(day) = placement.last_follow_up_on.filter(|d| *d > body.ended_on) {
                 return Err(AppError::rule(
                     "ended_on",
                     "before_follow_up",
-                    format!("is before the follow-up of {day} that found them at work there"),
+                    format!("is before the follow-up of {day}; the end is on or after it"),
                 ));
             }
             state.status = PlacementStatus::Ended.as_str().to_owned();
@@ -844,7 +840,7 @@ async fn act(
                         }
                         let placement =
                             db::placements::find(c, &id, &scope)?.ok_or(AppError::NotFound)?;
-                        if let Some(state) = transition(c, &placement, &action)? {
+                        if let Some(state) = transition(&placement, &action)? {
                             if !db::placements::set_state(
                                 c,
                                 &id,

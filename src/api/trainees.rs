@@ -816,6 +816,13 @@ pub async fn update_trainee(
             let categories = body.categories.as_deref().map(sorted_categories);
             let now = db::now();
             let applied = conn.transaction(|c| {
+                if let Some(county) = &changes.county_code
+                    && *county != current.trainee.county_code
+                {
+                    // A trainee's placements are followed up by the county they live in now.
+                    // Placements first, the trainee after: the order every write takes.
+                    db::placements::move_trainee(c, &id, county, now)?;
+                }
                 if !db::trainees::update(c, &id, &scope, current.trainee.version, &changes, now)? {
                     return Ok(false);
                 }
@@ -824,12 +831,6 @@ pub async fn update_trainee(
                 }
                 // Education and declared work count on the ladder.
                 crate::api::progression::refresh(c, &id)?;
-                if let Some(county) = &changes.county_code
-                    && *county != current.trainee.county_code
-                {
-                    // A trainee's placements are followed up by the county they live in now.
-                    db::placements::move_trainee(c, &id, county, now)?;
-                }
                 let county = changes
                     .county_code
                     .as_deref()

@@ -160,8 +160,22 @@ pub struct IncomeThreshold {
     pub valid_to: Option<NaiveDate>,
     /// Where the figure comes from.
     pub source: String,
+    /// Version.
+    pub version: i32,
     /// When recorded.
     pub created_at: NaiveDateTime,
+    /// When last changed.
+    pub updated_at: NaiveDateTime,
+}
+
+/// A change of a threshold: its period's end, or its source.
+#[derive(Debug, Clone, AsChangeset)]
+#[diesel(table_name = income_thresholds)]
+pub struct ThresholdChanges {
+    /// The new last day (`Some(None)`: until further notice).
+    pub valid_to: Option<Option<NaiveDate>>,
+    /// The new source.
+    pub source: Option<String>,
 }
 
 /// Stores a placement.
@@ -483,15 +497,40 @@ pub fn find_threshold(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<
         .optional()
 }
 
-/// A threshold of the county whose period overlaps `from ..= to` (`to` open when `None`).
+/// Writes a change over `version`; `false` when the threshold changed meanwhile.
+pub fn update_threshold(
+    conn: &mut AnyConnection,
+    id: &str,
+    version: i32,
+    changes: &ThresholdChanges,
+    at: NaiveDateTime,
+) -> QueryResult<bool> {
+    let updated = diesel::update(
+        income_thresholds::table
+            .filter(income_thresholds::id.eq(id.to_owned()))
+            .filter(income_thresholds::version.eq(version)),
+    )
+    .set((
+        changes,
+        income_thresholds::version.eq(version + 1),
+        income_thresholds::updated_at.eq(at),
+    ))
+    .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// Another threshold of the county (not `except`) whose period overlaps `from ..= to` (`to`
+/// open when `None`).
 pub fn overlapping(
     conn: &mut AnyConnection,
     county_code: &str,
     from: NaiveDate,
     to: Option<NaiveDate>,
+    except: &str,
 ) -> QueryResult<Option<IncomeThreshold>> {
     let mut query = income_thresholds::table
         .filter(income_thresholds::county_code.eq(county_code.to_owned()))
+        .filter(income_thresholds::id.ne(except.to_owned()))
         .filter(
             income_thresholds::valid_to
                 .is_null()

@@ -354,7 +354,9 @@ diesel::table! {
         valid_from -> Date,
         valid_to -> Nullable<Date>,
         source -> Text,
+        version -> Integer,
         created_at -> Timestamp,
+        updated_at -> Timestamp,
     }
 }
 

@@ -124,7 +124,21 @@ const MATRIX: &[(&str, &str, Expect)] = &[
         "/api/v1/income-thresholds",
         [201, 201, 403, 403, 401],
     ),
-    ("GET", "/api/v1/income-thresholds", NOT_EMPLOYERS),
+    (
+        "GET",
+        "/api/v1/income-thresholds",
+        [200, 200, 403, 403, 401],
+    ),
+    (
+        "GET",
+        "/api/v1/income-thresholds/{id}",
+        [200, 200, 403, 403, 401],
+    ),
+    (
+        "PATCH",
+        "/api/v1/income-thresholds/{id}",
+        [200, 200, 403, 403, 401],
+    ),
 ];
 
 struct World {
@@ -142,6 +156,7 @@ struct World {
     dropped: String,
     own_employer: String,
     placement: String,
+    threshold: String,
 }
 
 async fn call(
@@ -169,6 +184,10 @@ async fn call(
         .replace(
             "/enrolments/{id}",
             &format!("/enrolments/{}", world.completed),
+        )
+        .replace(
+            "/income-thresholds/{id}",
+            &format!("/income-thresholds/{}", world.threshold),
         )
         .replace(
             "/placements/{id}",
@@ -250,6 +269,9 @@ async fn call(
             "followed_up_on": world.today, "channel": "phone", "still_employed": true,
             "same_employer": true, "monthly_income_fen": 450_000,
         })),
+        ("PATCH", "/api/v1/income-thresholds/{id}") => {
+            Some(json!({"source": format!("吕梁市民政局 {who}")}))
+        }
         ("POST", "/api/v1/income-thresholds") => Some(json!({
             "county_code": "141125", "monthly_fen": 80_000, "source": "吕梁市民政局",
             "valid_from": format!("{}-01-01", 2000 + who),
@@ -367,6 +389,15 @@ async fn every_operation_answers_every_role_as_the_table_says() {
     .json(&json!({"present": [enrolments[0]]}))
     .await
     .ok_json(200);
+    let threshold = app
+        .post_as(
+            &admin,
+            "/api/v1/income-thresholds",
+            &json!({"county_code": "141125", "monthly_fen": 80_000, "valid_from": "1990-01-01",
+                    "valid_to": "1990-12-31", "source": "吕梁市民政局"}),
+        )
+        .await
+        .ok_json(201);
     let world = World {
         actors: vec![
             Some(app.admin().await),
@@ -388,6 +419,7 @@ async fn every_operation_answers_every_role_as_the_table_says() {
         dropped: enrolments[1].clone(),
         own_employer: own_employer.clone(),
         placement: uuid::Uuid::new_v4().to_string(),
+        threshold: threshold["id"].as_str().unwrap().to_owned(),
     };
     let roles = ["admin", "manager", "field_staff", "employer", "anonymous"];
     let mut failures = Vec::new();

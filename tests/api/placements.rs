@@ -308,6 +308,12 @@ async fn only_the_employer_named_confirms_and_only_once() {
             .unwrap()
             .contains("****")
     );
+    // What the follow-ups find is not the employer's to read.
+    assert_eq!(own[0]["follow_up_due_on"], Value::Null);
+    assert!(t.placements(t.worker()).await[0]["follow_up_due_on"].is_string());
+    t.act(&t.boss, &id, "dispute", "", json!({"reason": "   "}))
+        .await
+        .invalid_field("reason", "blank");
     t.app()
         .get_as(&t.boss, &format!("/api/v1/trainees/{}", t.trainee))
         .await
@@ -755,9 +761,13 @@ async fn thresholds_of_one_county_do_not_overlap() {
         )
         .await
         .invalid_rule("county_code", "outside_your_counties");
+    t.app()
+        .get_as(t.worker(), "/api/v1/income-thresholds")
+        .await
+        .problem(403, "/problems/forbidden");
     let page = t
         .app()
-        .get_as(t.worker(), "/api/v1/income-thresholds")
+        .get_as(&admin, "/api/v1/income-thresholds?county=141125")
         .await
         .ok_json(200);
     let froms: Vec<&str> = page["items"]
@@ -885,4 +895,95 @@ async fn one_follow_up_sent_twice_at_once_is_one_row() {
     assert_eq!(statuses, [200, 201]);
     let page = t.app().get_as(t.worker(), &path).await.ok_json(200);
     assert_eq!(page["items"].as_array().unwrap().len(), 1);
+}
+
+#[actix_web::test]
+async fn a_period_until_further_notice_is_closed_when_the_next_amount_is_announced() {
+    let t = Trained::new(60).await;
+    let admin = t.app().admin().await;
+    let open = t.threshold(78_000, "2024-07-01", None).await.ok_json(201);
+    let path = format!("/api/v1/income-thresholds/{}", open["id"].as_str().unwrap());
+    // The next amount overlaps the open period until it is closed.
+    t.threshold(80_000, "2025-07-01", None)
+        .await
+        .problem(409, "/problems/conflict");
+    let read = t.app().get_as(&admin, &path).await;
+    assert_eq!(read.header("etag"), "\"1\"");
+    let change = |tag: &'static str, body: Value| {
+        let (app, admin, path) = (t.app().clone(), admin.clone(), path.clone());
+        async move {
+            let mut request = app.request(Method::PATCH, &path).auth(&admin);
+            if !tag.is_empty() {
+                request = request.header("if-match", tag);
+            }
+            request.json(&body).await
+        }
+    };
+    change("", json!({"valid_to": "2025-06-30"}))
+        .await
+        .problem(428, "/problems/precondition-required");
+    change("\"1\"", json!({"valid_to": "2024-06-30"}))
+        .await
+        .invalid_field("valid_to", "before_valid_from");
+    // The amount is a fact of the notice: a different amount is a new period.
+    change("\"1\"", json!({"monthly_fen": 1}))
+        .await
+        .invalid_field("monthly_fen", "unknown_field");
+    let closed = change("\"1\"", json!({"valid_to": "2025-06-30"}))
+        .await
+        .ok_json(200);
+    assert_eq!(closed["valid_to"], "2025-06-30");
+    assert_eq!(closed["version"], 2);
+    change("\"1\"", json!({"valid_to": null}))
+        .await
+        .problem(412, "/problems/precondition-failed");
+    t.threshold(80_000, "2025-07-01", None).await.ok_json(201);
+    // Reopening the closed period would now overlap the next one.
+    change("\"2\"", json!({"valid_to": null}))
+        .await
+        .problem(409, "/problems/conflict");
+    // Another county's manager does not see it.
+    let stranger = t.app().manager(&["141102"]).await;
+    t.app()
+        .get_as(&stranger, &path)
+        .await
+        .problem(404, "/problems/not-found");
+}
+
+#[actix_web::test]
+async fn a_follow_up_at_work_that_arrives_after_the_end_still_verifies_a_household() {
+    let t = Trained::new(60).await;
+    let placement = t
+        .report(&json!({
+            "trainee_id": t.trainee, "household": {"name": "李先生", "phone": "13900139000"},
+            "occupation": "elderly_care", "position": "居家护理", "work_city": "吕梁市",
+            "start_date": days_ago(50), "monthly_wage_fen": 500_000,
+            "contract_type": "unwritten",
+        }))
+        .await
+        .ok_json(201);
+    let id = placement["id"].as_str().unwrap();
+    t.act(
+        t.worker(),
+        id,
+        "end",
+        "",
+        json!({"ended_on": days_ago(5), "reason": "老人住院"}),
+    )
+    .await
+    .ok_json(200);
+    // The phone synced late: its visit of 20 days ago found the person at work there.
+    t.follow_up(id, still_there(days_ago(20), Some(500_000)))
+        .await
+        .ok_json(201);
+    let ended = t
+        .app()
+        .get_as(t.worker(), &format!("/api/v1/placements/{id}"))
+        .await
+        .ok_json(200);
+    assert_eq!(ended["status"], "ended");
+    assert_eq!(ended["verified_on"], days_ago(20).to_string());
+    assert_eq!(ended["follow_up_due_on"], Value::Null);
+    // Ended, so not employed today; the work it verified is not lost (the ladder counts it).
+    assert_eq!(t.employment().await["status"], "not_employed");
 }

@@ -379,7 +379,11 @@ async fn changes_follow_the_version_and_rederive_from_a_corrected_number() {
     assert_eq!(changed["name"], trainee["name"]);
     // The record's tag is its version; a read adds the employment judged today to it.
     let read = app.get_as(&worker, &path).await;
-    assert!(read.header("etag").starts_with("\"2."), "{}", read.header("etag"));
+    assert!(
+        read.header("etag").starts_with("\"2."),
+        "{}",
+        read.header("etag")
+    );
     let cached = app
         .request(Method::GET, &path)
         .auth(&worker)

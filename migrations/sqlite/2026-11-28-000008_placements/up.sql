@@ -72,7 +72,10 @@ CREATE TABLE income_thresholds (
     valid_from DATE NOT NULL,
     valid_to DATE,
     source TEXT NOT NULL CHECK (length(source) BETWEEN 1 AND 200),
+    -- A period is closed (valid_to set) when the next amount is announced.
+    version INTEGER NOT NULL,
     created_at TIMESTAMP NOT NULL,
+    updated_at TIMESTAMP NOT NULL,
     CHECK (valid_to IS NULL OR valid_to >= valid_from)
 );
 CREATE INDEX income_thresholds_county ON income_thresholds (county_code, valid_from);
