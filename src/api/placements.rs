@@ -1003,7 +1003,8 @@ pub struct EmploymentResponse {
     pub placement_id: Option<Uuid>,
     /// The latest known monthly income there, in fen.
     pub monthly_income_fen: Option<i64>,
-    /// The county's threshold in force, in fen.
+    /// The county's threshold in force, in fen (`null` when none is, or when the trainee has
+    /// never been placed).
     pub threshold_fen: Option<i64>,
 }
 
@@ -1015,6 +1016,16 @@ pub fn employment_of(
     day: NaiveDate,
 ) -> Result<EmploymentResponse, AppError> {
     let placements = facts_of_trainee(conn, &trainee.id)?;
+    if placements.is_empty() {
+        // Most of the register: nothing to judge, and no threshold to look up.
+        return Ok(EmploymentResponse {
+            status: employment::EmploymentStatus::NotEmployed,
+            as_of: day,
+            placement_id: None,
+            monthly_income_fen: None,
+            threshold_fen: None,
+        });
+    }
     let thresholds: Vec<employment::Threshold> =
         db::placements::thresholds_of(conn, &trainee.county_code)?
             .into_iter()
