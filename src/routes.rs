@@ -14,7 +14,7 @@ use utoipa_actix_web::{AppExt, scope};
 use crate::api::organisations::{agencies, employers, providers};
 use crate::api::{
     audit, auth, certification, cohorts, counties, enrolments, follow_ups, income_thresholds,
-    placements, progression, service, trainees, users,
+    placements, progression, service, targets, trainees, users,
 };
 use crate::error::AppError;
 use crate::openapi::ApiDoc;
@@ -80,7 +80,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(income_thresholds::create_income_threshold)
                 .service(income_thresholds::list_income_thresholds)
                 .service(income_thresholds::get_income_threshold)
-                .service(income_thresholds::update_income_threshold),
+                .service(income_thresholds::update_income_threshold)
+                .service(targets::put_target)
+                .service(targets::get_targets),
         );
 }
 

@@ -12,6 +12,7 @@ pub mod organisations;
 pub mod placements;
 pub mod progression;
 pub mod service;
+pub mod targets;
 pub mod trainees;
 pub mod users;
 

@@ -15,6 +15,7 @@ pub mod organisations;
 pub mod placements;
 pub mod schema;
 pub mod settings;
+pub mod targets;
 pub mod tokens;
 pub mod trainees;
 pub mod users;

@@ -134,6 +134,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     placements,
     follow_ups,
     income_thresholds,
+    targets,
 );
 
 diesel::table! {
@@ -365,3 +366,19 @@ diesel::joinable!(placements -> organisations (employer_id));
 diesel::joinable!(placements -> counties (county_code));
 diesel::joinable!(follow_ups -> placements (placement_id));
 diesel::joinable!(income_thresholds -> counties (county_code));
+
+diesel::table! {
+    /// The year's targets, for the city or a county.
+    targets (year, scope) {
+        year -> Integer,
+        scope -> Text,
+        trained -> Integer,
+        certification_rate_bp -> Integer,
+        employed -> Integer,
+        intermediate_trained -> Nullable<Integer>,
+        advanced_trained -> Nullable<Integer>,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}

@@ -139,6 +139,9 @@ const MATRIX: &[(&str, &str, Expect)] = &[
         "/api/v1/income-thresholds/{id}",
         [200, 200, 403, 403, 401],
     ),
+    // The same target again answers 200.
+    ("PUT", "/api/v1/targets/{year}", [201, 200, 403, 403, 401]),
+    ("GET", "/api/v1/targets/{year}", [200, 200, 403, 403, 401]),
 ];
 
 struct World {
@@ -177,6 +180,7 @@ async fn call(
         .replace("/agencies/{id}", &format!("/agencies/{}", world.agency))
         .replace("/cohorts/{id}", &format!("/cohorts/{}", world.cohort))
         .replace("{date}", &world.day)
+        .replace("{year}", "2023")
         .replace(
             "/enrolments/{id}/drop",
             &format!("/enrolments/{}/drop", world.dropped),
@@ -268,6 +272,9 @@ async fn call(
         ("POST", "/api/v1/placements/{id}/follow-ups") => Some(json!({
             "followed_up_on": world.today, "channel": "phone", "still_employed": true,
             "same_employer": true, "monthly_income_fen": 450_000,
+        })),
+        ("PUT", "/api/v1/targets/{year}") => Some(json!({
+            "scope": "141125", "trained": 900, "certification_rate": 90, "employed": 540,
         })),
         ("PATCH", "/api/v1/income-thresholds/{id}") => {
             Some(json!({"source": format!("吕梁市民政局 {who}")}))

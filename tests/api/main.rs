@@ -15,5 +15,6 @@ mod organisations;
 mod placements;
 mod service;
 mod startup;
+mod targets;
 mod trainees;
 mod training;
