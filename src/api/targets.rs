@@ -229,59 +229,68 @@ pub async fn put_target(
     let now = db::now();
     let (created, row) = db
         .run(move |conn| {
-            conn.transaction(|c| {
-                let current = db::targets::find(c, year, &scope)?;
-                if let Some(expected) = version {
-                    let current_version = current.as_ref().map_or(0, |t| t.version);
-                    check_version(Some(expected), current_version)?;
-                }
-                let mut row = Target {
-                    year,
-                    scope: scope.clone(),
-                    trained: body.trained,
-                    // Within 0..=10000 by the range check above.
-                    certification_rate_bp: rate.round() as i32,
-                    employed: body.employed,
-                    intermediate_trained: body.intermediate_trained,
-                    advanced_trained: body.advanced_trained,
-                    version: 1,
-                    created_at: now,
-                    updated_at: now,
-                };
-                let created = match &current {
-                    None => {
-                        db::targets::insert(c, &row)?;
-                        true
+            let set = |conn: &mut db::AnyConnection| {
+                conn.transaction(|c| {
+                    db::targets::lock(c, year, &scope)?;
+                    let current = db::targets::find(c, year, &scope)?;
+                    if let Some(expected) = version {
+                        let current_version = current.as_ref().map_or(0, |t| t.version);
+                        check_version(Some(expected), current_version)?;
                     }
-                    Some(current) => {
-                        let same = Target {
-                            version: current.version,
-                            created_at: current.created_at,
-                            updated_at: current.updated_at,
-                            ..row.clone()
-                        };
-                        if same == *current {
-                            // The same target again: nothing changes.
-                            return Ok((false, same));
+                    let mut row = Target {
+                        year,
+                        scope: scope.clone(),
+                        trained: body.trained,
+                        // Within 0..=10000 by the range check above.
+                        certification_rate_bp: rate.round() as i32,
+                        employed: body.employed,
+                        intermediate_trained: body.intermediate_trained,
+                        advanced_trained: body.advanced_trained,
+                        version: 1,
+                        created_at: now,
+                        updated_at: now,
+                    };
+                    let created = match &current {
+                        None => {
+                            db::targets::insert(c, &row)?;
+                            true
                         }
-                        row.version = current.version + 1;
-                        row.created_at = current.created_at;
-                        if !db::targets::replace(c, &row, current.version)? {
-                            return Err(AppError::PreconditionFailed);
+                        Some(current) => {
+                            let same = Target {
+                                version: current.version,
+                                created_at: current.created_at,
+                                updated_at: current.updated_at,
+                                ..row.clone()
+                            };
+                            if same == *current {
+                                // The same target again: nothing changes.
+                                return Ok((false, same));
+                            }
+                            row.version = current.version + 1;
+                            row.created_at = current.created_at;
+                            if !db::targets::replace(c, &row, current.version)? {
+                                return Err(AppError::PreconditionFailed);
+                            }
+                            false
                         }
-                        false
-                    }
-                };
-                let county = (scope != CITY).then_some(scope.as_str());
-                db::audit::record(
-                    c,
-                    Event {
-                        county_code: county,
-                        ..caller.event("set", "target", Some(&format!("{year}/{scope}")))
-                    },
-                )?;
-                Ok((created, row))
-            })
+                    };
+                    let county = (scope != CITY).then_some(scope.as_str());
+                    db::audit::record(
+                        c,
+                        Event {
+                            county_code: county,
+                            ..caller.event("set", "target", Some(&format!("{year}/{scope}")))
+                        },
+                    )?;
+                    Ok((created, row))
+                })
+            };
+            match set(conn) {
+                // Two first settings of one target at once: the other one was stored;
+                // this one now replaces it.
+                Err(AppError::Conflict { .. }) => set(conn),
+                other => other,
+            }
         })
         .await?;
     let status = if created {

@@ -32,6 +32,20 @@ pub struct Target {
     pub updated_at: NaiveDateTime,
 }
 
+/// Starts the transaction's write first (a write that changes nothing, and matches nothing
+/// while the target is new): SQLite then takes its write lock before the read that follows, so
+/// two settings of one target queue instead of failing; on PostgreSQL it locks the row if any.
+pub fn lock(conn: &mut AnyConnection, year: i32, scope: &str) -> QueryResult<()> {
+    diesel::update(
+        targets::table
+            .filter(targets::year.eq(year))
+            .filter(targets::scope.eq(scope.to_owned())),
+    )
+    .set(targets::version.eq(targets::version))
+    .execute(conn)
+    .map(drop)
+}
+
 /// The target of a year and scope.
 pub fn find(conn: &mut AnyConnection, year: i32, scope: &str) -> QueryResult<Option<Target>> {
     targets::table

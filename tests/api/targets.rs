@@ -146,3 +146,29 @@ async fn bad_targets_are_refused_and_nothing_is_stored() {
     }
     assert!(scopes(&app, &admin, "2023").await.is_empty());
 }
+
+#[actix_web::test]
+async fn two_first_settings_of_one_target_at_once_both_land_one_after_the_other() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let tasks: Vec<_> = [900, 950]
+        .into_iter()
+        .map(|trained| {
+            let (app, admin) = (app.clone(), admin.clone());
+            let mut body = liulin_2023();
+            body["trained"] = json!(trained);
+            actix_web::rt::spawn(async move { put(&app, &admin, "2023", &body).await.status })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for task in tasks {
+        statuses.push(task.await.unwrap());
+    }
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 201]);
+    let targets = app
+        .get_as(&admin, "/api/v1/targets/2023")
+        .await
+        .ok_json(200);
+    assert_eq!(targets["items"][0]["version"], 2);
+}
