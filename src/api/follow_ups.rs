@@ -14,14 +14,13 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::api::placements::facts;
-use crate::api::trainees::scope_of;
+use crate::api::trainees::{counties_within, scope_of};
 use crate::api::{
     CountyCode, Page, PageParams, parse_id, parse_time_key, plausible_day, plausible_time,
     progression, time_key, utc,
 };
 use crate::auth::{AuthUser, Role};
 use crate::db::placements::{FollowUp, Placement, PlacementScope, PlacementState};
-use crate::db::trainees::Scope;
 use crate::db::{self, AnyConnection, Db, audit::Event};
 use crate::domain::employment;
 use crate::domain::placement::{Channel, PlacementStatus};
@@ -426,13 +425,7 @@ pub async fn list_due_follow_ups(
     Query(params): Query<DueParams>,
     Query(page): Query<PageParams>,
 ) -> Result<HttpResponse, AppError> {
-    let counties = match scope_of(&caller)? {
-        Scope::All => params.county.map(|c| vec![c.0]),
-        Scope::Counties(mine) => Some(match params.county {
-            Some(county) => mine.into_iter().filter(|c| *c == county.0).collect(),
-            None => mine,
-        }),
-    };
+    let counties = counties_within(&caller, params.county)?;
     let before = params.before.unwrap_or_else(today_in_china);
     let limit = page.limit();
     let after = page.after()?.as_deref().map(parse_due_key).transpose()?;

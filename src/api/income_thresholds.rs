@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::api::trainees::{require_county, scope_of};
+use crate::api::trainees::{counties_within, require_county, scope_of};
 use crate::api::{
     CountyCode, Page, PageParams, check_version, if_match, not_blank, not_modified, nullable,
     parse_id, plausible_day, utc, with_etag,
@@ -402,13 +402,7 @@ pub async fn list_income_thresholds(
     Query(page): Query<PageParams>,
 ) -> Result<HttpResponse, AppError> {
     caller.require(&[Role::Admin, Role::Manager])?;
-    let counties = match scope_of(&caller)? {
-        Scope::All => filter.county.map(|c| vec![c.0]),
-        Scope::Counties(mine) => Some(match filter.county {
-            Some(county) => mine.into_iter().filter(|c| *c == county.0).collect(),
-            None => mine,
-        }),
-    };
+    let counties = counties_within(&caller, filter.county)?;
     let limit = page.limit();
     let after = page.after()?.as_deref().map(parse_key).transpose()?;
     let rows = db

@@ -61,13 +61,13 @@ fn blank_record(trainee: &Trainee, work: Vec<WorkPeriod>) -> Record {
 }
 
 /// What the ladder needs to know of a trainee, per occupation they hold a certificate of or have
-/// an enrolment in.
-pub fn records(
+/// an enrolment in, with their relevant `work` (from [`relevant_work`]).
+fn records(
     conn: &mut AnyConnection,
     trainee: &Trainee,
+    work: &[WorkPeriod],
 ) -> Result<BTreeMap<&'static str, (Occupation, Record)>, AppError> {
-    let work = relevant_work(conn, &trainee.id)?;
-    let blank = |occupation| (occupation, blank_record(trainee, work.clone()));
+    let blank = |occupation| (occupation, blank_record(trainee, work.to_vec()));
     let mut out: BTreeMap<&'static str, (Occupation, Record)> = BTreeMap::new();
     for certificate in db::certification::of_trainee(conn, &trainee.id)? {
         let (Some(occupation), Some(level)) = (
@@ -112,7 +112,7 @@ pub fn refresh(conn: &mut AnyConnection, trainee_id: &str) -> Result<(), AppErro
     let today = today_in_china();
     let now = db::now();
     let work = relevant_work(conn, &trainee.id)?;
-    let mut records = records(conn, &trainee)?;
+    let mut records = records(conn, &trainee, &work)?;
     // Elderly care (养老护理员) is the programme's own occupation: everyone is weighed for it, so
     // that declared work or schooling alone can make a candidate.
     records
@@ -242,7 +242,8 @@ pub async fn get_progression(
             let trainee = db::trainees::find(conn, &id, &scope)?
                 .ok_or(AppError::NotFound)?
                 .trainee;
-            Ok(records(conn, &trainee)?
+            let work = relevant_work(conn, &trainee.id)?;
+            Ok(records(conn, &trainee, &work)?
                 .into_values()
                 .map(|(occupation, record)| progression::standing(occupation, &record, today))
                 .collect::<Vec<_>>())
@@ -263,13 +264,11 @@ pub fn gate(
     if matches!(level, Level::L5) {
         return Ok(Vec::new());
     }
-    let record = records(conn, trainee)?
-        .remove(occupation.as_str())
-        .map(|(_, r)| r)
-        .map_or_else(
-            || relevant_work(conn, &trainee.id).map(|work| blank_record(trainee, work)),
-            Ok,
-        )?;
+    let work = relevant_work(conn, &trainee.id)?;
+    let record = match records(conn, trainee, &work)?.remove(occupation.as_str()) {
+        Some((_, record)) => record,
+        None => blank_record(trainee, work),
+    };
     let (met, lines) = progression::eligibility(level, &record, today_in_china());
     if met.is_some() {
         return Ok(Vec::new());

@@ -326,6 +326,21 @@ pub(crate) fn scope_of(caller: &AuthUser) -> Result<Scope, AppError> {
     }
 }
 
+/// The counties a list is filtered to: the caller's (within `county`, when asked for one), or
+/// `None` for all when an administrator asks for none.
+pub(crate) fn counties_within(
+    caller: &AuthUser,
+    county: Option<CountyCode>,
+) -> Result<Option<Vec<String>>, AppError> {
+    Ok(match scope_of(caller)? {
+        Scope::All => county.map(|c| vec![c.0]),
+        Scope::Counties(mine) => Some(match county {
+            Some(county) => mine.into_iter().filter(|c| *c == county.0).collect(),
+            None => mine,
+        }),
+    })
+}
+
 /// 422 unless the caller works in `county`.
 pub(crate) fn require_county(caller: &AuthUser, field: &str, county: &str) -> Result<(), AppError> {
     if caller.role == Role::Admin || caller.county_codes.iter().any(|c| c == county) {
