@@ -59,6 +59,52 @@ pub struct Rules {
     /// `COMPLETION_ATTENDANCE_PERCENT`, default 80: the share of a cohort's planned days a
     /// trainee must attend to complete it.
     pub completion_attendance_percent: u32,
+    /// `CERTIFIED_KINDS`, default `skill_level,special_ability`: the certificate kinds that make
+    /// a trainee certified in the reports.
+    pub certified_kinds: CertifiedKinds,
+}
+
+/// The certificate kinds that count as certified (DOMAIN.md: a programme setting).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CertifiedKinds {
+    /// 职业技能等级证书.
+    pub skill_level: bool,
+    /// 专项职业能力证书.
+    pub special_ability: bool,
+    /// 培训合格证书.
+    pub training: bool,
+}
+
+impl CertifiedKinds {
+    /// The kinds' stored names.
+    pub fn names(self) -> Vec<&'static str> {
+        [
+            (self.skill_level, "skill_level"),
+            (self.special_ability, "special_ability"),
+            (self.training, "training"),
+        ]
+        .into_iter()
+        .filter_map(|(on, name)| on.then_some(name))
+        .collect()
+    }
+
+    /// Reads a comma-separated list of kinds; at least one.
+    pub fn parse(raw: &str) -> Option<Self> {
+        let mut kinds = Self {
+            skill_level: false,
+            special_ability: false,
+            training: false,
+        };
+        for name in raw.split(',').map(str::trim) {
+            match name {
+                "skill_level" => kinds.skill_level = true,
+                "special_ability" => kinds.special_ability = true,
+                "training" => kinds.training = true,
+                _ => return None,
+            }
+        }
+        Some(kinds)
+    }
 }
 
 // Secrets stay out of debug output and logs.
@@ -191,10 +237,22 @@ impl Config {
                     reason: "must be a whole percentage from 1 to 100".into(),
                 })?,
         };
+        let certified_kinds = CertifiedKinds::parse(
+            get("CERTIFIED_KINDS")
+                .as_deref()
+                .unwrap_or("skill_level,special_ability"),
+        )
+        .ok_or_else(|| ConfigError {
+            variable: "CERTIFIED_KINDS",
+            reason: "must list certificate kinds, comma-separated: skill_level, special_ability, \
+                     training"
+                .into(),
+        })?;
         Ok(Self {
             rules: Rules {
                 retirement_age,
                 completion_attendance_percent,
+                certified_kinds,
             },
             http_workers,
             database_url,

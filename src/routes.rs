@@ -14,7 +14,7 @@ use utoipa_actix_web::{AppExt, scope};
 use crate::api::organisations::{agencies, employers, providers};
 use crate::api::{
     audit, auth, certification, cohorts, counties, enrolments, follow_ups, income_thresholds,
-    placements, progression, service, targets, trainees, users,
+    placements, progression, reports, service, targets, trainees, users,
 };
 use crate::error::AppError;
 use crate::openapi::ApiDoc;
@@ -82,8 +82,16 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(income_thresholds::get_income_threshold)
                 .service(income_thresholds::update_income_threshold)
                 .service(targets::put_target)
-                .service(targets::get_targets),
-        );
+                .service(targets::get_targets)
+                .service(reports::get_programme_report)
+                .service(reports::get_programme_breakdown)
+                .service(reports::get_programme_periods)
+                .service(reports::freeze_biweekly)
+                .service(reports::list_biweekly)
+                .service(reports::get_biweekly)
+                .service(reports::rebuild_reports),
+        )
+        .service(reports::get_dashboard);
 }
 
 /// The OpenAPI document of everything [`configure`] mounts.

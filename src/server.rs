@@ -55,6 +55,18 @@ impl Server {
         db.migrate()
             .await
             .map_err(|e| db_error(format!("migrations failed: {e}")))?;
+        let rules = config.rules;
+        let rebuilt = db
+            .run(move |conn| crate::api::reports::rebuild_if_stale(conn, &rules))
+            .await
+            .map_err(|e| db_error(format!("rebuilding the report data failed: {e}")))?;
+        if let Some(done) = rebuilt {
+            log::info!(
+                "report data rebuilt for the rules in force: {} trainees in {:.1} s",
+                done.trainees,
+                done.seconds
+            );
+        }
         let signing_key = signing_key(&config, &db).await?;
         ensure_admin(&config, &db).await?;
 

@@ -346,6 +346,7 @@ fn replayed_assessment(
 #[post("/enrolments/{id}/assessments")]
 pub async fn create_assessment(
     db: web::Data<Db>,
+    rules: web::Data<crate::config::Rules>,
     caller: AuthUser,
     enrolment_id: web::Path<Uuid>,
     Json(body): Json<CreateAssessment>,
@@ -449,6 +450,7 @@ pub async fn create_assessment(
                     db::certification::insert_certificate(c, certificate)?;
                 }
                 refresh(c, &enrolment.trainee_id)?;
+                crate::api::reports::refresh_one(c, &enrolment.trainee_id, &rules)?;
                 db::audit::record(
                     c,
                     Event {
@@ -502,6 +504,7 @@ pub async fn create_assessment(
 #[post("/trainees/{id}/certificates")]
 pub async fn create_certificate(
     db: web::Data<Db>,
+    rules: web::Data<crate::config::Rules>,
     caller: AuthUser,
     trainee_id: web::Path<Uuid>,
     Json(body): Json<CreateCertificate>,
@@ -562,6 +565,7 @@ pub async fn create_certificate(
             conn.transaction(|c| {
                 db::certification::insert_certificate(c, &candidate)?;
                 refresh(c, &candidate.trainee_id)?;
+                crate::api::reports::refresh_one(c, &candidate.trainee_id, &rules)?;
                 db::audit::record(
                     c,
                     Event {

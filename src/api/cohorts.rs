@@ -539,6 +539,7 @@ pub async fn get_cohort(
 pub async fn update_cohort(
     req: HttpRequest,
     db: web::Data<Db>,
+    rules: web::Data<crate::config::Rules>,
     caller: AuthUser,
     id: web::Path<Uuid>,
     Json(body): Json<UpdateCohort>,
@@ -569,9 +570,18 @@ pub async fn update_cohort(
             };
             check_changes(conn, &caller, &scope, &current, &changes, body.status)?;
             let now = db::now();
+            // What the reports count of the cohort's trainees: its year, provider, occupation.
+            let counted = changes.end_date.is_some()
+                || changes.provider_id.is_some()
+                || changes.occupation.is_some()
+                || changes.level.is_some();
             let applied = conn.transaction(|c| {
                 if !db::cohorts::update(c, &id, current.version, &changes, now)? {
                     return Ok(false);
+                }
+                if counted {
+                    let trainees = db::reports::ended_in_cohort(c, &id)?;
+                    crate::api::reports::refresh(c, &trainees, &rules)?;
                 }
                 let county = changes
                     .county_code
@@ -584,7 +594,7 @@ pub async fn update_cohort(
                         ..caller.event("update", "cohort", Some(&id))
                     },
                 )?;
-                Ok::<_, diesel::result::Error>(true)
+                Ok::<_, AppError>(true)
             })?;
             if !applied {
                 return Err(AppError::PreconditionFailed);

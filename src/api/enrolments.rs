@@ -542,6 +542,7 @@ async fn act(
                         db::cohorts::release_place(c, &cohort.id, now)?;
                     }
                     progression::refresh(c, &enrolment.trainee_id)?;
+                    crate::api::reports::refresh_one(c, &enrolment.trainee_id, &rules)?;
                     db::audit::record(c, enrolment_event(&caller, action, &id, &cohort))?;
                 }
                 if let Some(key) = &key {

@@ -169,6 +169,7 @@ fn replayed(
 #[post("/placements/{id}/follow-ups")]
 pub async fn create_follow_up(
     db: web::Data<Db>,
+    rules: web::Data<crate::config::Rules>,
     caller: AuthUser,
     placement_id: web::Path<Uuid>,
     Json(body): Json<CreateFollowUp>,
@@ -231,6 +232,7 @@ pub async fn create_follow_up(
                 if work_changed {
                     // The ladder counts evidenced work until follow-ups say it stopped.
                     progression::refresh(c, &placement.trainee_id)?;
+                    crate::api::reports::refresh_one(c, &placement.trainee_id, &rules)?;
                 }
                 db::audit::record(
                     c,

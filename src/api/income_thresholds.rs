@@ -174,6 +174,7 @@ fn replayed(
 #[post("/income-thresholds")]
 pub async fn create_income_threshold(
     db: web::Data<Db>,
+    rules: web::Data<crate::config::Rules>,
     caller: AuthUser,
     Json(body): Json<CreateIncomeThreshold>,
 ) -> Result<HttpResponse, AppError> {
@@ -214,6 +215,9 @@ pub async fn create_income_threshold(
                     &candidate.id,
                 )?;
                 db::placements::insert_threshold(c, &candidate)?;
+                // Who is employed depends on the threshold in force.
+                let placed = db::reports::placed_in(c, &candidate.county_code)?;
+                crate::api::reports::refresh(c, &placed, &rules)?;
                 db::audit::record(
                     c,
                     Event {
@@ -328,6 +332,7 @@ pub async fn get_income_threshold(
 pub async fn update_income_threshold(
     req: HttpRequest,
     db: web::Data<Db>,
+    rules: web::Data<crate::config::Rules>,
     caller: AuthUser,
     id: web::Path<Uuid>,
     Json(body): Json<UpdateIncomeThreshold>,
@@ -360,6 +365,8 @@ pub async fn update_income_threshold(
                 {
                     return Err(AppError::PreconditionFailed);
                 }
+                let placed = db::reports::placed_in(c, &current.county_code)?;
+                crate::api::reports::refresh(c, &placed, &rules)?;
                 db::audit::record(
                     c,
                     Event {

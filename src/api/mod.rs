@@ -11,6 +11,7 @@ pub mod income_thresholds;
 pub mod organisations;
 pub mod placements;
 pub mod progression;
+pub mod reports;
 pub mod service;
 pub mod targets;
 pub mod trainees;

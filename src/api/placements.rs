@@ -21,6 +21,7 @@ use crate::api::{
     parse_time_key, replayed_key, request_digest, time_key, utc, with_etag,
 };
 use crate::api::{not_blank, plausible_day, progression};
+use crate::config::Rules;
 use crate::auth::{AuthUser, Role};
 use crate::db::idempotency::StoredKey;
 use crate::db::placements::{FollowUp, Placement, PlacementScope, PlacementState};
@@ -428,6 +429,7 @@ fn open_placement(id: &str) -> AppError {
 #[post("/placements")]
 pub async fn create_placement(
     db: web::Data<Db>,
+    rules: web::Data<Rules>,
     caller: AuthUser,
     Json(body): Json<CreatePlacement>,
 ) -> Result<HttpResponse, AppError> {
@@ -546,6 +548,8 @@ pub async fn create_placement(
                     return Err(open_placement(&open.id));
                 }
                 db::placements::insert(c, &stored)?;
+                // A placement owes follow-ups from its start: the reports count them.
+                crate::api::reports::refresh_one(c, &stored.trainee_id, &rules)?;
                 db::audit::record(
                     c,
                     Event {
@@ -800,6 +804,7 @@ fn transition(placement: &Placement, action: &Action) -> Result<Option<Placement
 async fn act(
     req: &HttpRequest,
     db: &Db,
+    rules: Rules,
     caller: AuthUser,
     id: Uuid,
     action: Action,
@@ -851,6 +856,7 @@ async fn act(
                                 return Err(AppError::PreconditionFailed);
                             }
                             progression::refresh(c, &placement.trainee_id)?;
+                            crate::api::reports::refresh_one(c, &placement.trainee_id, &rules)?;
                             db::audit::record(
                                 c,
                                 Event {
@@ -916,10 +922,11 @@ async fn act(
 pub async fn confirm_placement(
     req: HttpRequest,
     db: web::Data<Db>,
+    rules: web::Data<Rules>,
     caller: AuthUser,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
-    act(&req, &db, caller, id.into_inner(), Action::Confirm).await
+    act(&req, &db, **rules, caller, id.into_inner(), Action::Confirm).await
 }
 
 /// The employer named disputes the placement, with a reason: it never counts. Only from
@@ -948,11 +955,12 @@ pub async fn confirm_placement(
 pub async fn dispute_placement(
     req: HttpRequest,
     db: web::Data<Db>,
+    rules: web::Data<Rules>,
     caller: AuthUser,
     id: web::Path<Uuid>,
     Json(body): Json<DisputePlacement>,
 ) -> Result<HttpResponse, AppError> {
-    act(&req, &db, caller, id.into_inner(), Action::Dispute(body)).await
+    act(&req, &db, **rules, caller, id.into_inner(), Action::Dispute(body)).await
 }
 
 /// Records that the job ended, by its last day. The same end again answers the placement as it
@@ -982,11 +990,12 @@ pub async fn dispute_placement(
 pub async fn end_placement(
     req: HttpRequest,
     db: web::Data<Db>,
+    rules: web::Data<Rules>,
     caller: AuthUser,
     id: web::Path<Uuid>,
     Json(body): Json<EndPlacement>,
 ) -> Result<HttpResponse, AppError> {
-    act(&req, &db, caller, id.into_inner(), Action::End(body)).await
+    act(&req, &db, **rules, caller, id.into_inner(), Action::End(body)).await
 }
 
 /// A trainee's employment today, by DOMAIN.md's rule: a confirmed or verified placement whose

@@ -785,6 +785,7 @@ pub async fn get_trainee(
 pub async fn update_trainee(
     req: HttpRequest,
     db: web::Data<Db>,
+    rules: web::Data<crate::config::Rules>,
     caller: AuthUser,
     id: web::Path<Uuid>,
     Json(body): Json<UpdateTrainee>,
@@ -846,6 +847,7 @@ pub async fn update_trainee(
                 }
                 // Education and declared work count on the ladder.
                 crate::api::progression::refresh(c, &id)?;
+                crate::api::reports::refresh_one(c, &id, &rules)?;
                 let county = changes
                     .county_code
                     .as_deref()

@@ -13,6 +13,7 @@ pub mod enrolments;
 pub mod idempotency;
 pub mod organisations;
 pub mod placements;
+pub mod reports;
 pub mod schema;
 pub mod settings;
 pub mod targets;

@@ -382,3 +382,56 @@ diesel::table! {
         updated_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    /// What each trainee adds to a year's report, as changes by day (JSON).
+    report_facts (trainee_id, year) {
+        trainee_id -> Text,
+        year -> Integer,
+        county_code -> Text,
+        changes -> Text,
+    }
+}
+
+diesel::table! {
+    /// Report figures summed per group and two-week period.
+    report_counts (year, dim, group_key, county_code, metric, period) {
+        year -> Integer,
+        dim -> Text,
+        group_key -> Text,
+        county_code -> Text,
+        metric -> Text,
+        period -> Integer,
+        n -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// Report figures summed per group and day.
+    report_day_counts (year, dim, group_key, county_code, metric, day) {
+        year -> Integer,
+        dim -> Text,
+        group_key -> Text,
+        county_code -> Text,
+        metric -> Text,
+        day -> Date,
+        n -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// Issued two-weekly reports and their revisions.
+    biweekly_reports (id) {
+        id -> Text,
+        year -> Integer,
+        period -> Integer,
+        scope -> Text,
+        revision -> Integer,
+        as_of -> Date,
+        figures -> Text,
+        records -> Text,
+        differences -> Nullable<Text>,
+        frozen_by -> Nullable<Text>,
+        frozen_at -> Timestamp,
+    }
+}

@@ -7,6 +7,7 @@ pub mod id_number;
 pub mod phone;
 pub mod placement;
 pub mod progression;
+pub mod report;
 pub mod training;
 
 use chrono::{FixedOffset, NaiveDate, Utc};
