@@ -232,8 +232,9 @@ pub async fn create_follow_up(
                 if work_changed {
                     // The ladder counts evidenced work until follow-ups say it stopped.
                     progression::refresh(c, &placement.trainee_id)?;
-                    crate::api::reports::refresh_one(c, &placement.trainee_id, &rules)?;
                 }
+                // Every follow-up counts in the reports: income, completeness, work stopped.
+                crate::api::reports::refresh_one(c, &placement.trainee_id, &rules)?;
                 db::audit::record(
                     c,
                     Event {

@@ -21,8 +21,8 @@ use crate::api::{
     parse_time_key, replayed_key, request_digest, time_key, utc, with_etag,
 };
 use crate::api::{not_blank, plausible_day, progression};
-use crate::config::Rules;
 use crate::auth::{AuthUser, Role};
+use crate::config::Rules;
 use crate::db::idempotency::StoredKey;
 use crate::db::placements::{FollowUp, Placement, PlacementScope, PlacementState};
 use crate::db::{self, AnyConnection, Db, audit::Event};
@@ -960,7 +960,15 @@ pub async fn dispute_placement(
     id: web::Path<Uuid>,
     Json(body): Json<DisputePlacement>,
 ) -> Result<HttpResponse, AppError> {
-    act(&req, &db, **rules, caller, id.into_inner(), Action::Dispute(body)).await
+    act(
+        &req,
+        &db,
+        **rules,
+        caller,
+        id.into_inner(),
+        Action::Dispute(body),
+    )
+    .await
 }
 
 /// Records that the job ended, by its last day. The same end again answers the placement as it
@@ -995,7 +1003,15 @@ pub async fn end_placement(
     id: web::Path<Uuid>,
     Json(body): Json<EndPlacement>,
 ) -> Result<HttpResponse, AppError> {
-    act(&req, &db, **rules, caller, id.into_inner(), Action::End(body)).await
+    act(
+        &req,
+        &db,
+        **rules,
+        caller,
+        id.into_inner(),
+        Action::End(body),
+    )
+    .await
 }
 
 /// A trainee's employment today, by DOMAIN.md's rule: a confirmed or verified placement whose

@@ -198,7 +198,10 @@ fn people(
     let mut follow_ups: HashMap<String, Vec<db::placements::FollowUp>> = HashMap::new();
     for chunk in placement_ids.chunks(BATCH) {
         for f in db::reports::follow_ups_in(conn, chunk)? {
-            follow_ups.entry(f.placement_id.clone()).or_default().push(f);
+            follow_ups
+                .entry(f.placement_id.clone())
+                .or_default()
+                .push(f);
         }
     }
     let mut counties = BTreeSet::new();
@@ -211,8 +214,7 @@ fn people(
     }
     let counties: Vec<String> = counties.into_iter().collect();
     let mut thresholds: HashMap<String, Vec<Threshold>> = HashMap::new();
-    for (county, monthly_fen, valid_from, valid_to) in
-        db::reports::thresholds_in(conn, &counties)?
+    for (county, monthly_fen, valid_from, valid_to) in db::reports::thresholds_in(conn, &counties)?
     {
         thresholds.entry(county).or_default().push(Threshold {
             monthly_fen,
@@ -315,7 +317,12 @@ pub fn rebuild(conn: &mut AnyConnection, rules: &Rules) -> Result<Rebuilt, AppEr
                 for year in report::years(person) {
                     if let Some(facts) = report::year_facts(person, year) {
                         sums.add(year, &person.county_code, &facts, 1);
-                        rows.push((id.clone(), year, person.county_code.clone(), to_json(&facts)?));
+                        rows.push((
+                            id.clone(),
+                            year,
+                            person.county_code.clone(),
+                            to_json(&facts)?,
+                        ));
                     }
                 }
             }
@@ -346,7 +353,10 @@ fn fingerprint(rules: &Rules) -> String {
 
 /// Rebuilds the kept facts when they were computed otherwise (another version, other
 /// settings) or never: at start, before the server answers.
-pub fn rebuild_if_stale(conn: &mut AnyConnection, rules: &Rules) -> Result<Option<Rebuilt>, AppError> {
+pub fn rebuild_if_stale(
+    conn: &mut AnyConnection,
+    rules: &Rules,
+) -> Result<Option<Rebuilt>, AppError> {
     let stored = db::settings::get(conn, db::settings::REPORT_FACTS_KEY)?;
     if stored.as_deref() == Some(fingerprint(rules).as_str()) {
         return Ok(None);
@@ -461,7 +471,11 @@ fn as_of(year: i32) -> Result<NaiveDate, AppError> {
     let today = today_in_china();
     let (first, last) = year_bounds(year).ok_or_else(|| AppError::internal("year bounds"))?;
     if today < first {
-        return Err(AppError::rule("year", "not_begun", format!("{year} has not begun")));
+        return Err(AppError::rule(
+            "year",
+            "not_begun",
+            format!("{year} has not begun"),
+        ));
     }
     Ok(today.min(last))
 }
@@ -655,7 +669,11 @@ impl Figures {
                 "回访完成率(%)",
                 &self.follow_up_completeness,
             ),
-            ("intermediate_trained", "中级培训", &self.intermediate_trained),
+            (
+                "intermediate_trained",
+                "中级培训",
+                &self.intermediate_trained,
+            ),
             ("advanced_trained", "高级培训", &self.advanced_trained),
         ]
     }
@@ -747,7 +765,14 @@ fn counts_on(
 ) -> Result<HashMap<String, HashMap<Metric, i64>>, AppError> {
     let period = period_of(day);
     let from = period_start(year, period).ok_or_else(|| AppError::internal("period start"))?;
-    let rows = db::reports::sums(conn, year, dim.as_str(), counties, period, Some((from, day)))?;
+    let rows = db::reports::sums(
+        conn,
+        year,
+        dim.as_str(),
+        counties,
+        period,
+        Some((from, day)),
+    )?;
     Ok(group_counts(rows))
 }
 
@@ -1195,7 +1220,11 @@ pub async fn get_programme_periods(
             let mut per_period: BTreeMap<i32, HashMap<Metric, i64>> = BTreeMap::new();
             for (period, metric, n) in rows {
                 if let Some(metric) = Metric::parse(&metric) {
-                    *per_period.entry(period).or_default().entry(metric).or_default() += n;
+                    *per_period
+                        .entry(period)
+                        .or_default()
+                        .entry(metric)
+                        .or_default() += n;
                 }
             }
             let current = period_of(day);
@@ -1217,8 +1246,7 @@ pub async fn get_programme_periods(
                 let n = |m: Metric| counts.get(&m).copied().unwrap_or(0);
                 out.push(PeriodPoint {
                     period: index + 1,
-                    start: period_start(year, index)
-                        .ok_or_else(|| AppError::internal("period"))?,
+                    start: period_start(year, index).ok_or_else(|| AppError::internal("period"))?,
                     end,
                     trained: n(Metric::Trained),
                     certified: n(Metric::Certified),
@@ -1312,7 +1340,8 @@ fn biweekly_response(row: Biweekly, with_records: bool) -> Result<BiweeklyReport
         scope: row.scope,
         revision: row.revision,
         frozen_at: utc(row.frozen_at),
-        figures: serde_json::from_str(&row.figures).map_err(|e| parse("figures", &e.to_string()))?,
+        figures: serde_json::from_str(&row.figures)
+            .map_err(|e| parse("figures", &e.to_string()))?,
         differences: row
             .differences
             .as_deref()
@@ -1373,8 +1402,14 @@ fn differences(
             figure: figure.clone(),
             before: then.len() as i64,
             after: now.len() as i64,
-            added: now_set.difference(&then_set).map(|s| (*s).clone()).collect(),
-            removed: then_set.difference(&now_set).map(|s| (*s).clone()).collect(),
+            added: now_set
+                .difference(&then_set)
+                .map(|s| (*s).clone())
+                .collect(),
+            removed: then_set
+                .difference(&now_set)
+                .map(|s| (*s).clone())
+                .collect(),
         });
     }
     out
@@ -1413,7 +1448,9 @@ pub async fn freeze_biweekly(
     let index = period - 1;
     let end = period_end(year, index)
         .filter(|end| end.year() == year)
-        .ok_or_else(|| AppError::field("period", "range", format!("{year} has no period {period}")))?;
+        .ok_or_else(|| {
+            AppError::field("period", "range", format!("{year} has no period {period}"))
+        })?;
     if end >= today_in_china() {
         return Err(AppError::rule(
             "period",
@@ -1516,7 +1553,11 @@ pub async fn list_biweekly(
 ) -> Result<HttpResponse, AppError> {
     let scope = scope_for(&caller, filter.county)?;
     let limit = page.limit();
-    let after = page.after()?.as_deref().map(parse_biweekly_key).transpose()?;
+    let after = page
+        .after()?
+        .as_deref()
+        .map(parse_biweekly_key)
+        .transpose()?;
     let year = filter.year;
     let rows = db
         .run(move |conn| {
@@ -1541,12 +1582,8 @@ pub async fn list_biweekly(
 fn parse_biweekly_key(key: &str) -> Result<(i32, i32, String, i32), AppError> {
     let bad = || AppError::field("cursor", "invalid", "is not a cursor of this list");
     let mut parts = key.split('|');
-    let mut number = || -> Result<i32, AppError> {
-        parts
-            .next()
-            .and_then(|p| p.parse().ok())
-            .ok_or_else(bad)
-    };
+    let mut number =
+        || -> Result<i32, AppError> { parts.next().and_then(|p| p.parse().ok()).ok_or_else(bad) };
     let (year, period) = (number()?, number()?);
     let mut rest = key.splitn(4, '|').skip(2);
     let scope = rest.next().ok_or_else(bad)?.to_owned();
@@ -1599,7 +1636,10 @@ pub async fn get_biweekly(
     if wants_csv(&req) {
         let mut rows = vec![vec![
             "双周调度 biweekly".to_owned(),
-            format!("{} 第{}期 period {}", report.year, report.period, report.period),
+            format!(
+                "{} 第{}期 period {}",
+                report.year, report.period, report.period
+            ),
             format!("截至 as_of {}", report.as_of),
             format!("范围 scope {}", report.scope),
             format!("修订 revision {}", report.revision),
@@ -1664,7 +1704,10 @@ mod tests {
         let f = Figure::count(450).against(Some(900), 50.0);
         assert_eq!(f.on_track, Some(true));
         assert_eq!(f.achieved_percent, Some(50.0));
-        assert_eq!(Figure::count(449).against(Some(900), 50.0).on_track, Some(false));
+        assert_eq!(
+            Figure::count(449).against(Some(900), 50.0).on_track,
+            Some(false)
+        );
         let rate = Figure::rate(89, 100).against_rate(Some(90.0));
         assert_eq!((rate.value, rate.on_track), (Some(89.0), Some(false)));
         assert_eq!(Figure::rate(0, 0).against_rate(Some(90.0)).on_track, None);

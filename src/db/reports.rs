@@ -30,7 +30,10 @@ pub fn trainees_in(
 }
 
 /// Trainees' categories: (trainee, category).
-pub fn categories_in(conn: &mut AnyConnection, ids: &[String]) -> QueryResult<Vec<(String, String)>> {
+pub fn categories_in(
+    conn: &mut AnyConnection,
+    ids: &[String],
+) -> QueryResult<Vec<(String, String)>> {
     trainee_categories::table
         .filter(trainee_categories::trainee_id.eq_any(ids))
         .select((trainee_categories::trainee_id, trainee_categories::category))
@@ -114,11 +117,14 @@ pub fn certificates_in(
         .load(conn)
 }
 
-/// The income thresholds of the counties: (county, amount, from, to).
+/// A threshold as the reports read it: (county, amount, from, to).
+pub type ThresholdRow = (String, i64, NaiveDate, Option<NaiveDate>);
+
+/// The income thresholds of the counties.
 pub fn thresholds_in(
     conn: &mut AnyConnection,
     counties: &[String],
-) -> QueryResult<Vec<(String, i64, NaiveDate, Option<NaiveDate>)>> {
+) -> QueryResult<Vec<ThresholdRow>> {
     income_thresholds::table
         .filter(income_thresholds::county_code.eq_any(counties))
         .select((
@@ -271,8 +277,10 @@ pub fn add_to_days(
 /// the end of the transaction: writes that would change it wait for the rebuild.
 pub fn clear(conn: &mut AnyConnection) -> QueryResult<()> {
     if let AnyConnection::Postgresql(c) = conn {
-        diesel::sql_query("LOCK TABLE report_facts, report_counts, report_day_counts IN EXCLUSIVE MODE")
-            .execute(c)?;
+        diesel::sql_query(
+            "LOCK TABLE report_facts, report_counts, report_day_counts IN EXCLUSIVE MODE",
+        )
+        .execute(c)?;
     }
     diesel::delete(report_day_counts::table).execute(conn)?;
     diesel::delete(report_counts::table).execute(conn)?;
@@ -378,7 +386,11 @@ pub fn sums(
             .filter(report_day_counts::dim.eq(dim))
             .filter(report_day_counts::day.between(from, to))
             .group_by((report_day_counts::group_key, report_day_counts::metric))
-            .select((report_day_counts::group_key, report_day_counts::metric, total()));
+            .select((
+                report_day_counts::group_key,
+                report_day_counts::metric,
+                total(),
+            ));
         let more: Vec<(String, String, i64)> = if dim == "county" {
             base.filter(report_day_counts::group_key.eq_any(counties))
                 .load(conn)?
@@ -406,33 +418,6 @@ pub fn by_period(
             report_counts::period,
             report_counts::metric,
             sql::<BigInt>("CAST(SUM(n) AS BIGINT)"),
-        ))
-        .load(conn)
-}
-
-/// Every sum kept, for comparing with a rebuild: (year, dim, group, county, metric, period, n),
-/// zeros left out, in key order.
-pub fn all_period_sums(
-    conn: &mut AnyConnection,
-) -> QueryResult<Vec<(i32, String, String, String, String, i32, i64)>> {
-    report_counts::table
-        .filter(report_counts::n.ne(0))
-        .select((
-            report_counts::year,
-            report_counts::dim,
-            report_counts::group_key,
-            report_counts::county_code,
-            report_counts::metric,
-            report_counts::period,
-            report_counts::n,
-        ))
-        .order((
-            report_counts::year,
-            report_counts::dim,
-            report_counts::group_key,
-            report_counts::county_code,
-            report_counts::metric,
-            report_counts::period,
         ))
         .load(conn)
 }
@@ -524,13 +509,19 @@ pub fn list_biweekly(
     }
     if let Some((year, period, scope, revision)) = after {
         query = query.filter(
-            biweekly_reports::year.lt(year).or(biweekly_reports::year.eq(year).and(
-                biweekly_reports::period.lt(period).or(biweekly_reports::period.eq(period).and(
-                    biweekly_reports::scope.gt(scope.clone()).or(biweekly_reports::scope
-                        .eq(scope)
-                        .and(biweekly_reports::revision.lt(revision))),
+            biweekly_reports::year
+                .lt(year)
+                .or(biweekly_reports::year.eq(year).and(
+                    biweekly_reports::period
+                        .lt(period)
+                        .or(biweekly_reports::period.eq(period).and(
+                            biweekly_reports::scope
+                                .gt(scope.clone())
+                                .or(biweekly_reports::scope
+                                    .eq(scope)
+                                    .and(biweekly_reports::revision.lt(revision))),
+                        )),
                 )),
-            )),
         );
     }
     query.load(conn)

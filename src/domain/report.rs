@@ -229,6 +229,9 @@ impl YearFacts {
     }
 }
 
+/// How an enrolment's group is named.
+type KeyOf = fn(&Enrolment) -> &str;
+
 /// Everything the person adds to `year`'s figures: for the county, each category, and each
 /// cohort, provider and occupation of the year's enrolments. `None` when nothing.
 pub fn year_facts(person: &Person, year: i32) -> Option<YearFacts> {
@@ -247,7 +250,7 @@ pub fn year_facts(person: &Person, year: i32) -> Option<YearFacts> {
         .iter()
         .map(|c| (Dim::Category, c.clone(), None))
         .collect();
-    let by: [(Dim, fn(&Enrolment) -> &str); 3] = [
+    let by: [(Dim, KeyOf); 3] = [
         (Dim::Cohort, |e| &e.cohort_id),
         (Dim::Provider, |e| &e.provider_id),
         (Dim::Occupation, |e| &e.occupation),
@@ -341,9 +344,10 @@ pub fn standing_on(
     set(
         Metric::Certified,
         trained.iter().any(|(e, _)| {
-            person.certificates.iter().any(|c| {
-                c.occupation == e.occupation && c.level <= e.level && c.issued_on <= day
-            })
+            person
+                .certificates
+                .iter()
+                .any(|c| c.occupation == e.occupation && c.level <= e.level && c.issued_on <= day)
         }),
     );
     set(
@@ -530,7 +534,15 @@ mod tests {
             assert_eq!(sum(&list, dim, Metric::Trained, "2026-03-10"), 1, "{dim:?}");
         }
         assert!(contributions(&p, 2025).is_empty());
-        assert_eq!(sum(&list, Dim::County, Metric::IntermediateTrained, "2026-12-31"), 0);
+        assert_eq!(
+            sum(
+                &list,
+                Dim::County,
+                Metric::IntermediateTrained,
+                "2026-12-31"
+            ),
+            0
+        );
     }
 
     #[test]
@@ -540,7 +552,15 @@ mod tests {
         let list = contributions(&person(vec![e]), 2025);
         assert_eq!(sum(&list, Dim::County, Metric::Trained, "2025-12-30"), 0);
         assert_eq!(sum(&list, Dim::County, Metric::Trained, "2025-12-31"), 1);
-        assert_eq!(sum(&list, Dim::County, Metric::IntermediateTrained, "2025-12-31"), 1);
+        assert_eq!(
+            sum(
+                &list,
+                Dim::County,
+                Metric::IntermediateTrained,
+                "2025-12-31"
+            ),
+            1
+        );
     }
 
     #[test]
@@ -574,7 +594,15 @@ mod tests {
             level: 3,
             issued_on: d("2026-05-10"),
         });
-        assert_eq!(sum(&contributions(&p, 2026), Dim::County, Metric::Certified, "2026-12-31"), 0);
+        assert_eq!(
+            sum(
+                &contributions(&p, 2026),
+                Dim::County,
+                Metric::Certified,
+                "2026-12-31"
+            ),
+            0
+        );
         p.certificates.push(Certificate {
             occupation: "elderly_care".into(),
             level: 3,
@@ -668,12 +696,39 @@ mod tests {
                 .map(|c| c.4)
                 .sum()
         };
-        assert_eq!(group(Dim::County, "141125", Metric::Trained, "2026-12-31"), 1);
+        assert_eq!(
+            group(Dim::County, "141125", Metric::Trained, "2026-12-31"),
+            1
+        );
         assert_eq!(group(Dim::Cohort, "c1", Metric::Trained, "2026-03-01"), 1);
         assert_eq!(group(Dim::Cohort, "c2", Metric::Trained, "2026-08-31"), 0);
-        assert_eq!(group(Dim::Provider, "p2", Metric::IntermediateTrained, "2026-09-01"), 1);
-        assert_eq!(group(Dim::Provider, "p1", Metric::IntermediateTrained, "2026-12-31"), 0);
-        assert_eq!(group(Dim::County, "141125", Metric::IntermediateTrained, "2026-09-01"), 1);
+        assert_eq!(
+            group(
+                Dim::Provider,
+                "p2",
+                Metric::IntermediateTrained,
+                "2026-09-01"
+            ),
+            1
+        );
+        assert_eq!(
+            group(
+                Dim::Provider,
+                "p1",
+                Metric::IntermediateTrained,
+                "2026-12-31"
+            ),
+            0
+        );
+        assert_eq!(
+            group(
+                Dim::County,
+                "141125",
+                Metric::IntermediateTrained,
+                "2026-09-01"
+            ),
+            1
+        );
     }
 
     #[test]

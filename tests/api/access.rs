@@ -14,6 +14,7 @@ const PUBLIC: Expect = [200, 200, 200, 200, 200];
 const SIGNED_IN: Expect = [200, 200, 200, 200, 401];
 const ADMIN_ONLY: Expect = [200, 403, 403, 403, 401];
 const NOT_EMPLOYERS: Expect = [200, 200, 200, 403, 401];
+const REPORTS: Expect = [200, 200, 403, 403, 401];
 
 /// The table: every operation and who may call it.
 const MATRIX: &[(&str, &str, Expect)] = &[
@@ -142,6 +143,19 @@ const MATRIX: &[(&str, &str, Expect)] = &[
     // The same target again answers 200.
     ("PUT", "/api/v1/targets/{year}", [201, 200, 403, 403, 401]),
     ("GET", "/api/v1/targets/{year}", [200, 200, 403, 403, 401]),
+    ("GET", "/api/v1/reports/programme", REPORTS),
+    ("GET", "/api/v1/reports/programme/breakdown", REPORTS),
+    ("GET", "/api/v1/reports/programme/periods", REPORTS),
+    // The admin issues the period's report; the manager's freeze finds it unchanged.
+    (
+        "POST",
+        "/api/v1/reports/biweekly",
+        [201, 200, 403, 403, 401],
+    ),
+    ("GET", "/api/v1/reports/biweekly", REPORTS),
+    ("GET", "/api/v1/reports/biweekly/{id}", REPORTS),
+    ("POST", "/api/v1/reports/rebuild", ADMIN_ONLY),
+    ("GET", "/dashboard", PUBLIC),
 ];
 
 struct World {
@@ -160,6 +174,7 @@ struct World {
     own_employer: String,
     placement: String,
     threshold: String,
+    biweekly: String,
 }
 
 async fn call(
@@ -200,7 +215,21 @@ async fn call(
         .replace(
             "/progression/candidates",
             "/progression/candidates?level=L4",
+        )
+        .replace(
+            "/reports/biweekly/{id}",
+            &format!("/reports/biweekly/{}", world.biweekly),
         );
+    let path = match (method, template) {
+        ("GET", "/api/v1/reports/programme" | "/api/v1/reports/programme/periods") => {
+            format!("{path}?year=2023&county=141125")
+        }
+        ("GET", "/api/v1/reports/programme/breakdown") => {
+            format!("{path}?year=2023&by=cohort&county=141125")
+        }
+        ("GET", "/api/v1/reports/biweekly") => format!("{path}?county=141125"),
+        _ => path,
+    };
     let actor = world.actors[who].as_ref();
     let body: Option<Value> = match (method, template) {
         ("POST", "/api/v1/auth/login") => {
@@ -273,6 +302,10 @@ async fn call(
             "followed_up_on": world.today, "channel": "phone", "still_employed": true,
             "same_employer": true, "monthly_income_fen": 450_000,
         })),
+        ("POST", "/api/v1/reports/rebuild") => Some(json!({})),
+        ("POST", "/api/v1/reports/biweekly") => {
+            Some(json!({"year": 2023, "period": 1, "county": "141125"}))
+        }
         ("PUT", "/api/v1/targets/{year}") => Some(json!({
             "scope": "141125", "trained": 900, "certification_rate": 90, "employed": 540,
         })),
@@ -405,7 +438,16 @@ async fn every_operation_answers_every_role_as_the_table_says() {
         )
         .await
         .ok_json(201);
+    let biweekly = app
+        .post_as(
+            &admin,
+            "/api/v1/reports/biweekly",
+            &json!({"year": 2023, "period": 2, "county": "141125"}),
+        )
+        .await
+        .ok_json(201);
     let world = World {
+        biweekly: biweekly["id"].as_str().unwrap().to_owned(),
         actors: vec![
             Some(app.admin().await),
             Some(app.manager(&["141125"]).await),

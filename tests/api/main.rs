@@ -13,6 +13,7 @@ mod migrations;
 mod openapi;
 mod organisations;
 mod placements;
+mod reports;
 mod service;
 mod startup;
 mod targets;
