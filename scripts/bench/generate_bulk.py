@@ -27,20 +27,23 @@ have stored, and keeps every rule of the schema:
   the API keeps from its follow-ups: the latest day, the day the person stopped working there,
   a household's verification, when the next one is due, its version.
 
-The attendance registers, eligibility, audit, idempotency and report tables are left empty:
-`POST /api/v1/reports/rebuild` computes the report data afterwards.
+The attendance registers (enrolments carry their attended days all the same), eligibility,
+audit, idempotency and report tables are left empty: `POST /api/v1/reports/rebuild` computes
+the report data afterwards. Follow-ups are recorded by the administrator, when there is one.
 
     scripts/bench/generate_bulk.py --database-url postgres://postgres@127.0.0.1:5432/tracker_bench_reports
     scripts/bench/generate_bulk.py --database-url sqlite://data/tracker.db --trainees 20000
 
 The database must have its schema (a server started on it once applies the migrations) and no
 programme data yet; an administrator and settings may be there. The server may be running.
-PostgreSQL is fed through one `psql` process (COPY in text form, one table's batch after the
-other, so that every row's references are committed before it), then vacuumed and analysed;
-SQLite is written with the standard library's sqlite3 in large transactions. The same --seed and
---today make the same data. Standard library only. Progress goes to standard error; the last
-line of standard output is one JSON object: the rows written to each table, a few counts of
-what they hold, and the seconds taken.
+PostgreSQL is fed through one `psql` process, COPY in text form, in one transaction (see
+PostgresSink: nothing is kept if anything fails; requests that read the tables being filled
+wait for its end), then vacuumed and analysed. SQLite is written with the standard library's
+sqlite3 module in transactions of about 200,000 rows. Rows are made in batches and written as
+they are made, never all held at once. The same --seed and --today make the same data, on either
+engine. Standard library only. Progress goes to standard error; the last line of standard output
+is one JSON object: the rows written to each table, a few counts of what they hold, and the
+seconds taken.
 """
 
 import argparse
@@ -68,13 +71,14 @@ OCCUPATIONS = ["elderly_care", "medical_care", "infant_care", "maternity_care",
                "domestic_service", "long_term_care"]
 OCCUPATION_NAMES = ["养老护理", "医疗护理", "育婴", "母婴护理", "家政服务", "长期照护"]
 POSITIONS = ["养老护理员", "医疗护理员", "育婴员", "母婴护理员", "家政服务员", "长期照护师"]
-# Occupations of L5 cohorts, and of the few L4 and L3 cohorts not in elderly care.
+# Occupations of L5 cohorts (those of L4 and L3: 85 % elderly care, the rest any other).
 L5_OCCUPATION_WEIGHTS = [64, 8, 9, 8, 8, 3]
 LEVEL_NAMES = {"L5": "五级", "L4": "四级", "L3": "三级"}
 LEVEL_DIGITS = {"L5": "5", "L4": "4", "L3": "3"}
 # Planned days of a cohort by level; classes six days a week.
 PLANNED_DAYS = {"L5": [20, 26, 26, 30], "L4": [30, 36, 40], "L3": [45, 50, 60]}
 
+# Common surnames, those frequent in Shanxi twice.
 SURNAMES = ("王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶"
             "阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"
             "白冯高郝郭韩")
@@ -296,7 +300,7 @@ class SqliteSink:
     def __init__(self, path):
         self.counts = {}
         self.conn = sqlite3.connect(path, timeout=60, isolation_level=None)
-        self.conn.execute("PRAGMA cache_size = -262144")
+        self.conn.execute("PRAGMA cache_size = -65536")
         self.pending = 0
 
     def copy(self, table, columns, rows, safe=False):
@@ -343,7 +347,7 @@ def open_sink(url):
     also the administrator's id (follow-ups are recorded by them), if there is one."""
     if url.startswith(("postgres://", "postgresql://")):
         try:
-            present = psql(url, "SELECT to_regclass('public.follow_ups') IS NOT NULL")
+            present = psql(url, "SELECT to_regclass('follow_ups') IS NOT NULL")
         except FileNotFoundError:
             sys.exit("psql is missing: apt-get install postgresql-client")
         if present != "t":
@@ -385,7 +389,6 @@ class Cohort:
 
 class Programme:
     def __init__(self, args, cal):
-        self.args = args
         self.cal = cal
         self.seed = args.seed
         n = args.trainees
@@ -520,7 +523,7 @@ class Programme:
                 start = first + rng.randrange(max(cal.today - length - 2 - first, 1))
         c.start = start
         c.end = start + length - 1
-        c.capacity = 40 if level != "L3" else 30
+        c.capacity = 40
         c.members = members
         c.overrides = overrides
         c.seed = rng.getrandbits(64)
@@ -542,7 +545,6 @@ class Programme:
         length = c.end - c.start + 1
         yesterday = cal.yesterday
         planned = c.planned_days
-        level = c.level
         out = []
         places = 0
         changes = 0
@@ -577,7 +579,7 @@ class Programme:
                 finished = cal.office(min(c.end + int(u() * 3), yesterday), u())
                 version = 2 + attended
                 updated = max(finished, created + 60)
-                if u() < 0.97 and c.end + 1 < cal.today:
+                if u() < 0.96 and c.end + 1 < cal.today:
                     assessed_on = c.end + 1 + int(u() * 7)
                     if assessed_on <= yesterday:
                         passed = u() < 0.90
@@ -615,7 +617,6 @@ class Programme:
     def plan_cohorts(self):
         rng = random.Random(f"{self.seed}:cohorts")
         u = rng.random
-        cal = self.cal
         occupation_of = weighted(L5_OCCUPATION_WEIGHTS)
         by_county = [[] for _ in COUNTIES]
         for i in range(self.n):
@@ -767,7 +768,8 @@ def write_trainees(p, sink):
             birth -= 1
             p.birth[i] = birth
         serial = (n // 5 + birth * 7 + county * 31) % 100
-        first17 = f"{COUNTIES[county]}{cal_day(birth).replace('-', '')}{serial:02d}{'02468'[n % 5] if female else '13579'[n % 5]}"
+        born = cal_day(birth)
+        first17 = f"{COUNTIES[county]}{born.replace('-', '')}{serial:02d}{'02468'[n % 5] if female else '13579'[n % 5]}"
         name = SURNAMES[int(u() * len(SURNAMES))] + GIVEN[int(u() * len(GIVEN))]
         if u() < 0.7:
             name += GIVEN[int(u() * len(GIVEN))]
@@ -778,7 +780,7 @@ def write_trainees(p, sink):
             day = window_start + int(u() * (cal.yesterday - window_start + 1))
         at = cal.stamp(cal.office(day, u()))
         tid = p.trainee_id(i)
-        rows.append((tid, name, first17 + id_check(first17), "female" if female else "male", cal_day(birth), phone,
+        rows.append((tid, name, first17 + id_check(first17), "female" if female else "male", born, phone,
                      COUNTIES[county], TOWNSHIPS[int(u() * len(TOWNSHIPS))], EDUCATION[p.education[i]],
                      bool(p.in_care[i]), p.prior[i], 1, at, at))
         first = category_of(u())
@@ -904,7 +906,8 @@ def placement_plans(p):
             plan.work_city = HOUSEHOLD_CITIES[int(u() * len(HOUSEHOLD_CITIES))]
             plan.contract = HOUSEHOLD_CONTRACTS[int(u() * len(HOUSEHOLD_CONTRACTS))]
             plan.outcome = "household"
-        plan.created = cal.office(min(plan.start + int(u() * 8), yesterday), u())
+        # Reported once working, and after the completion was recorded (within two days of it).
+        plan.created = cal.office(min(max(plan.start, completed + 3) + int(u() * 8), yesterday), u())
         plan.answered = min(plan.created + 3600 + int(u() * 10 * DAY), cal.now)
         plan.dispute_reason = DISPUTE_REASONS[int(u() * len(DISPUTE_REASONS))] if plan.outcome == "disputed" else None
         plan.ended_on = None
@@ -926,19 +929,24 @@ def placement_plans(p):
 
 def write_placements(p, sink, target, admin):
     cal = p.cal
-    # First the plans alone: how many monthly follow-ups they make, over how many days.
-    monthly = days = placements = 0
+    # First the plans alone: how many monthly follow-ups they make (as many as are expected
+    # below), over how many days.
+    monthly = 0.0
+    days = placements = 0
     for plan in placement_plans(p):
         placements += 1
         if plan.outcome != "disputed":
             span = plan.last_day - plan.start
-            monthly += span // 30
+            made = span // 30
+            if 30 * (made + 1) - 11 <= span:
+                made += (12 - (30 * (made + 1) - span)) / 12
+            monthly += 0.97 * made
             days += span + 1
     if target >= monthly:
         keep, extra = 1.0, (target - monthly) / days if days else 0.0
     else:
         keep, extra = target / monthly, 0.0
-    log(f"  {placements} placements; {monthly} monthly follow-ups over {days} days of work: keeping "
+    log(f"  {placements} placements; {monthly:.0f} monthly follow-ups over {days} days of work: keeping "
         f"{keep:.0%} of them and adding {extra * 30:.2f} check-ins a month for about {target}")
 
     rng = random.Random(f"{p.seed}:follow-ups")
@@ -975,9 +983,11 @@ def write_placements(p, sink, target, admin):
             span = last_day - start
             dates = []
             k = 1
-            while 30 * k - 3 <= span:
-                d = start + 30 * k + int(u() * 7) - 3
-                if d <= last_day and (keep >= 1.0 or u() < keep):
+            # The one of each 30 days (window k: days 30(k-1)+1 to 30k after the start), made in
+            # its last 12 days, when the worklist shows it due; about one month in 33 missed.
+            while 30 * k - 11 <= span:
+                d = start + 30 * k - int(u() * 12)
+                if d <= last_day and u() >= 0.03 and (keep >= 1.0 or u() < keep):
                     dates.append(d)
                 k += 1
             if extra:

@@ -23,7 +23,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::api::placements::facts;
-use crate::api::{CountyCode, Page, PageParams, idempotency_key, parse_id, utc};
+use crate::api::{CountyCode, Page, PageParams, parse_id, utc};
 use crate::auth::{AuthUser, Role};
 use crate::config::Rules;
 use crate::db::reports::{Biweekly, GroupKey};
@@ -765,14 +765,20 @@ fn counts_on(
 ) -> Result<HashMap<String, HashMap<Metric, i64>>, AppError> {
     let period = period_of(day);
     let from = period_start(year, period).ok_or_else(|| AppError::internal("period start"))?;
-    let rows = db::reports::sums(
-        conn,
-        year,
-        dim.as_str(),
-        counties,
-        period,
-        Some((from, day)),
-    )?;
+    // On a period's last day (31 December for a past year) the period's sum is whole: sums by
+    // day are kept only for the days a report of today may end on.
+    let rows = if period_end(year, period) == Some(day) {
+        db::reports::sums(conn, year, dim.as_str(), counties, period + 1, None)?
+    } else {
+        db::reports::sums(
+            conn,
+            year,
+            dim.as_str(),
+            counties,
+            period,
+            Some((from, day)),
+        )?
+    };
     Ok(group_counts(rows))
 }
 
@@ -1420,7 +1426,6 @@ fn differences(
 /// (200) when nothing changed, else issues a new revision with the differences (201).
 #[utoipa::path(
     tag = "reports",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Ignored: freezing is safe to repeat")),
     request_body = FreezeBiweekly,
     responses(
         (status = 201, description = "Issued: the first revision, or a new one", body = BiweeklyReport),
@@ -1436,13 +1441,10 @@ fn differences(
 )]
 #[post("/reports/biweekly")]
 pub async fn freeze_biweekly(
-    req: HttpRequest,
     db: web::Data<Db>,
     caller: AuthUser,
     Json(body): Json<FreezeBiweekly>,
 ) -> Result<HttpResponse, AppError> {
-    // Freezing is idempotent by nature; a key is read only to refuse a malformed one.
-    let _ = idempotency_key(&req)?;
     let scope = scope_for(&caller, body.county)?;
     let (year, period) = (body.year, body.period);
     let index = period - 1;
@@ -1668,6 +1670,7 @@ const DASHBOARD: &str = include_str!("dashboard.html");
 /// with the token of whoever signs in on it.
 #[utoipa::path(
     tag = "reports",
+    security(()),
     responses((status = 200, description = "The page", content_type = "text/html", body = String)),
 )]
 #[get("/dashboard")]
