@@ -539,6 +539,8 @@ pub async fn create_placement(
                 ..candidate.clone()
             };
             let result = conn.transaction(|c| {
+                // A threshold of the county recorded meanwhile waits (its refresh must see this).
+                db::reports::share_counties(c, std::slice::from_ref(&stored.county_code))?;
                 // One placement of a trainee at a time: the check below sees the others.
                 db::trainees::lock(c, &stored.trainee_id)?;
                 if let Some(open) = db::placements::of_trainee(c, &stored.trainee_id)?

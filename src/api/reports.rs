@@ -73,8 +73,11 @@ struct Sums {
 impl Sums {
     fn new() -> Self {
         let today = today_in_china();
+        // From the start of the period before today's: a report that began on the last day of
+        // a period (or on a server whose clock is a little behind) still finds its days.
         Self {
-            from_day: period_start(today.year(), period_of(today)),
+            from_day: period_start(today.year(), period_of(today))
+                .and_then(|start| start.checked_sub_signed(Duration::days(14))),
             ..Self::default()
         }
     }
@@ -245,7 +248,15 @@ fn from_json(text: &str) -> Result<YearFacts, AppError> {
 /// run in the transaction of every write that changes what a report counts, after it.
 pub fn refresh(conn: &mut AnyConnection, ids: &[String], rules: &Rules) -> Result<(), AppError> {
     let mut sums = Sums::new();
+    let mut ids = ids.to_vec();
+    ids.sort();
+    ids.dedup();
     for batch in ids.chunks(BATCH) {
+        // One refresh of a trainee at a time, reading what the last one kept: trainees are
+        // locked in id order, after any placement, county or cohort the write holds.
+        for id in batch {
+            db::trainees::lock(conn, id)?;
+        }
         let people = people(conn, batch, rules)?;
         for id in batch {
             let stored = db::reports::facts_of(conn, id)?;

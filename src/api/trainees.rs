@@ -835,6 +835,11 @@ pub async fn update_trainee(
                 if let Some(county) = &changes.county_code
                     && *county != current.trainee.county_code
                 {
+                    // A threshold of either county waits for the move (its refresh must see it).
+                    db::reports::share_counties(
+                        c,
+                        &[county.clone(), current.trainee.county_code.clone()],
+                    )?;
                     // A trainee's placements are followed up by the county they live in now.
                     // Placements first, the trainee after: the order every write takes.
                     db::placements::move_trainee(c, &id, county, now)?;

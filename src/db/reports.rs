@@ -277,10 +277,11 @@ pub fn add_to_days(
 /// the end of the transaction: writes that would change it wait for the rebuild.
 pub fn clear(conn: &mut AnyConnection) -> QueryResult<()> {
     if let AnyConnection::Postgresql(c) = conn {
-        diesel::sql_query(
-            "LOCK TABLE report_facts, report_counts, report_day_counts IN EXCLUSIVE MODE",
-        )
-        .execute(c)?;
+        // Refreshes read the facts before they write: they wait for the rebuild, then correct
+        // what it kept.
+        diesel::sql_query("LOCK TABLE report_facts IN ACCESS EXCLUSIVE MODE").execute(c)?;
+        diesel::sql_query("LOCK TABLE report_counts, report_day_counts IN EXCLUSIVE MODE")
+            .execute(c)?;
     }
     diesel::delete(report_day_counts::table).execute(conn)?;
     diesel::delete(report_counts::table).execute(conn)?;
@@ -562,4 +563,22 @@ pub fn cohort_labels(
         .filter(cohorts::id.eq_any(ids))
         .select((cohorts::id, cohorts::code, cohorts::name))
         .load(conn)
+}
+
+/// Holds the counties (PostgreSQL: a shared row lock to the end of the transaction) so that a
+/// threshold recorded for one of them meanwhile waits: the threshold's own refresh then sees
+/// this transaction's placements. SQLite runs one writer at a time and needs none.
+pub fn share_counties(conn: &mut AnyConnection, codes: &[String]) -> QueryResult<()> {
+    use super::schema::counties;
+    if let AnyConnection::Postgresql(c) = conn {
+        let mut codes = codes.to_vec();
+        codes.sort();
+        counties::table
+            .filter(counties::code.eq_any(codes))
+            .order(counties::code)
+            .select(counties::code)
+            .for_share()
+            .load::<String>(c)?;
+    }
+    Ok(())
 }

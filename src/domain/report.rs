@@ -743,4 +743,129 @@ mod tests {
         assert_eq!(level_digit("L4"), Some(4));
         assert_eq!(level_digit("L9"), None);
     }
+
+    /// A small deterministic generator, so that the property below covers many shapes of
+    /// person without a dependency.
+    struct Lcg(u64);
+
+    impl Lcg {
+        fn next(&mut self, n: u64) -> u64 {
+            self.0 = self
+                .0
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (self.0 >> 33) % n
+        }
+
+        fn day(&mut self, from: &str, span: u64) -> NaiveDate {
+            d(from) + Duration::days(self.next(span) as i64)
+        }
+    }
+
+    fn random_person(rng: &mut Lcg) -> Person {
+        let mut enrolments = Vec::new();
+        for k in 0..=rng.next(3) {
+            let end = rng.day("2025-10-01", 600);
+            let mut e = enrolment(&format!("c{k}"), 5 - rng.next(3) as u8, "2026-01-01");
+            e.cohort_end = end;
+            e.completed_on = None;
+            match rng.next(3) {
+                0 => e.completed_on = Some(end + Duration::days(rng.next(40) as i64 - 10)),
+                1 => e.dropped_on = Some(end - Duration::days(rng.next(20) as i64)),
+                _ => {}
+            }
+            if rng.next(2) == 0 {
+                e.assessed_on = Some(end + Duration::days(rng.next(60) as i64));
+            }
+            enrolments.push(e);
+        }
+        let mut p = person(enrolments);
+        // Some turn the retirement age within the year, some were born on 29 February.
+        p.birth_date = match rng.next(3) {
+            0 => rng.day("1966-01-01", 400),
+            1 => d("1968-02-29"),
+            _ => rng.day("1980-01-01", 3000),
+        };
+        for _ in 0..rng.next(3) {
+            p.certificates.push(Certificate {
+                occupation: "elderly_care".into(),
+                level: 5 - rng.next(3) as u8,
+                issued_on: rng.day("2025-06-01", 700),
+            });
+        }
+        for k in 0..rng.next(3) {
+            let mut job = placement(
+                &rng.day("2025-09-01", 500).to_string(),
+                60_000 + 20_000 * rng.next(8) as i64,
+            );
+            job.id = format!("pl{k}");
+            job.employer_key = format!("e{}", rng.next(2));
+            job.evidenced = rng.next(4) != 0;
+            job.disputed = rng.next(6) == 0;
+            if rng.next(3) == 0 {
+                job.ended_on = Some(job.start + Duration::days(rng.next(300) as i64));
+            }
+            for _ in 0..rng.next(8) {
+                let on = job.start + Duration::days(rng.next(400) as i64);
+                job.follow_ups.push(FollowUpFact {
+                    on,
+                    received_at: on.and_hms_opt(rng.next(24) as u32, 0, 0).unwrap(),
+                    still_employed: rng.next(5) != 0,
+                    same_employer: rng.next(8) != 0,
+                    income_fen: (rng.next(3) != 0).then(|| 50_000 + 20_000 * rng.next(8) as i64),
+                });
+            }
+            p.placements.push(job);
+        }
+        let mut from = d("2025-01-01");
+        for _ in 0..rng.next(7) {
+            let to = from + Duration::days(rng.next(120) as i64);
+            p.thresholds.push(Threshold {
+                monthly_fen: 80_000 + 10_000 * rng.next(4) as i64,
+                valid_from: from,
+                valid_to: (rng.next(3) != 0).then_some(to),
+            });
+            from = to + Duration::days(1 + rng.next(30) as i64);
+        }
+        p
+    }
+
+    #[test]
+    fn on_every_day_of_the_year_the_changes_add_up_to_the_standing_that_day() {
+        let mut rng = Lcg(7);
+        for case in 0..1000 {
+            let p = random_person(&mut rng);
+            for year in [2025, 2026, 2027] {
+                let of_year: Vec<&Enrolment> = p
+                    .enrolments
+                    .iter()
+                    .filter(|e| e.cohort_end.year() == year)
+                    .filter(|e| e.completed_on.is_some() || e.dropped_on.is_some())
+                    .collect();
+                let Some(facts) = year_facts(&p, year) else {
+                    assert!(of_year.is_empty());
+                    continue;
+                };
+                let (first, last) = year_bounds(year).unwrap();
+                let mut day = first;
+                while day <= last {
+                    let standing = standing_on(&p, &of_year, year, day);
+                    for &metric in Metric::ALL {
+                        let sum: i32 = facts
+                            .changes
+                            .iter()
+                            .filter(|c| c.0 == metric && c.1 <= day)
+                            .map(|c| c.2)
+                            .sum();
+                        assert_eq!(
+                            sum,
+                            i32::from(standing[metric.index()]),
+                            "case {case}, {metric:?} on {day}: {p:?}"
+                        );
+                    }
+                    day += Duration::days(1);
+                }
+            }
+        }
+    }
 }
