@@ -10,7 +10,9 @@
 #   dropdb --if-exists -h 127.0.0.1 -U postgres tracker_bench_reports &&
 #       createdb -h 127.0.0.1 -U postgres tracker_bench_reports
 # Usage: DATABASE_URL=postgres://postgres@127.0.0.1:5432/tracker_bench_reports scripts/bench/reports.sh
-# (without DATABASE_URL: a fresh SQLite file). Other settings: SEED (default 1), and see lib.sh.
+# (without DATABASE_URL: a fresh SQLite file). Other settings: SEED (default 1); GENERATED, a file
+# holding the generator's output of an earlier run on the same database, to measure again
+# without generating again; and see lib.sh.
 # Writes scripts/bench/results/reports-ENGINE.txt.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -23,11 +25,18 @@ today=$(date -u -d '+8 hours' +%F)
 year=${today%%-*}
 
 # lib.sh's server runs on DATABASE_URL, or on this file when it is unset.
-started=$(date +%s)
-python3 scripts/bench/generate_bulk.py --database-url "${DATABASE_URL:-sqlite://$work/tracker.db}" \
-    --trainees "$trainees" --follow-ups "$follow_ups" --seed "${SEED:-1}" --today "$today" |
-    tee "$work/generated.json"
-generation_seconds=$(( $(date +%s) - started ))
+if [ -n "${GENERATED:-}" ]; then
+    # Data loaded by an earlier run on this database: GENERATED names a file whose last line is
+    # that run's generator output. Only the report data is rebuilt.
+    tail -n 1 "$GENERATED" >"$work/generated.json"
+    generation_seconds=$(python3 -c "import json, sys; print(round(json.load(sys.stdin)['seconds']))" <"$work/generated.json")
+else
+    started=$(date +%s)
+    python3 scripts/bench/generate_bulk.py --database-url "${DATABASE_URL:-sqlite://$work/tracker.db}" \
+        --trainees "$trainees" --follow-ups "$follow_ups" --seed "${SEED:-1}" --today "$today" |
+        tee "$work/generated.json"
+    generation_seconds=$(( $(date +%s) - started ))
+fi
 
 json_field() { python3 -c "import json, sys; print(json.load(sys.stdin)[\"$1\"])"; }
 login() {

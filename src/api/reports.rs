@@ -61,8 +61,9 @@ const FACTS_VERSION: &str = "report-facts-1";
 // ---------------------------------------------------------------------------------------------
 // Keeping the facts
 
-/// The changes to the sums a write makes, by period and, for the days a report may still end
-/// on (from the start of today's period), by day.
+/// The changes to the sums a write makes: to the sums up to the end of each period from the
+/// change's on, and, for the days a report may still end on (from the start of the period
+/// before today's), to the day's.
 #[derive(Debug, Default)]
 struct Sums {
     periods: BTreeMap<(GroupKey, i32), i64>,
@@ -95,7 +96,11 @@ impl Sums {
             if self.from_day.is_some_and(|from| day >= from) {
                 *self.days.entry((group.clone(), day)).or_default() += n;
             }
-            *self.periods.entry((group, period_of(day))).or_default() += n;
+            // Kept summed up to the end of each period: a report reads one row per figure.
+            let last = year_bounds(year).map_or(0, |(_, last)| period_of(last));
+            for period in period_of(day)..=last {
+                *self.periods.entry((group.clone(), period)).or_default() += n;
+            }
         }
     }
 
@@ -776,17 +781,19 @@ fn counts_on(
 ) -> Result<HashMap<String, HashMap<Metric, i64>>, AppError> {
     let period = period_of(day);
     let from = period_start(year, period).ok_or_else(|| AppError::internal("period start"))?;
-    // On a period's last day (31 December for a past year) the period's sum is whole: sums by
-    // day are kept only for the days a report of today may end on.
+    // On a period's last day (31 December for a past year) the period's sum is whole; within a
+    // period, the sum up to the end of the one before and the days since. Sums by day are kept
+    // only for the days a report of today may end on.
     let rows = if period_end(year, period) == Some(day) {
-        db::reports::sums(conn, year, dim.as_str(), counties, period + 1, None)?
+        db::reports::sums(conn, year, dim.as_str(), counties, Some(period), None)?
     } else {
+        let before = (period > 0).then(|| period - 1);
         db::reports::sums(
             conn,
             year,
             dim.as_str(),
             counties,
-            period,
+            before,
             Some((from, day)),
         )?
     };
@@ -994,7 +1001,7 @@ pub struct BreakdownParams {
 }
 
 /// One group's figures.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Group {
     /// The county code, cohort id, provider id, occupation or category.
     pub key: String,
@@ -1077,6 +1084,59 @@ fn chinese_name(code: &str) -> Option<&'static str> {
     })
 }
 
+/// The figures of each group of `by` with anyone counted, on `day`, by key.
+fn groups(
+    conn: &mut AnyConnection,
+    year: i32,
+    by: Dim,
+    counties: &[String],
+    day: NaiveDate,
+    elapsed: f64,
+) -> Result<Vec<Group>, AppError> {
+    let counts = counts_on(conn, year, by, counties, day)?;
+    let targets: HashMap<String, Target> = if by == Dim::County {
+        db::targets::of_year(conn, year, Some(counties.to_vec()))?
+            .into_iter()
+            .map(|t| (t.scope.clone(), t))
+            .collect()
+    } else {
+        HashMap::new()
+    };
+    let mut keys: Vec<String> = counts
+        .iter()
+        .filter(|(_, c)| c.values().any(|n| *n != 0))
+        .map(|(k, _)| k.clone())
+        .collect();
+    keys.sort();
+    let names = labels(conn, by, keys.clone())?;
+    Ok(keys
+        .into_iter()
+        .map(|key| Group {
+            label: names.get(&key).cloned().unwrap_or_else(|| key.clone()),
+            figures: Figures::from_counts(&counts[&key], targets.get(&key), elapsed),
+            key,
+        })
+        .collect())
+}
+
+/// Groups as CSV rows, under a header: one row per group, one column per figure.
+fn group_rows(groups: &[Group]) -> Vec<Vec<String>> {
+    let mut header = vec!["分组 group".to_owned(), "名称 name".to_owned()];
+    header.extend(
+        Figures::from_counts(&HashMap::new(), None, 0.0)
+            .rows()
+            .iter()
+            .map(|(code, chinese, _)| format!("{chinese} {code}")),
+    );
+    let mut rows = vec![header];
+    for g in groups {
+        let mut row = vec![g.key.clone(), g.label.clone()];
+        row.extend(g.figures.rows().iter().map(|(_, _, f)| cell(f.value)));
+        rows.push(row);
+    }
+    rows
+}
+
 /// The year's figures per county, cohort, provider, occupation or category, as of today (31
 /// December for a past year). `Accept: text/csv` answers CSV, one row per group.
 #[utoipa::path(
@@ -1107,58 +1167,12 @@ pub async fn get_programme_breakdown(
     let name = scope.name.clone();
     let elapsed = elapsed_percent(day);
     let groups = db
-        .run(move |conn| {
-            let counts = counts_on(conn, year, by, &scope.counties, day)?;
-            let targets: HashMap<String, Target> = if by == Dim::County {
-                db::targets::of_year(conn, year, Some(scope.counties.clone()))?
-                    .into_iter()
-                    .map(|t| (t.scope.clone(), t))
-                    .collect()
-            } else {
-                HashMap::new()
-            };
-            let mut keys: Vec<String> = counts
-                .iter()
-                .filter(|(_, c)| c.values().any(|n| *n != 0))
-                .map(|(k, _)| k.clone())
-                .collect();
-            keys.sort();
-            let names = labels(conn, by, keys.clone())?;
-            Ok(keys
-                .into_iter()
-                .map(|key| Group {
-                    label: names.get(&key).cloned().unwrap_or_else(|| key.clone()),
-                    figures: Figures::from_counts(&counts[&key], targets.get(&key), elapsed),
-                    key,
-                })
-                .collect::<Vec<_>>())
-        })
+        .run(move |conn| groups(conn, year, by, &scope.counties, day, elapsed))
         .await?;
     if wants_csv(&req) {
-        let mut header = vec!["分组 group".to_owned(), "名称 name".to_owned()];
-        let mut rows = Vec::new();
-        for (i, g) in groups.iter().enumerate() {
-            let mut row = vec![g.key.clone(), g.label.clone()];
-            for (code, chinese, f) in g.figures.rows() {
-                if i == 0 {
-                    header.push(format!("{chinese} {code}"));
-                }
-                row.push(cell(f.value));
-            }
-            rows.push(row);
-        }
-        if groups.is_empty() {
-            header.extend(
-                Figures::from_counts(&HashMap::new(), None, elapsed)
-                    .rows()
-                    .iter()
-                    .map(|(code, chinese, _)| format!("{chinese} {code}")),
-            );
-        }
-        rows.insert(0, header);
         return Ok(csv_response(
             &format!("breakdown-{year}-{name}-{}", by.as_str()),
-            rows,
+            group_rows(&groups),
         ));
     }
     Ok(HttpResponse::Ok().json(Breakdown {
@@ -1207,12 +1221,15 @@ fn period_end(year: i32, index: i32) -> Option<NaiveDate> {
 }
 
 /// Trained, certified and employed at the end of each two-week period of the year so far: the
-/// chart of the managers' page.
+/// chart of the managers' page. `Accept: text/csv` answers CSV.
 #[utoipa::path(
     tag = "reports",
     params(ReportParams),
     responses(
-        (status = 200, description = "The periods", body = PeriodSeries),
+        (status = 200, description = "The periods", content(
+            (PeriodSeries = "application/json"),
+            (String = "text/csv"),
+        )),
         (status = 400, description = "A query parameter cannot be read", body = Problem, content_type = PROBLEM_JSON),
         (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
         (status = 403, description = "Only administrators and managers read reports", body = Problem, content_type = PROBLEM_JSON),
@@ -1222,6 +1239,7 @@ fn period_end(year: i32, index: i32) -> Option<NaiveDate> {
 )]
 #[get("/reports/programme/periods")]
 pub async fn get_programme_periods(
+    req: HttpRequest,
     db: web::Data<Db>,
     caller: AuthUser,
     Query(params): Query<ReportParams>,
@@ -1245,20 +1263,17 @@ pub async fn get_programme_periods(
                 }
             }
             let current = period_of(day);
-            let mut running: HashMap<Metric, i64> = HashMap::new();
+            let none = HashMap::new();
             let mut out = Vec::new();
             for index in 0..=current {
-                if let Some(changes) = per_period.get(&index) {
-                    for (metric, n) in changes {
-                        *running.entry(*metric).or_default() += n;
-                    }
-                }
+                // The sums are kept up to the end of each period.
+                let running = per_period.get(&index).unwrap_or(&none);
                 let end = period_end(year, index).ok_or_else(|| AppError::internal("period"))?;
                 // The period under way ends today: its figures are today's.
                 let (end, counts) = if end > day {
                     (day, &today)
                 } else {
-                    (end, &running)
+                    (end, running)
                 };
                 let n = |m: Metric| counts.get(&m).copied().unwrap_or(0);
                 out.push(PeriodPoint {
@@ -1273,6 +1288,31 @@ pub async fn get_programme_periods(
             Ok(out)
         })
         .await?;
+    if wants_csv(&req) {
+        let mut rows = vec![
+            [
+                "期次 period",
+                "开始 start",
+                "截至 end",
+                "培训人数 trained",
+                "取得证书 certified",
+                "就业人数 employed",
+            ]
+            .map(String::from)
+            .to_vec(),
+        ];
+        for p in &periods {
+            rows.push(vec![
+                p.period.to_string(),
+                p.start.to_string(),
+                p.end.to_string(),
+                p.trained.to_string(),
+                p.certified.to_string(),
+                p.employed.to_string(),
+            ]);
+        }
+        return Ok(csv_response(&format!("periods-{year}-{name}"), rows));
+    }
     Ok(HttpResponse::Ok().json(PeriodSeries {
         year,
         scope: name,
@@ -1337,6 +1377,10 @@ pub struct BiweeklyReport {
     pub figures: Figures,
     /// For a revision: what changed from the one before.
     pub differences: Option<Vec<Difference>>,
+    /// The figures as frozen by county, cohort, provider, occupation and category (read one
+    /// report to get them).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub breakdowns: Option<BTreeMap<String, Vec<Group>>>,
     /// The trainee ids behind each counted figure, by figure code (read one report to get
     /// them).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1367,6 +1411,14 @@ fn biweekly_response(row: Biweekly, with_records: bool) -> Result<BiweeklyReport
             .map_err(|e| parse("differences", &e.to_string()))?,
         records: if with_records {
             Some(serde_json::from_str(&row.records).map_err(|e| parse("records", &e.to_string()))?)
+        } else {
+            None
+        },
+        breakdowns: if with_records {
+            Some(
+                serde_json::from_str(&row.breakdowns)
+                    .map_err(|e| parse("breakdowns", &e.to_string()))?,
+            )
         } else {
             None
         },
@@ -1401,6 +1453,22 @@ fn records_on(
         }
     }
     Ok(out)
+}
+
+/// The numbers of breakdowns, without targets: what a new revision is issued for.
+fn values(breakdowns: &BTreeMap<String, Vec<Group>>) -> Vec<(&str, &str, Vec<Option<f64>>)> {
+    breakdowns
+        .iter()
+        .flat_map(|(by, groups)| {
+            groups.iter().map(move |g| {
+                (
+                    by.as_str(),
+                    g.key.as_str(),
+                    g.figures.rows().iter().map(|(_, _, f)| f.value).collect(),
+                )
+            })
+        })
+        .collect()
 }
 
 fn differences(
@@ -1480,14 +1548,26 @@ pub async fn freeze_biweekly(
                     .iter()
                     .filter_map(|(m, ids)| Metric::parse(m).map(|m| (m, ids.len() as i64)))
                     .collect();
+                let mut breakdowns = BTreeMap::new();
+                for &by in Dim::ALL {
+                    let groups = groups(c, year, by, &scope.counties, end, elapsed)?;
+                    breakdowns.insert(by.as_str().to_owned(), groups);
+                }
                 let latest = db::reports::latest_biweekly(c, year, period, &scope.name)?;
+                let stored_breakdowns = latest
+                    .as_ref()
+                    .map(|l| serde_json::from_str::<BTreeMap<String, Vec<Group>>>(&l.breakdowns))
+                    .transpose()
+                    .map_err(|e| AppError::internal(e.to_string()))?;
                 let stored_records = latest
                     .as_ref()
                     .map(|l| serde_json::from_str::<BTreeMap<String, Vec<String>>>(&l.records))
                     .transpose()
                     .map_err(|e| AppError::internal(e.to_string()))?;
-                if let (Some(latest), Some(before)) = (&latest, &stored_records)
+                if let (Some(latest), Some(before), Some(groups_before)) =
+                    (&latest, &stored_records, &stored_breakdowns)
                     && *before == records
+                    && values(groups_before) == values(&breakdowns)
                 {
                     return Ok((latest.clone(), false));
                 }
@@ -1503,6 +1583,8 @@ pub async fn freeze_biweekly(
                     figures: serde_json::to_string(&figures)
                         .map_err(|e| AppError::internal(e.to_string()))?,
                     records: serde_json::to_string(&records)
+                        .map_err(|e| AppError::internal(e.to_string()))?,
+                    breakdowns: serde_json::to_string(&breakdowns)
                         .map_err(|e| AppError::internal(e.to_string()))?,
                     differences: stored_records
                         .map(|before| serde_json::to_string(&differences(&before, &records)))
@@ -1658,6 +1740,11 @@ pub async fn get_biweekly(
             format!("修订 revision {}", report.revision),
         ]];
         rows.extend(figure_rows(&report.figures));
+        for (by, groups) in report.breakdowns.iter().flatten() {
+            rows.push(Vec::new());
+            rows.push(vec![format!("分组方式 by {by}")]);
+            rows.extend(group_rows(groups));
+        }
         return Ok(csv_response(
             &format!(
                 "biweekly-{}-{}-{}-r{}",

@@ -14,6 +14,7 @@ use super::schema::{
     assessments, biweekly_reports, certificates, cohorts, enrolments, income_thresholds,
     report_counts, report_day_counts, report_facts, trainee_categories, trainees,
 };
+use crate::domain::report::Metric;
 
 /// Rows written in one statement.
 const CHUNK: usize = 1000;
@@ -350,24 +351,25 @@ pub fn ended_in_cohort(conn: &mut AnyConnection, cohort_id: &str) -> QueryResult
         .load(conn)
 }
 
-/// The sums of a year's figures per group of `dim`, in the counties, over the periods before
-/// `period` and the days from `from` through `to`: (group, metric, sum).
+/// The sums of a year's figures per group of `dim`, in the counties: up to the end of
+/// `period` (none when `None`), plus the days from `from` through `to`: (group, metric, sum).
 pub fn sums(
     conn: &mut AnyConnection,
     year: i32,
     dim: &str,
     counties: &[String],
-    period: i32,
+    period: Option<i32>,
     days: Option<(NaiveDate, NaiveDate)>,
 ) -> QueryResult<Vec<(String, String, i64)>> {
     let total = || sql::<BigInt>("CAST(SUM(n) AS BIGINT)");
+    let period = period.unwrap_or(-1);
     let mut rows: Vec<(String, String, i64)> = if dim == "county" {
         // The county's own rows: its key is its code.
         report_counts::table
             .filter(report_counts::year.eq(year))
             .filter(report_counts::dim.eq(dim))
             .filter(report_counts::group_key.eq_any(counties))
-            .filter(report_counts::period.lt(period))
+            .filter(report_counts::period.eq(period))
             .group_by((report_counts::group_key, report_counts::metric))
             .select((report_counts::group_key, report_counts::metric, total()))
             .load(conn)?
@@ -376,15 +378,18 @@ pub fn sums(
             .filter(report_counts::year.eq(year))
             .filter(report_counts::dim.eq(dim))
             .filter(report_counts::county_code.eq_any(counties))
-            .filter(report_counts::period.lt(period))
+            .filter(report_counts::period.eq(period))
             .group_by((report_counts::group_key, report_counts::metric))
             .select((report_counts::group_key, report_counts::metric, total()))
             .load(conn)?
     };
     if let Some((from, to)) = days {
+        let metrics: Vec<&str> = Metric::ALL.iter().map(|m| m.as_str()).collect();
         let base = report_day_counts::table
             .filter(report_day_counts::year.eq(year))
             .filter(report_day_counts::dim.eq(dim))
+            // Every figure named: the index then ranges over the days of each.
+            .filter(report_day_counts::metric.eq_any(metrics))
             .filter(report_day_counts::day.between(from, to))
             .group_by((report_day_counts::group_key, report_day_counts::metric))
             .select((
@@ -394,6 +399,7 @@ pub fn sums(
             ));
         let more: Vec<(String, String, i64)> = if dim == "county" {
             base.filter(report_day_counts::group_key.eq_any(counties))
+                .filter(report_day_counts::county_code.eq_any(counties))
                 .load(conn)?
         } else {
             base.filter(report_day_counts::county_code.eq_any(counties))
@@ -404,7 +410,8 @@ pub fn sums(
     Ok(rows)
 }
 
-/// The sums of a year's county figures per period, in the counties: (period, metric, sum).
+/// The sums of a year's county figures up to the end of each period, in the counties:
+/// (period, metric, sum).
 pub fn by_period(
     conn: &mut AnyConnection,
     year: i32,
@@ -443,6 +450,8 @@ pub struct Biweekly {
     pub figures: String,
     /// The trainee ids behind each figure (JSON).
     pub records: String,
+    /// The figures by each grouping (JSON).
+    pub breakdowns: String,
     /// What changed since the revision before (JSON).
     pub differences: Option<String>,
     /// Who froze it.

@@ -430,6 +430,7 @@ diesel::table! {
         as_of -> Date,
         figures -> Text,
         records -> Text,
+        breakdowns -> Text,
         differences -> Nullable<Text>,
         frozen_by -> Nullable<Text>,
         frozen_at -> Timestamp,

@@ -689,6 +689,18 @@ async fn a_year_of_one_county_adds_up_to_what_was_recorded() {
         .await
         .ok_json(200);
     assert_eq!(value(&kept["figures"], "trained"), trained_in_a);
+    let frozen_a = kept["breakdowns"]["cohort"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["key"] == json!(a))
+        .unwrap()
+        .clone();
+    assert_eq!(value(&frozen_a["figures"], "trained"), trained_in_a);
+    assert_eq!(
+        kept["breakdowns"]["county"][0]["figures"]["trained"],
+        kept["figures"]["trained"]
+    );
     let records = kept["records"]["trained"].as_array().unwrap();
     assert_eq!(records.len() as i64, trained_in_a);
     assert!(!records.contains(&json!(s.trainees[LATE])));
@@ -730,6 +742,38 @@ async fn a_year_of_one_county_adds_up_to_what_was_recorded() {
         value(&city["figures"], "employed"),
         after_late["employed"] + 1
     );
+
+    // A trainee in work moves to Shilou: Liulin counts one trained and one employed fewer, the
+    // city the same.
+    let mover = s.trainees[4].clone();
+    assert_eq!(fate(4), Fate::Confirmed);
+    let record = s
+        .app
+        .get_as(&s.worker, &format!("/api/v1/trainees/{mover}"))
+        .await;
+    let etag = record.header("etag").to_owned();
+    s.app
+        .patch_as(
+            &s.worker,
+            &format!("/api/v1/trainees/{mover}"),
+            &etag,
+            &json!({"county_code": SHILOU}),
+        )
+        .await
+        .ok_json(200);
+    let moved = s
+        .report(&s.admin, &format!("year={year}&county={LIULIN}"))
+        .await;
+    assert_eq!(
+        value(&moved["figures"], "trained"),
+        after_late["trained"] - 1
+    );
+    assert_eq!(
+        value(&moved["figures"], "employed"),
+        after_late["employed"] - 1
+    );
+    let city_after_move = s.report(&s.admin, &format!("year={year}")).await;
+    assert_eq!(city_after_move["figures"], city["figures"]);
 
     // Rebuilt from scratch, the kept data gives the same figures everywhere.
     let mut reads = vec![
@@ -806,6 +850,22 @@ async fn reports_come_as_csv_that_excel_opens() {
         text.starts_with("分组 group,名称 name,培训人数 trained"),
         "{text}"
     );
+    let periods = app
+        .request(
+            Method::GET,
+            &format!("/api/v1/reports/programme/periods?year={year}"),
+        )
+        .auth(&admin)
+        .header("accept", "text/csv")
+        .send()
+        .await;
+    assert_eq!(periods.status, 200);
+    let text = String::from_utf8(periods.body[3..].to_vec()).unwrap();
+    assert!(
+        text.starts_with("期次 period,开始 start,截至 end,培训人数 trained"),
+        "{text}"
+    );
+    assert_eq!(text.lines().count(), 1 + 27, "{text}");
 }
 
 #[actix_web::test]

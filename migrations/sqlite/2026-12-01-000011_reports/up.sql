@@ -14,8 +14,8 @@ CREATE TABLE report_facts (
 );
 CREATE INDEX report_facts_by_year ON report_facts (year, county_code, trainee_id);
 
--- The sum of those changes per group and two-week period of the year (period 0 starts on
--- 1 January) ...
+-- The sum of those changes per group up to the end of each two-week period of the year
+-- (period 0 starts on 1 January): a report reads one row per figure and group ...
 CREATE TABLE report_counts (
     year INTEGER NOT NULL,
     dim TEXT NOT NULL CHECK (dim IN ('county', 'cohort', 'provider', 'occupation', 'category')),
@@ -39,7 +39,8 @@ CREATE TABLE report_day_counts (
     PRIMARY KEY (year, dim, group_key, county_code, metric, day)
 );
 
--- Two-weekly reports (双周调度) as issued: frozen figures and the trainee ids behind each; a
+-- Two-weekly reports (双周调度) as issued: frozen figures, the trainee ids behind each and the
+-- figures by county, cohort, provider, occupation and category; a
 -- later freeze of the same period that finds other figures is a new revision with the
 -- differences.
 CREATE TABLE biweekly_reports (
@@ -51,6 +52,7 @@ CREATE TABLE biweekly_reports (
     as_of DATE NOT NULL,
     figures TEXT NOT NULL,
     records TEXT NOT NULL,
+    breakdowns TEXT NOT NULL,
     differences TEXT,
     frozen_by TEXT REFERENCES users (id),
     frozen_at TIMESTAMP NOT NULL,
