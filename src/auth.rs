@@ -273,6 +273,13 @@ impl AuthUser {
         }
     }
 
+    /// Whether the caller works in all 13 counties: a manager of the city.
+    pub fn covers_city(&self) -> bool {
+        crate::domain::COUNTY_CODES
+            .iter()
+            .all(|c| self.county_codes.iter().any(|mine| mine == c))
+    }
+
     /// An audit event done by this caller.
     pub fn event<'a>(
         &'a self,

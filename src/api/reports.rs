@@ -44,9 +44,6 @@ const CITY: &str = "city";
 /// Trainees loaded at a time when many are refreshed or rebuilt.
 const BATCH: usize = 500;
 
-/// Sums held in memory by a rebuild before they are written.
-const FLUSH_AT: usize = 200_000;
-
 /// The programme years reports are asked for.
 const YEARS: std::ops::RangeInclusive<i32> = 2016..=2100;
 
@@ -96,25 +93,31 @@ impl Sums {
             if self.from_day.is_some_and(|from| day >= from) {
                 *self.days.entry((group.clone(), day)).or_default() += n;
             }
-            // Kept summed up to the end of each period: a report reads one row per figure.
-            let last = year_bounds(year).map_or(0, |(_, last)| period_of(last));
-            for period in period_of(day)..=last {
-                *self.periods.entry((group.clone(), period)).or_default() += n;
-            }
+            *self.periods.entry((group, period_of(day))).or_default() += n;
         }
     }
 
-    fn len(&self) -> usize {
-        self.periods.len() + self.days.len()
-    }
-
-    /// Writes the changes, in key order, and forgets them.
+    /// Writes the changes, in key order, and forgets them. A change in a period changes the
+    /// sums up to the end of that period and of every later one of the year: a report reads one
+    /// row per figure.
     fn write(&mut self, conn: &mut AnyConnection) -> Result<(), AppError> {
-        let periods: Vec<(GroupKey, i32, i64)> = std::mem::take(&mut self.periods)
-            .into_iter()
-            .filter(|(_, n)| *n != 0)
-            .map(|((group, period), n)| (group, period, n))
-            .collect();
+        let mut periods: Vec<(GroupKey, i32, i64)> = Vec::new();
+        let mut changes = std::mem::take(&mut self.periods).into_iter().peekable();
+        while let Some(((group, first), n)) = changes.next() {
+            let last = year_bounds(group.0).map_or(first, |(_, last)| period_of(last));
+            let mut running = n;
+            for period in first..=last {
+                if period > first
+                    && let Some(((_, _), more)) =
+                        changes.next_if(|((g, p), _)| *g == group && *p == period)
+                {
+                    running += more;
+                }
+                if running != 0 {
+                    periods.push((group.clone(), period, running));
+                }
+            }
+        }
         let days: Vec<(GroupKey, NaiveDate, i64)> = std::mem::take(&mut self.days)
             .into_iter()
             .filter(|(_, n)| *n != 0)
@@ -344,9 +347,6 @@ pub fn rebuild(conn: &mut AnyConnection, rules: &Rules) -> Result<Rebuilt, AppEr
             }
             kept += rows.len() as u64;
             db::reports::insert_facts(c, &rows)?;
-            if sums.len() > FLUSH_AT {
-                sums.write(c)?;
-            }
         }
         sums.write(c)?;
         db::settings::put(c, db::settings::REPORT_FACTS_KEY, &fingerprint(rules))?;
@@ -451,10 +451,7 @@ fn scope_for(caller: &AuthUser, county: Option<CountyCode>) -> Result<ReportScop
             counties: all(),
         }),
         (Role::Manager, None) => {
-            if COUNTY_CODES
-                .iter()
-                .all(|c| caller.county_codes.iter().any(|mine| mine == c))
-            {
+            if caller.covers_city() {
                 Ok(ReportScope {
                     name: CITY.to_owned(),
                     counties: all(),
@@ -1719,9 +1716,7 @@ pub async fn get_biweekly(
         .ok_or(AppError::NotFound)?;
     let visible = match caller.role {
         Role::Admin => true,
-        _ if row.scope == CITY => COUNTY_CODES
-            .iter()
-            .all(|c| caller.county_codes.iter().any(|mine| mine == c)),
+        _ if row.scope == CITY => caller.covers_city(),
         _ => caller.county_codes.contains(&row.scope),
     };
     if !visible {

@@ -128,10 +128,7 @@ fn scopes_of(caller: &AuthUser) -> Result<Option<Vec<String>>, AppError> {
         Role::Admin => Ok(None),
         Role::Manager => {
             let mut scopes = caller.county_codes.clone();
-            if COUNTY_CODES
-                .iter()
-                .all(|c| caller.county_codes.iter().any(|mine| mine == c))
-            {
+            if caller.covers_city() {
                 scopes.push(CITY.to_owned());
             }
             Ok(Some(scopes))
