@@ -395,7 +395,7 @@ diesel::table! {
 
 diesel::table! {
     /// Report figures summed per group and two-week period.
-    report_counts (year, dim, group_key, county_code, metric, period) {
+    report_counts (year, dim, period, county_code, group_key, metric) {
         year -> Integer,
         dim -> Text,
         group_key -> Text,
@@ -408,7 +408,7 @@ diesel::table! {
 
 diesel::table! {
     /// Report figures summed per group and day.
-    report_day_counts (year, dim, group_key, county_code, metric, day) {
+    report_day_counts (year, dim, day, county_code, group_key, metric) {
         year -> Integer,
         dim -> Text,
         group_key -> Text,

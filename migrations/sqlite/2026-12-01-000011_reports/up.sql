@@ -24,7 +24,8 @@ CREATE TABLE report_counts (
     metric TEXT NOT NULL,
     period INTEGER NOT NULL CHECK (period BETWEEN 0 AND 26),
     n INTEGER NOT NULL,
-    PRIMARY KEY (year, dim, group_key, county_code, metric, period)
+    -- Period before county and group: a report of a period reads one range of the index.
+    PRIMARY KEY (year, dim, period, county_code, group_key, metric)
 );
 
 -- ... and per day, for the days of the period a report ends in.
@@ -36,7 +37,8 @@ CREATE TABLE report_day_counts (
     metric TEXT NOT NULL,
     day DATE NOT NULL,
     n INTEGER NOT NULL,
-    PRIMARY KEY (year, dim, group_key, county_code, metric, day)
+    -- Day first after the grouping: a report reads the days of its period as one range.
+    PRIMARY KEY (year, dim, day, county_code, group_key, metric)
 );
 
 -- Two-weekly reports (双周调度) as issued: frozen figures, the trainee ids behind each and the
