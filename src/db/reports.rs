@@ -14,7 +14,6 @@ use super::schema::{
     assessments, biweekly_reports, certificates, cohorts, enrolments, income_thresholds,
     report_counts, report_day_counts, report_facts, trainee_categories, trainees,
 };
-use crate::domain::report::Metric;
 
 /// Rows written in one statement.
 const CHUNK: usize = 1000;
@@ -362,50 +361,35 @@ pub fn sums(
     days: Option<(NaiveDate, NaiveDate)>,
 ) -> QueryResult<Vec<(String, String, i64)>> {
     let total = || sql::<BigInt>("CAST(SUM(n) AS BIGINT)");
-    let period = period.unwrap_or(-1);
-    let mut rows: Vec<(String, String, i64)> = if dim == "county" {
-        // The county's own rows: its key is its code.
-        report_counts::table
-            .filter(report_counts::year.eq(year))
-            .filter(report_counts::dim.eq(dim))
-            .filter(report_counts::group_key.eq_any(counties))
-            .filter(report_counts::period.eq(period))
-            .group_by((report_counts::group_key, report_counts::metric))
-            .select((report_counts::group_key, report_counts::metric, total()))
-            .load(conn)?
-    } else {
-        report_counts::table
-            .filter(report_counts::year.eq(year))
-            .filter(report_counts::dim.eq(dim))
-            .filter(report_counts::county_code.eq_any(counties))
-            .filter(report_counts::period.eq(period))
-            .group_by((report_counts::group_key, report_counts::metric))
-            .select((report_counts::group_key, report_counts::metric, total()))
-            .load(conn)?
-    };
+    // The whole city reads the period's whole range; a few counties filter it. Days are kept
+    // by county first: one short range each.
+    let everywhere = crate::domain::COUNTY_CODES
+        .iter()
+        .all(|c| counties.iter().any(|mine| mine == c));
+    let mut query = report_counts::table
+        .filter(report_counts::year.eq(year))
+        .filter(report_counts::dim.eq(dim))
+        .filter(report_counts::period.eq(period.unwrap_or(-1)))
+        .group_by((report_counts::group_key, report_counts::metric))
+        .select((report_counts::group_key, report_counts::metric, total()))
+        .into_boxed();
+    if !everywhere {
+        query = query.filter(report_counts::county_code.eq_any(counties));
+    }
+    let mut rows: Vec<(String, String, i64)> = query.load(conn)?;
     if let Some((from, to)) = days {
-        let metrics: Vec<&str> = Metric::ALL.iter().map(|m| m.as_str()).collect();
-        let base = report_day_counts::table
+        let query = report_day_counts::table
             .filter(report_day_counts::year.eq(year))
             .filter(report_day_counts::dim.eq(dim))
-            // Every figure named: the index then ranges over the days of each.
-            .filter(report_day_counts::metric.eq_any(metrics))
             .filter(report_day_counts::day.between(from, to))
             .group_by((report_day_counts::group_key, report_day_counts::metric))
             .select((
                 report_day_counts::group_key,
                 report_day_counts::metric,
                 total(),
-            ));
-        let more: Vec<(String, String, i64)> = if dim == "county" {
-            base.filter(report_day_counts::group_key.eq_any(counties))
-                .filter(report_day_counts::county_code.eq_any(counties))
-                .load(conn)?
-        } else {
-            base.filter(report_day_counts::county_code.eq_any(counties))
-                .load(conn)?
-        };
-        rows.extend(more);
+            ))
+            .filter(report_day_counts::county_code.eq_any(counties));
+        rows.extend(query.load::<(String, String, i64)>(conn)?);
     }
     Ok(rows)
 }

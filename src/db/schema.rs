@@ -408,7 +408,7 @@ diesel::table! {
 
 diesel::table! {
     /// Report figures summed per group and day.
-    report_day_counts (year, dim, day, county_code, group_key, metric) {
+    report_day_counts (year, dim, county_code, day, group_key, metric) {
         year -> Integer,
         dim -> Text,
         group_key -> Text,

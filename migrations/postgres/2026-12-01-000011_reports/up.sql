@@ -37,8 +37,8 @@ CREATE TABLE report_day_counts (
     metric TEXT NOT NULL,
     day DATE NOT NULL,
     n BIGINT NOT NULL,
-    -- Day first after the grouping: a report reads the days of its period as one range.
-    PRIMARY KEY (year, dim, day, county_code, group_key, metric)
+    -- A report reads the days of its period as one range per county.
+    PRIMARY KEY (year, dim, county_code, day, group_key, metric)
 );
 
 -- Two-weekly reports (双周调度) as issued: frozen figures, the trainee ids behind each and the
