@@ -923,14 +923,15 @@ async fn the_report_follows_each_write_of_the_current_year_at_once() {
     .ok_json(200);
     let now = figures(app.get_as(&admin, &path).await.ok_json(200));
     assert_eq!(value(&now, "trained"), 1);
-    app.post_as(
-        &admin,
-        "/api/v1/income-thresholds",
-        &json!({"county_code": LIULIN, "monthly_fen": 100_000, "valid_from": "2000-01-01",
-                "source": "柳林县民政局"}),
-    )
-    .await
-    .ok_json(201);
+    let threshold = app
+        .post_as(
+            &admin,
+            "/api/v1/income-thresholds",
+            &json!({"county_code": LIULIN, "monthly_fen": 100_000, "valid_from": "2000-01-01",
+                    "source": "柳林县民政局"}),
+        )
+        .await
+        .ok_json(201);
     let employer = app.employer("北京康养护理院").await;
     let boss = app.employer_user(&employer).await;
     let placement = app
@@ -963,6 +964,24 @@ async fn the_report_follows_each_write_of_the_current_year_at_once() {
     .ok_json(200);
     let now = figures(app.get_as(&admin, &path).await.ok_json(200));
     assert_eq!(value(&now, "employed"), 1);
+    // The threshold's period closed yesterday: today no threshold is in force, so the income
+    // cannot be judged.
+    app.patch_as(
+        &admin,
+        &format!(
+            "/api/v1/income-thresholds/{}",
+            threshold["id"].as_str().unwrap()
+        ),
+        &format!("\"{}\"", threshold["version"]),
+        &json!({"valid_to": today() - Duration::days(1)}),
+    )
+    .await
+    .ok_json(200);
+    let now = figures(app.get_as(&admin, &path).await.ok_json(200));
+    assert_eq!(
+        (value(&now, "employed"), value(&now, "income_unassessed")),
+        (0, 1)
+    );
     let periods = app
         .get_as(
             &admin,
@@ -982,7 +1001,7 @@ async fn the_report_follows_each_write_of_the_current_year_at_once() {
     assert_eq!(last["end"], today().to_string());
     assert_eq!(
         (last["trained"].as_i64(), last["employed"].as_i64()),
-        (Some(1), Some(1))
+        (Some(1), Some(0))
     );
 }
 
