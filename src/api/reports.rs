@@ -1672,15 +1672,18 @@ pub async fn list_biweekly(
 }
 
 fn parse_biweekly_key(key: &str) -> Result<(i32, i32, String, i32), AppError> {
-    let bad = || AppError::field("cursor", "invalid", "is not a cursor of this list");
-    let mut parts = key.split('|');
-    let mut number =
-        || -> Result<i32, AppError> { parts.next().and_then(|p| p.parse().ok()).ok_or_else(bad) };
-    let (year, period) = (number()?, number()?);
-    let mut rest = key.splitn(4, '|').skip(2);
-    let scope = rest.next().ok_or_else(bad)?.to_owned();
-    let revision = rest.next().and_then(|r| r.parse().ok()).ok_or_else(bad)?;
-    Ok((year, period, scope, revision))
+    let parts: Vec<&str> = key.splitn(4, '|').collect();
+    match parts[..] {
+        [year, period, scope, revision] => match (year.parse(), period.parse(), revision.parse()) {
+            (Ok(year), Ok(period), Ok(revision)) => Ok((year, period, scope.to_owned(), revision)),
+            _ => Err(bad_cursor()),
+        },
+        _ => Err(bad_cursor()),
+    }
+}
+
+fn bad_cursor() -> AppError {
+    AppError::field("cursor", "invalid", "is not a cursor of this list")
 }
 
 /// One issued two-weekly report, with the trainee ids behind each figure. `Accept: text/csv`

@@ -719,6 +719,24 @@ async fn a_year_of_one_county_adds_up_to_what_was_recorded() {
         .map(|r| r["revision"].as_i64().unwrap())
         .collect();
     assert_eq!(revisions, vec![2, 1]);
+    // One at a time: the cursor leads from the revision to the one before.
+    let page = |cursor: String| {
+        format!("/api/v1/reports/biweekly?county={LIULIN}&year={year}&limit=1{cursor}")
+    };
+    let first_page = s
+        .app
+        .get_as(&s.manager, &page(String::new()))
+        .await
+        .ok_json(200);
+    assert_eq!(first_page["items"][0]["revision"], 2);
+    let cursor = first_page["next_cursor"].as_str().unwrap().to_owned();
+    let second_page = s
+        .app
+        .get_as(&s.manager, &page(format!("&cursor={cursor}")))
+        .await
+        .ok_json(200);
+    assert_eq!(second_page["items"][0]["revision"], 1);
+    assert!(second_page["next_cursor"].is_null());
     assert!(listed["items"][0].get("records").is_none());
 
     // The year now counts the late completion too.
