@@ -4,19 +4,24 @@
 //! Access tokens are HS256 JWTs that live 15 minutes. The extractor loads the account on every
 //! request, so a deactivated account, or a changed role or county list, takes effect at once.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::LazyLock;
 
-use actix_web::dev::Payload;
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
 use actix_web::http::header;
+use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::access::Who;
+pub use crate::access::{Caller, Role};
 use crate::db::{self, Db};
 use crate::error::AppError;
 
@@ -30,60 +35,6 @@ pub const ACCESS_TOKEN_SECONDS: i64 = 15 * 60;
 pub const REFRESH_TOKEN_DAYS: i64 = 30;
 /// Clock skew tolerated when checking `exp` and `nbf`.
 const LEEWAY_SECONDS: u64 = 30;
-
-/// What an account may do (DOMAIN.md, "Actors").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// System operator: everything.
-    Admin,
-    /// Programme manager of the city or of some counties.
-    Manager,
-    /// County or township field worker.
-    FieldStaff,
-    /// A user of one employer.
-    Employer,
-}
-
-impl Role {
-    /// The name stored and sent.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Admin => "admin",
-            Self::Manager => "manager",
-            Self::FieldStaff => "field_staff",
-            Self::Employer => "employer",
-        }
-    }
-
-    /// The role of a stored name.
-    pub fn parse(name: &str) -> Option<Self> {
-        [Self::Admin, Self::Manager, Self::FieldStaff, Self::Employer]
-            .into_iter()
-            .find(|r| r.as_str() == name)
-    }
-
-    /// Whether the role works within a list of counties.
-    pub fn is_county_scoped(self) -> bool {
-        matches!(self, Self::Manager | Self::FieldStaff)
-    }
-}
-
-/// Whether `name` is a valid sign-in name: 3 to 64 of the characters [`username_chars_ok`] allows.
-pub fn is_valid_username(name: &str) -> bool {
-    (3..=64).contains(&name.len()) && username_chars_ok(name)
-}
-
-/// Whether `name` has only lower-case letters, digits, `.`, `_` and `-`, starting with a letter
-/// or digit (sign-in is case-insensitive: names are stored in lower case).
-pub fn username_chars_ok(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        && chars
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
-}
 
 /// The claims of an access token.
 #[derive(Debug, Serialize, Deserialize)]
@@ -246,63 +197,18 @@ impl FromRequest for RequestId {
     }
 }
 
-/// The signed-in caller, loaded afresh from the database on every request.
-#[derive(Debug, Clone)]
-pub struct AuthUser {
-    /// Account id.
-    pub id: String,
-    /// Sign-in name.
-    pub username: String,
-    /// Role.
-    pub role: Role,
-    /// Counties of a manager or field worker.
-    pub county_codes: Vec<String>,
-    /// Employer of an employer account.
-    pub employer_id: Option<String>,
-    /// This request's id, for the audit trail.
-    pub request_id: Uuid,
-}
-
-impl AuthUser {
-    /// 403 unless the caller has one of `roles`.
-    pub fn require(&self, roles: &[Role]) -> Result<(), AppError> {
-        if roles.contains(&self.role) {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden)
-        }
-    }
-
-    /// Whether the caller works in all 13 counties: a manager of the city.
-    pub fn covers_city(&self) -> bool {
-        crate::domain::COUNTY_CODES
-            .iter()
-            .all(|c| self.county_codes.iter().any(|mine| mine == c))
-    }
-
-    /// An audit event done by this caller.
-    pub fn event<'a>(
-        &'a self,
-        action: &'a str,
-        entity: &'a str,
-        entity_id: Option<&'a str>,
-    ) -> db::audit::Event<'a> {
-        db::audit::Event {
-            actor_id: Some(&self.id),
-            action,
-            entity,
-            entity_id,
-            county_code: None,
-            request_id: Some(self.request_id),
-        }
-    }
-}
+/// The signed-in caller: who is calling, as `access.rs` judges it.
+pub type AuthUser = Caller;
 
 impl FromRequest for AuthUser {
     type Error = AppError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        // The gate in front of the handler has loaded the caller already.
+        if let Some(caller) = req.extensions().get::<Caller>().cloned() {
+            return Box::pin(std::future::ready(Ok(caller)));
+        }
         let token = bearer_token(req);
         let key = req.app_data::<web::Data<SigningKey>>().cloned();
         let db = req.app_data::<web::Data<Db>>().cloned();
@@ -335,6 +241,72 @@ impl FromRequest for AuthUser {
             })
         })
     }
+}
+
+/// Who may call each route: `(method, path template)` to the access table's entry, read from
+/// the OpenAPI document's operation ids when the server starts.
+#[derive(Debug, Clone, Default)]
+pub struct Gate {
+    routes: HashMap<(Method, String), Result<Who, String>>,
+}
+
+impl Gate {
+    /// The gate of every operation in `doc`; an operation missing from the access table is
+    /// refused with a 500 (and a test keeps the two equal).
+    pub fn from_openapi(doc: &utoipa::openapi::OpenApi) -> Self {
+        let mut routes = HashMap::new();
+        for (path, item) in &doc.paths.paths {
+            let operations = [
+                (Method::GET, &item.get),
+                (Method::PUT, &item.put),
+                (Method::POST, &item.post),
+                (Method::DELETE, &item.delete),
+                (Method::PATCH, &item.patch),
+            ];
+            for (method, operation) in operations {
+                let Some(operation) = operation else { continue };
+                let id = operation.operation_id.clone().unwrap_or_default();
+                let who = crate::access::who_may(&id).ok_or(id);
+                routes.insert((method, path.clone()), who);
+            }
+        }
+        Self { routes }
+    }
+}
+
+/// Middleware: signs the caller in and checks the access table before the handler reads its
+/// request, so a role that may not call an operation gets 403 whatever body it sent, and a
+/// caller who is not signed in 401. The caller it loads is the one the handler's [`AuthUser`]
+/// receives.
+pub async fn gate(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let gate = req.app_data::<web::Data<Gate>>().cloned();
+    let who = match (gate, req.match_pattern()) {
+        (Some(gate), Some(pattern)) => gate.routes.get(&(req.method().clone(), pattern)).cloned(),
+        _ => None,
+    };
+    let who = match who {
+        None | Some(Ok(Who::Anyone)) => None,
+        Some(Ok(who)) => Some(who),
+        Some(Err(id)) => {
+            let error = AppError::internal(format!("operation {id} is not in the access table"));
+            return Ok(req.error_response(error).map_into_right_body());
+        }
+    };
+    if let Some(who) = who {
+        let caller = match Caller::from_request(req.request(), &mut Payload::None).await {
+            Ok(caller) => caller,
+            Err(error) => return Ok(req.error_response(error).map_into_right_body()),
+        };
+        if !who.admits(caller.role) {
+            let error = crate::access::forbidden(who);
+            return Ok(req.error_response(error).map_into_right_body());
+        }
+        req.extensions_mut().insert(caller);
+    }
+    Ok(next.call(req).await?.map_into_left_body())
 }
 
 fn bearer_token(req: &HttpRequest) -> Result<String, AppError> {
@@ -389,13 +361,5 @@ mod tests {
         assert!(verify_password_now("correct horse battery", &hash));
         assert!(!verify_password_now("correct horse batterx", &hash));
         assert!(!verify_password_now("anything", "not a hash"));
-    }
-
-    #[test]
-    fn roles_round_trip_through_their_names() {
-        for role in [Role::Admin, Role::Manager, Role::FieldStaff, Role::Employer] {
-            assert_eq!(Role::parse(role.as_str()), Some(role));
-        }
-        assert_eq!(Role::parse("root"), None);
     }
 }

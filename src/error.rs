@@ -84,6 +84,8 @@ pub enum AppError {
     Unauthenticated(&'static str),
     /// 403: signed in, but the role may not do this.
     Forbidden,
+    /// 403: the operation is for other roles, named here (e.g. `admin, field_staff`).
+    ForRoles(String),
     /// 404: nothing here, or nothing the caller may see.
     NotFound,
     /// 422: the request is well formed but breaks a rule of the programme.
@@ -138,7 +140,9 @@ impl AppError {
             Self::Malformed(_) => ("/problems/malformed-request", "The request cannot be read"),
             Self::Validation(_) => ("/problems/validation", "The request has invalid fields"),
             Self::Unauthenticated(_) => ("/problems/unauthenticated", "Not signed in"),
-            Self::Forbidden => ("/problems/forbidden", "Not allowed for this role"),
+            Self::Forbidden | Self::ForRoles(_) => {
+                ("/problems/forbidden", "Not allowed for this role")
+            }
             Self::NotFound => ("/problems/not-found", "Not found"),
             Self::Rule(_) => ("/problems/rule-violated", "The request breaks a rule"),
             Self::Conflict { .. } => ("/problems/conflict", "Conflicts with a stored record"),
@@ -178,6 +182,7 @@ impl AppError {
             }
             Self::Unauthenticated(detail) => (*detail).into(),
             Self::Forbidden => "Your role may not do this.".into(),
+            Self::ForRoles(roles) => format!("Your role may not do this; it is for: {roles}."),
             Self::NotFound => "There is no such resource, or it is not yours to see.".into(),
             Self::Conflict { detail, .. } => detail.clone(),
             Self::PreconditionFailed => {
@@ -236,7 +241,7 @@ impl ResponseError for AppError {
             Self::Malformed(_) => StatusCode::BAD_REQUEST,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
-            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::Forbidden | Self::ForRoles(_) => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Rule(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Conflict { .. } => StatusCode::CONFLICT,

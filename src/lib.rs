@@ -5,6 +5,7 @@
 //! queries, one code path over SQLite and PostgreSQL; `error.rs` turns every failure into
 //! RFC 9457 problem+json.
 
+pub mod access;
 pub mod api;
 pub mod auth;
 pub mod config;

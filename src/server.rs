@@ -14,7 +14,7 @@ use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 use uuid::Uuid;
 
-use crate::auth::{RequestId, SigningKey};
+use crate::auth::{Gate, RequestId, SigningKey};
 use crate::config::Config;
 use crate::db::{self, Db};
 use crate::extract::{MAX_BODY_BYTES, path_error};
@@ -78,6 +78,7 @@ impl Server {
 
         let doc = routes::openapi();
         let table = web::Data::new(RouteTable::from_openapi(&doc));
+        let gate = web::Data::new(Gate::from_openapi(&doc));
         // SQLite's statistics follow the data: checked every minute, refreshed when stale.
         let statistics = db.clone();
         if config.database_engine() == "sqlite" {
@@ -104,11 +105,13 @@ impl Server {
                 .app_data(signing_key.clone())
                 .app_data(rules.clone())
                 .app_data(table.clone())
+                .app_data(gate.clone())
                 .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
                 .app_data(web::PathConfig::default().error_handler(path_error))
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", doc.clone()))
                 .service(web::redirect("/docs", "/docs/"))
                 .default_service(web::to(routes::fallback))
+                .wrap(middleware::from_fn(crate::auth::gate))
                 .wrap(middleware::from_fn(log_request))
         });
         if let Some(workers) = config.http_workers {

@@ -100,7 +100,7 @@ pub async fn list_audit(
     Query(page): Query<PageParams>,
     Query(filter): Query<AuditFilter>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require(&[Role::Admin, Role::Manager])?;
+    caller.may("list_audit")?;
     let before = page.after()?.as_deref().map(parse_time_key).transpose()?;
     let limit = page.limit();
     let filter = db::audit::Filter {

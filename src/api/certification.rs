@@ -11,9 +11,8 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::api::progression::refresh;
-use crate::api::trainees::scope_of;
 use crate::api::{parse_id, utc};
-use crate::auth::{AuthUser, Role};
+use crate::auth::AuthUser;
 use crate::db::certification::{Assessment, Certificate};
 use crate::db::trainees::Scope;
 use crate::db::{self, AnyConnection, Db, audit::Event};
@@ -346,13 +345,13 @@ fn replayed_assessment(
 #[post("/enrolments/{id}/assessments")]
 pub async fn create_assessment(
     db: web::Data<Db>,
-    rules: web::Data<crate::config::Rules>,
+    rules: web::Data<crate::domain::rules::Rules>,
     caller: AuthUser,
     enrolment_id: web::Path<Uuid>,
     Json(body): Json<CreateAssessment>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require(&[Role::Admin, Role::Manager, Role::FieldStaff])?;
-    let scope = scope_of(&caller)?;
+    caller.may("create_assessment")?;
+    let scope = caller.trainee_scope()?;
     let enrolment_id = enrolment_id.into_inner().to_string();
     if body.certificate.is_some() && !body.passed {
         return Err(AppError::rule(
@@ -504,13 +503,13 @@ pub async fn create_assessment(
 #[post("/trainees/{id}/certificates")]
 pub async fn create_certificate(
     db: web::Data<Db>,
-    rules: web::Data<crate::config::Rules>,
+    rules: web::Data<crate::domain::rules::Rules>,
     caller: AuthUser,
     trainee_id: web::Path<Uuid>,
     Json(body): Json<CreateCertificate>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require(&[Role::Admin, Role::Manager, Role::FieldStaff])?;
-    let scope = scope_of(&caller)?;
+    caller.may("create_certificate")?;
+    let scope = caller.trainee_scope()?;
     let trainee_id = trainee_id.into_inner().to_string();
     check_day(
         "issued_on",
@@ -609,7 +608,7 @@ pub async fn list_certificates(
     caller: AuthUser,
     trainee_id: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
-    let scope = scope_of(&caller)?;
+    let scope = caller.trainee_scope()?;
     let trainee_id = trainee_id.into_inner().to_string();
     let rows = db
         .run(move |conn| {

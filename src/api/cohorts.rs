@@ -10,12 +10,11 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::api::trainees::{require_county, scope_of};
 use crate::api::{
     CountyCode, Page, PageParams, SyncParams, check_version, if_match, not_modified, parse_id,
     parse_time_key, time_key, utc, with_etag,
 };
-use crate::auth::{AuthUser, Role};
+use crate::auth::AuthUser;
 use crate::db::cohorts::{Cohort, CohortChanges, Filter};
 use crate::db::trainees::Scope;
 use crate::db::{self, AnyConnection, Db, audit::Event};
@@ -344,7 +343,7 @@ pub async fn create_cohort(
     caller: AuthUser,
     Json(body): Json<CreateCohort>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require(&[Role::Admin, Role::FieldStaff])?;
+    caller.may("create_cohort")?;
     let now = db::now();
     let candidate = Cohort {
         id: body.id.unwrap_or_else(Uuid::new_v4).to_string(),
@@ -376,8 +375,8 @@ pub async fn create_cohort(
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
-    require_county(&caller, "county_code", &candidate.county_code)?;
-    let scope = scope_of(&caller)?;
+    caller.require_county("county_code", &candidate.county_code)?;
+    let scope = caller.trainee_scope()?;
     let (created, row) = db
         .run(move |conn| {
             if let Some(stored) = replayed(conn, &candidate)? {
@@ -453,7 +452,7 @@ pub async fn list_cohorts(
     Query(sync): Query<SyncParams>,
     Query(filter): Query<CohortFilter>,
 ) -> Result<HttpResponse, AppError> {
-    let scope = scope_of(&caller)?;
+    let scope = caller.trainee_scope()?;
     let after = page.after()?.as_deref().map(parse_time_key).transpose()?;
     let limit = page.limit();
     let filter = Filter {
@@ -500,7 +499,7 @@ pub async fn get_cohort(
     caller: AuthUser,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
-    let scope = scope_of(&caller)?;
+    let scope = caller.trainee_scope()?;
     let id = id.into_inner().to_string();
     let row = db
         .run(move |conn| db::cohorts::find(conn, &id, &scope)?.ok_or(AppError::NotFound))
@@ -539,13 +538,13 @@ pub async fn get_cohort(
 pub async fn update_cohort(
     req: HttpRequest,
     db: web::Data<Db>,
-    rules: web::Data<crate::config::Rules>,
+    rules: web::Data<crate::domain::rules::Rules>,
     caller: AuthUser,
     id: web::Path<Uuid>,
     Json(body): Json<UpdateCohort>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require(&[Role::Admin, Role::FieldStaff])?;
-    let scope = scope_of(&caller)?;
+    caller.may("update_cohort")?;
+    let scope = caller.trainee_scope()?;
     let id = id.into_inner().to_string();
     let version = if_match(&req)?;
     let row = db
@@ -628,7 +627,7 @@ fn check_changes(
         return Err(AppError::Validation(errors));
     }
     if let Some(county) = &changes.county_code {
-        require_county(caller, "county_code", county)?;
+        caller.require_county("county_code", county)?;
     }
     if let Some(provider) = &changes.provider_id {
         check_provider(conn, provider)?;

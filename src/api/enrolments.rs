@@ -14,13 +14,11 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::api::progression;
-use crate::api::trainees::scope_of;
 use crate::api::{
     Page, PageParams, SyncParams, idempotency_key, not_modified, parse_id, parse_time_key,
     replayed_key, request_digest, time_key, utc, with_etag,
 };
 use crate::auth::{AuthUser, Role};
-use crate::config::Rules;
 use crate::db::cohorts::Cohort;
 use crate::db::enrolments::{Enrolment, EnrolmentState, Register};
 use crate::db::idempotency::StoredKey;
@@ -28,6 +26,7 @@ use crate::db::trainees::Scope;
 use crate::db::trainees::Trainee;
 use crate::db::{self, AnyConnection, Db, audit::Event};
 use crate::domain::id_number::age_on;
+use crate::domain::rules::Rules;
 use crate::domain::today_in_china;
 use crate::domain::training::{
     CohortStatus, EnrolmentStatus, Level, Occupation, earliest_date, required_days,
@@ -291,12 +290,12 @@ pub async fn create_enrolment(
     cohort_id: web::Path<Uuid>,
     Json(body): Json<CreateEnrolment>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require(&[Role::Admin, Role::Manager, Role::FieldStaff])?;
+    caller.may("create_enrolment")?;
     if body.override_reason.is_some() {
         // Overriding the level gate is a manager's decision.
         caller.require(&[Role::Admin, Role::Manager])?;
     }
-    let scope = scope_of(&caller)?;
+    let scope = caller.trainee_scope()?;
     let retirement_age = rules.retirement_age;
     let today = today_in_china();
     let now = db::now();
@@ -420,7 +419,7 @@ pub async fn list_enrolments(
     crate::extract::Query(page): crate::extract::Query<PageParams>,
     crate::extract::Query(sync): crate::extract::Query<SyncParams>,
 ) -> Result<HttpResponse, AppError> {
-    let scope = scope_of(&caller)?;
+    let scope = caller.trainee_scope()?;
     let cohort_id = cohort_id.into_inner().to_string();
     let after = page.after()?.as_deref().map(parse_time_key).transpose()?;
     let limit = page.limit();
@@ -469,7 +468,7 @@ pub async fn get_enrolment(
     caller: AuthUser,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
-    let scope = scope_of(&caller)?;
+    let scope = caller.trainee_scope()?;
     let id = id.into_inner().to_string();
     let row = db
         .run(move |conn| db::enrolments::find(conn, &id, &scope)?.ok_or(AppError::NotFound))
@@ -504,8 +503,8 @@ async fn act(
     input: ActionInput,
     transition: Transition,
 ) -> Result<HttpResponse, AppError> {
-    caller.require(&[Role::Admin, Role::FieldStaff])?;
-    let scope = scope_of(&caller)?;
+    caller.may(&format!("{action}_enrolment"))?;
+    let scope = caller.trainee_scope()?;
     let key = idempotency_key(req)?;
     let id = id.to_string();
     let operation = format!("POST /api/v1/enrolments/{id}/{action}");
@@ -916,8 +915,8 @@ pub async fn take_register(
     path: web::Path<(Uuid, NaiveDate)>,
     Json(body): Json<TakeRegister>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require(&[Role::Admin, Role::FieldStaff])?;
-    let scope = scope_of(&caller)?;
+    caller.may("take_register")?;
+    let scope = caller.trainee_scope()?;
     let (cohort_id, day) = path.into_inner();
     let cohort_id = cohort_id.to_string();
     let mut present: Vec<String> = body.present.iter().map(Uuid::to_string).collect();
@@ -1009,7 +1008,7 @@ pub async fn get_register(
     caller: AuthUser,
     path: web::Path<(Uuid, NaiveDate)>,
 ) -> Result<HttpResponse, AppError> {
-    let scope = scope_of(&caller)?;
+    let scope = caller.trainee_scope()?;
     let (cohort_id, day) = path.into_inner();
     let cohort_id = cohort_id.to_string();
     let response = db

@@ -14,7 +14,6 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::api::placements::facts;
-use crate::api::trainees::{counties_within, scope_of};
 use crate::api::{
     CountyCode, Page, PageParams, parse_id, parse_time_key, plausible_day, plausible_time,
     progression, time_key, utc,
@@ -169,13 +168,13 @@ fn replayed(
 #[post("/placements/{id}/follow-ups")]
 pub async fn create_follow_up(
     db: web::Data<Db>,
-    rules: web::Data<crate::config::Rules>,
+    rules: web::Data<crate::domain::rules::Rules>,
     caller: AuthUser,
     placement_id: web::Path<Uuid>,
     Json(body): Json<CreateFollowUp>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require(&[Role::Admin, Role::FieldStaff])?;
-    let scope = PlacementScope::Trainees(scope_of(&caller)?);
+    caller.may("create_follow_up")?;
+    let scope = PlacementScope::Trainees(caller.trainee_scope()?);
     if body.same_employer && !body.still_employed {
         return Err(AppError::field(
             "same_employer",
@@ -346,7 +345,7 @@ pub async fn list_follow_ups(
     placement_id: web::Path<Uuid>,
     Query(page): Query<PageParams>,
 ) -> Result<HttpResponse, AppError> {
-    let scope = PlacementScope::Trainees(scope_of(&caller)?);
+    let scope = PlacementScope::Trainees(caller.trainee_scope()?);
     let placement_id = placement_id.into_inner().to_string();
     let limit = page.limit();
     let after = page.after()?.as_deref().map(parse_time_key).transpose()?;
@@ -428,7 +427,7 @@ pub async fn list_due_follow_ups(
     Query(params): Query<DueParams>,
     Query(page): Query<PageParams>,
 ) -> Result<HttpResponse, AppError> {
-    let counties = counties_within(&caller, params.county)?;
+    let counties = caller.counties_within(params.county.as_ref().map(|c| c.0.as_str()))?;
     let before = params.before.unwrap_or_else(today_in_china);
     let limit = page.limit();
     let after = page.after()?.as_deref().map(parse_due_key).transpose()?;

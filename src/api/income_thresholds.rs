@@ -11,12 +11,11 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::api::trainees::{counties_within, require_county, scope_of};
 use crate::api::{
     CountyCode, Page, PageParams, check_version, if_match, not_blank, not_modified, nullable,
     parse_id, plausible_day, utc, with_etag,
 };
-use crate::auth::{AuthUser, Role};
+use crate::auth::AuthUser;
 use crate::db::placements::{IncomeThreshold, ThresholdChanges};
 use crate::db::trainees::Scope;
 use crate::db::{self, AnyConnection, Db, audit::Event};
@@ -174,12 +173,12 @@ fn replayed(
 #[post("/income-thresholds")]
 pub async fn create_income_threshold(
     db: web::Data<Db>,
-    rules: web::Data<crate::config::Rules>,
+    rules: web::Data<crate::domain::rules::Rules>,
     caller: AuthUser,
     Json(body): Json<CreateIncomeThreshold>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require(&[Role::Admin, Role::Manager])?;
-    require_county(&caller, "county_code", &body.county_code.0)?;
+    caller.may("create_income_threshold")?;
+    caller.require_county("county_code", &body.county_code.0)?;
     if body.valid_to.is_some_and(|to| to < body.valid_from) {
         return Err(AppError::field(
             "valid_to",
@@ -263,7 +262,7 @@ pub struct UpdateIncomeThreshold {
 
 /// A threshold the caller may see: of their counties (404 otherwise).
 fn visible(caller: &AuthUser, row: Option<IncomeThreshold>) -> Result<IncomeThreshold, AppError> {
-    match (scope_of(caller)?, row) {
+    match (caller.trainee_scope()?, row) {
         (Scope::All, Some(row)) => Ok(row),
         (Scope::Counties(mine), Some(row)) if mine.contains(&row.county_code) => Ok(row),
         _ => Err(AppError::NotFound),
@@ -293,7 +292,7 @@ pub async fn get_income_threshold(
     caller: AuthUser,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require(&[Role::Admin, Role::Manager])?;
+    caller.may("get_income_threshold")?;
     let id = id.into_inner().to_string();
     let row = db
         .run(move |conn| Ok(db::placements::find_threshold(conn, &id)?))
@@ -332,12 +331,12 @@ pub async fn get_income_threshold(
 pub async fn update_income_threshold(
     req: HttpRequest,
     db: web::Data<Db>,
-    rules: web::Data<crate::config::Rules>,
+    rules: web::Data<crate::domain::rules::Rules>,
     caller: AuthUser,
     id: web::Path<Uuid>,
     Json(body): Json<UpdateIncomeThreshold>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require(&[Role::Admin, Role::Manager])?;
+    caller.may("update_income_threshold")?;
     let version = if_match(&req)?;
     let id = id.into_inner().to_string();
     let changes = ThresholdChanges {
@@ -408,8 +407,8 @@ pub async fn list_income_thresholds(
     Query(filter): Query<ThresholdFilter>,
     Query(page): Query<PageParams>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require(&[Role::Admin, Role::Manager])?;
-    let counties = counties_within(&caller, filter.county)?;
+    caller.may("list_income_thresholds")?;
+    let counties = caller.counties_within(filter.county.as_ref().map(|c| c.0.as_str()))?;
     let limit = page.limit();
     let after = page.after()?.as_deref().map(parse_key).transpose()?;
     let rows = db

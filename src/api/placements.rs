@@ -15,19 +15,18 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::api::trainees::scope_of;
 use crate::api::{
     CountyCode, Page, PageParams, SyncParams, idempotency_key, not_modified, parse_id,
     parse_time_key, replayed_key, request_digest, time_key, utc, with_etag,
 };
 use crate::api::{not_blank, plausible_day, progression};
 use crate::auth::{AuthUser, Role};
-use crate::config::Rules;
 use crate::db::idempotency::StoredKey;
 use crate::db::placements::{FollowUp, Placement, PlacementScope, PlacementState};
 use crate::db::{self, AnyConnection, Db, audit::Event};
 use crate::domain::employment::{self, FollowUpFact, PlacementFacts};
 use crate::domain::placement::{ContractType, PlacementStatus};
+use crate::domain::rules::Rules;
 use crate::domain::training::{EnrolmentStatus, Occupation};
 use crate::domain::{id_number, phone, today_in_china};
 use crate::error::{AppError, PROBLEM_JSON, Problem};
@@ -285,18 +284,6 @@ pub(crate) fn response(
     })
 }
 
-/// Who may see which placements: staff by county, an employer's users their own.
-pub(crate) fn placement_scope(caller: &AuthUser) -> Result<PlacementScope, AppError> {
-    match caller.role {
-        Role::Employer => caller
-            .employer_id
-            .clone()
-            .map(PlacementScope::Employer)
-            .ok_or(AppError::Forbidden),
-        _ => Ok(PlacementScope::Trainees(scope_of(caller)?)),
-    }
-}
-
 /// How a caller reads personal numbers: employers always masked, managers in lists.
 fn view_of(caller: &AuthUser, list: bool) -> View {
     match caller.role {
@@ -433,8 +420,8 @@ pub async fn create_placement(
     caller: AuthUser,
     Json(body): Json<CreatePlacement>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require(&[Role::Admin, Role::Manager, Role::FieldStaff])?;
-    let scope = scope_of(&caller)?;
+    caller.may("create_placement")?;
+    let scope = caller.trainee_scope()?;
     let view = view_of(&caller, false);
     let household = match (&body.employer_id, &body.household) {
         (Some(_), None) => None,
@@ -613,7 +600,7 @@ pub async fn list_placements(
     Query(sync): Query<SyncParams>,
     Query(filter): Query<PlacementFilter>,
 ) -> Result<HttpResponse, AppError> {
-    let scope = placement_scope(&caller)?;
+    let scope = caller.placement_scope()?;
     let limit = page.limit();
     let after = page.after()?.as_deref().map(parse_time_key).transpose()?;
     let filter = db::placements::Filter {
@@ -661,7 +648,7 @@ pub async fn get_placement(
     caller: AuthUser,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
-    let scope = placement_scope(&caller)?;
+    let scope = caller.placement_scope()?;
     let id = id.into_inner().to_string();
     let row = db
         .run(move |conn| {
@@ -722,6 +709,15 @@ impl Action {
             Self::Confirm => "confirm",
             Self::Dispute(_) => "dispute",
             Self::End(_) => "end",
+        }
+    }
+
+    /// The operation's id in the access table.
+    fn operation(&self) -> &'static str {
+        match self {
+            Self::Confirm => "confirm_placement",
+            Self::Dispute(_) => "dispute_placement",
+            Self::End(_) => "end_placement",
         }
     }
 
@@ -814,12 +810,12 @@ async fn act(
     let scope = match action {
         Action::Confirm | Action::Dispute(_) => {
             // The employer's word is the evidence: no one else may give it.
-            caller.require(&[Role::Employer])?;
-            placement_scope(&caller)?
+            caller.may(action.operation())?;
+            caller.placement_scope()?
         }
         Action::End(_) => {
-            caller.require(&[Role::Admin, Role::Manager, Role::FieldStaff])?;
-            PlacementScope::Trainees(scope_of(&caller)?)
+            caller.may(action.operation())?;
+            PlacementScope::Trainees(caller.trainee_scope()?)
         }
     };
     let view = view_of(&caller, false);

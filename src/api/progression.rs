@@ -10,7 +10,6 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::api::trainees::scope_of;
 use crate::api::{CountyCode, Page, PageParams, parse_id};
 use crate::auth::AuthUser;
 use crate::db::certification::Eligibility;
@@ -234,7 +233,7 @@ pub async fn get_progression(
     caller: AuthUser,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
-    let scope = scope_of(&caller)?;
+    let scope = caller.trainee_scope()?;
     let id = id.into_inner().to_string();
     let today = today_in_china();
     let standings = db
@@ -333,7 +332,7 @@ pub async fn list_candidates(
     Query(filter): Query<CandidateFilter>,
     Query(page): Query<PageParams>,
 ) -> Result<HttpResponse, AppError> {
-    let scope = scope_of(&caller)?;
+    let scope = caller.trainee_scope()?;
     let after = page.after()?;
     let limit = page.limit();
     let occupation = filter.occupation.unwrap_or(Occupation::ElderlyCare);

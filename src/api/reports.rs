@@ -25,7 +25,6 @@ use validator::Validate;
 use crate::api::placements::facts;
 use crate::api::{CountyCode, Page, PageParams, parse_id, utc};
 use crate::auth::{AuthUser, Role};
-use crate::config::Rules;
 use crate::db::reports::{Biweekly, GroupKey};
 use crate::db::targets::Target;
 use crate::db::{self, AnyConnection, Db, audit::Event};
@@ -34,6 +33,7 @@ use crate::domain::report::{
     self, Certificate, Change, Dim, Enrolment, Metric, Person, YearFacts, level_digit, period_of,
     period_start, year_bounds,
 };
+use crate::domain::rules::Rules;
 use crate::domain::{COUNTY_CODES, today_in_china};
 use crate::error::{AppError, PROBLEM_JSON, Problem};
 use crate::extract::{Json, Query};

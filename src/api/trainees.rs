@@ -17,9 +17,9 @@ use crate::api::{
     parse_time_key, time_key, utc, with_etag,
 };
 use crate::auth::{AuthUser, Role};
-use crate::config::Rules;
 use crate::db::trainees::{After, Scope, Trainee, TraineeChanges, TraineeWithCategories};
 use crate::db::{self, AnyConnection, Db, audit::Event};
+use crate::domain::rules::Rules;
 use crate::domain::{id_number, phone, today_in_china};
 use crate::error::{AppError, FieldError, PROBLEM_JSON, Problem};
 use crate::extract::{Json, Query};
@@ -317,43 +317,6 @@ fn parse_category(name: &str) -> Option<Category> {
     serde_json::from_value(serde_json::Value::String(name.to_owned())).ok()
 }
 
-/// The trainees a caller may see.
-pub(crate) fn scope_of(caller: &AuthUser) -> Result<Scope, AppError> {
-    match caller.role {
-        Role::Admin => Ok(Scope::All),
-        Role::Manager | Role::FieldStaff => Ok(Scope::Counties(caller.county_codes.clone())),
-        Role::Employer => Err(AppError::Forbidden),
-    }
-}
-
-/// The counties a list is filtered to: the caller's (within `county`, when asked for one), or
-/// `None` for all when an administrator asks for none.
-pub(crate) fn counties_within(
-    caller: &AuthUser,
-    county: Option<CountyCode>,
-) -> Result<Option<Vec<String>>, AppError> {
-    Ok(match scope_of(caller)? {
-        Scope::All => county.map(|c| vec![c.0]),
-        Scope::Counties(mine) => Some(match county {
-            Some(county) => mine.into_iter().filter(|c| *c == county.0).collect(),
-            None => mine,
-        }),
-    })
-}
-
-/// 422 unless the caller works in `county`.
-pub(crate) fn require_county(caller: &AuthUser, field: &str, county: &str) -> Result<(), AppError> {
-    if caller.role == Role::Admin || caller.county_codes.iter().any(|c| c == county) {
-        Ok(())
-    } else {
-        Err(AppError::rule(
-            field,
-            "outside_your_counties",
-            "is not one of your counties",
-        ))
-    }
-}
-
 /// Checks the identity number (and, at registration, the age it gives) and the phone; collects
 /// every error. A correction is not held to the age limit: a mistyped number must always be
 /// mendable.
@@ -492,7 +455,7 @@ pub async fn create_trainee(
     caller: AuthUser,
     Json(body): Json<CreateTrainee>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require(&[Role::Admin, Role::FieldStaff])?;
+    caller.may("create_trainee")?;
     let mut errors = Vec::new();
     let (id_number, phone) = check_person(
         Some(&rules),
@@ -504,10 +467,10 @@ pub async fn create_trainee(
         return Err(AppError::Validation(errors));
     }
     let id_number = id_number.ok_or_else(|| AppError::internal("checked identity number"))?;
-    require_county(&caller, "county_code", &body.county_code.0)?;
+    caller.require_county("county_code", &body.county_code.0)?;
     let categories = sorted_categories(&body.categories);
     let id = body.id.unwrap_or_else(Uuid::new_v4).to_string();
-    let scope = scope_of(&caller)?;
+    let scope = caller.trainee_scope()?;
     let now = db::now();
     let candidate = Trainee {
         id: id.clone(),
@@ -643,7 +606,7 @@ pub async fn list_trainees(
     Query(sync): Query<SyncParams>,
     Query(filter): Query<TraineeFilter>,
 ) -> Result<HttpResponse, AppError> {
-    let scope = scope_of(&caller)?;
+    let scope = caller.trainee_scope()?;
     let limit = page.limit();
     let (name_prefix, phone) = match filter.q.as_deref().map(str::trim) {
         Some(q) => match phone::normalise(q) {
@@ -729,7 +692,7 @@ pub async fn get_trainee(
     caller: AuthUser,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
-    let scope = scope_of(&caller)?;
+    let scope = caller.trainee_scope()?;
     let id = id.into_inner().to_string();
     let retirement_age = rules.retirement_age;
     let (row, employment) = db
@@ -785,13 +748,13 @@ pub async fn get_trainee(
 pub async fn update_trainee(
     req: HttpRequest,
     db: web::Data<Db>,
-    rules: web::Data<crate::config::Rules>,
+    rules: web::Data<crate::domain::rules::Rules>,
     caller: AuthUser,
     id: web::Path<Uuid>,
     Json(body): Json<UpdateTrainee>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require(&[Role::Admin, Role::FieldStaff])?;
-    let scope = scope_of(&caller)?;
+    caller.may("update_trainee")?;
+    let scope = caller.trainee_scope()?;
     let id = id.into_inner().to_string();
     let version = if_match(&req)?;
     let mut errors = Vec::new();
@@ -809,7 +772,7 @@ pub async fn update_trainee(
             let current = db::trainees::find(conn, &id, &scope)?.ok_or(AppError::NotFound)?;
             check_version(version, current.trainee.version)?;
             if let Some(county) = &body.county_code {
-                require_county(&caller, "county_code", &county.0)?;
+                caller.require_county("county_code", &county.0)?;
             }
             if let Some(number) = &id_number
                 && let Some(other) = db::trainees::id_of_number(conn, number.as_str())?
@@ -1025,7 +988,7 @@ pub async fn get_timeline(
     caller: AuthUser,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
-    let scope = scope_of(&caller)?;
+    let scope = caller.trainee_scope()?;
     let id = id.into_inner().to_string();
     let (trainee, enrolments, assessments, certificates, work) = db
         .run(move |conn| {

@@ -21,7 +21,7 @@ use crate::extract::{Json, Query};
 pub const USERNAME_PATTERN: &str = "^[a-z0-9][a-z0-9._-]{2,63}$";
 
 fn valid_username(name: &str) -> Result<(), ValidationError> {
-    if auth::username_chars_ok(name) {
+    if crate::domain::username::username_chars_ok(name) {
         Ok(())
     } else {
         Err(ValidationError::new("pattern").with_message(
@@ -232,7 +232,7 @@ pub async fn create_user(
     caller: AuthUser,
     Json(body): Json<CreateUser>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require(&[Role::Admin])?;
+    caller.may("create_user")?;
     let hash = auth::hash_password(body.password.clone()).await?;
     let (created, row) = db
         .run(move |conn| {
@@ -322,7 +322,7 @@ pub async fn list_users(
     Query(page): Query<PageParams>,
     Query(sync): Query<SyncParams>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require(&[Role::Admin])?;
+    caller.may("list_users")?;
     let after = page.after()?;
     let limit = page.limit();
     let rows = db
@@ -368,7 +368,7 @@ pub async fn get_user(
     caller: AuthUser,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require(&[Role::Admin])?;
+    caller.may("get_user")?;
     let id = id.into_inner().to_string();
     let row = db
         .run(move |conn| db::users::find(conn, &id)?.ok_or(AppError::NotFound))
@@ -411,7 +411,7 @@ pub async fn update_user(
     id: web::Path<Uuid>,
     Json(body): Json<UpdateUser>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require(&[Role::Admin])?;
+    caller.may("update_user")?;
     let id = id.into_inner().to_string();
     let version = if_match(&req)?;
     let password_hash = match body.password.clone() {

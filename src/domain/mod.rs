@@ -8,7 +8,9 @@ pub mod phone;
 pub mod placement;
 pub mod progression;
 pub mod report;
+pub mod rules;
 pub mod training;
+pub mod username;
 
 use chrono::{FixedOffset, NaiveDate, Utc};
 

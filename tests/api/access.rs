@@ -506,3 +506,67 @@ async fn every_operation_answers_every_role_as_the_table_says() {
         failures.join("\n")
     );
 }
+
+#[test]
+fn the_access_table_names_every_documented_operation_and_no_other() {
+    let doc = serde_json::to_value(tracker::routes::openapi()).unwrap();
+    let mut documented: Vec<String> = Vec::new();
+    for item in doc["paths"].as_object().unwrap().values() {
+        for operation in item.as_object().unwrap().values() {
+            documented.push(operation["operationId"].as_str().unwrap().to_owned());
+        }
+    }
+    documented.sort();
+    let mut tabled: Vec<String> = tracker::access::OPERATIONS
+        .iter()
+        .map(|(id, _)| (*id).to_owned())
+        .collect();
+    tabled.sort();
+    assert_eq!(documented, tabled);
+}
+
+/// A role that may not call an operation is told so (naming the roles that may) before its body
+/// is read: an employer's empty body is a 403, not a list of missing fields.
+#[actix_web::test]
+async fn a_refused_role_gets_403_before_its_body_is_validated() {
+    let app = TestApp::spawn().await;
+    let employer = app.employer("门外企业").await;
+    let employer = app.employer_user(&employer).await;
+    let manager = app.manager(&["141125"]).await;
+    for (actor, path, roles) in [
+        (&employer, "/api/v1/trainees", "admin, field_staff"),
+        (&manager, "/api/v1/trainees", "admin, field_staff"),
+        (
+            &employer,
+            "/api/v1/placements",
+            "admin, manager, field_staff",
+        ),
+        (&manager, "/api/v1/users", "admin"),
+    ] {
+        let response = app.post_as(actor, path, &json!({})).await;
+        let problem = response.problem(403, "/problems/forbidden");
+        let detail = problem["detail"].as_str().unwrap();
+        assert!(
+            detail.ends_with(&format!("it is for: {roles}.")),
+            "{detail}"
+        );
+        assert!(problem.get("errors").is_none_or(|e| e == &json!([])));
+    }
+    // Not signed in: 401 whatever the body, also one that is not JSON.
+    let response = app
+        .request(Method::POST, "/api/v1/trainees")
+        .body("application/json", "{not json")
+        .await;
+    response.problem(401, "/problems/unauthenticated");
+    // A role that may: the same empty body is read and its fields named.
+    let staff = app.field_staff(&["141125"]).await;
+    app.post_as(&staff, "/api/v1/trainees", &json!({}))
+        .await
+        .problem(422, "/problems/validation");
+    // Nothing was stored by the refused requests.
+    let list = app
+        .get_as(&app.admin().await, "/api/v1/trainees")
+        .await
+        .ok_json(200);
+    assert_eq!(list["items"], json!([]));
+}
