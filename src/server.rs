@@ -57,7 +57,7 @@ impl Server {
             .map_err(|e| db_error(format!("migrations failed: {e}")))?;
         let rules = config.rules;
         let rebuilt = db
-            .run(move |conn| crate::api::reports::rebuild_if_stale(conn, &rules))
+            .run(move |conn| crate::service::report_facts::rebuild_if_stale(conn, &rules))
             .await
             .map_err(|e| db_error(format!("rebuilding the report data failed: {e}")))?;
         if let Some(done) = rebuilt {

@@ -1,16 +1,14 @@
 //! Assessments (评价) of completed enrolments and the certificates (证书) they issue, and
 //! certificates earned before the programme. Every write keeps the trainee's eligibility
-//! ([`crate::api::progression::refresh`]) in the same transaction.
+//! (the unit of work refreshes it) in the same transaction.
 
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
-use diesel::Connection;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::api::progression::refresh;
 use crate::api::{parse_id, utc};
 use crate::auth::AuthUser;
 use crate::db::certification::{Assessment, Certificate};
@@ -21,6 +19,7 @@ use crate::domain::today_in_china;
 use crate::domain::training::{EnrolmentStatus, Level, Occupation, earliest_date};
 use crate::error::{AppError, FieldError, PROBLEM_JSON, Problem};
 use crate::extract::Json;
+use crate::service::{Stale, UnitOfWork};
 
 /// What a certificate certifies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -443,20 +442,16 @@ pub async fn create_assessment(
                     })
                 }
             };
-            let stored = conn.transaction(|c| {
+            let stored = UnitOfWork::run(conn, &rules, |c| {
                 db::certification::insert_assessment(c, &assessment)?;
                 if let Some(certificate) = &certificate {
                     db::certification::insert_certificate(c, certificate)?;
                 }
-                refresh(c, &enrolment.trainee_id)?;
-                crate::api::reports::refresh_one(c, &enrolment.trainee_id, &rules)?;
-                db::audit::record(
-                    c,
-                    Event {
-                        county_code: Some(&cohort.county_code),
-                        ..caller.event("create", "assessment", Some(&assessment.id))
-                    },
-                )?;
+                c.touch(&enrolment.trainee_id, Stale::Both);
+                c.audit(Event {
+                    county_code: Some(&cohort.county_code),
+                    ..caller.event("create", "assessment", Some(&assessment.id))
+                })?;
                 Ok::<_, AppError>(())
             });
             match stored {
@@ -561,17 +556,13 @@ pub async fn create_certificate(
             if let Some(conflict) = number_taken(conn, &candidate.number, &scope)? {
                 return Err(conflict);
             }
-            conn.transaction(|c| {
+            UnitOfWork::run(conn, &rules, |c| {
                 db::certification::insert_certificate(c, &candidate)?;
-                refresh(c, &candidate.trainee_id)?;
-                crate::api::reports::refresh_one(c, &candidate.trainee_id, &rules)?;
-                db::audit::record(
-                    c,
-                    Event {
-                        county_code: Some(&trainee.county_code),
-                        ..caller.event("create", "certificate", Some(&candidate.id))
-                    },
-                )?;
+                c.touch(&candidate.trainee_id, Stale::Both);
+                c.audit(Event {
+                    county_code: Some(&trainee.county_code),
+                    ..caller.event("create", "certificate", Some(&candidate.id))
+                })?;
                 Ok::<_, AppError>(())
             })?;
             Ok((true, candidate))

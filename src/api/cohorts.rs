@@ -24,6 +24,7 @@ use crate::domain::training::{
 };
 use crate::error::{AppError, FieldError, PROBLEM_JSON, Problem};
 use crate::extract::{Json, Query};
+use crate::service::{Stale, UnitOfWork};
 
 /// A new cohort.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -574,13 +575,13 @@ pub async fn update_cohort(
                 || changes.provider_id.is_some()
                 || changes.occupation.is_some()
                 || changes.level.is_some();
-            let applied = conn.transaction(|c| {
+            let applied = UnitOfWork::run(conn, &rules, |c| {
                 if !db::cohorts::update(c, &id, current.version, &changes, now)? {
                     return Ok(false);
                 }
                 if counted {
                     let trainees = db::reports::ended_in_cohort(c, &id)?;
-                    crate::api::reports::refresh(c, &trainees, &rules)?;
+                    c.touch_all(&trainees, Stale::Reports);
                 }
                 let county = changes
                     .county_code

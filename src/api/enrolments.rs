@@ -13,7 +13,6 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::api::progression;
 use crate::api::{
     Page, PageParams, SyncParams, idempotency_key, not_modified, parse_id, parse_time_key,
     replayed_key, request_digest, time_key, utc, with_etag,
@@ -33,6 +32,7 @@ use crate::domain::training::{
 };
 use crate::error::{AppError, FieldError, PROBLEM_JSON, Problem};
 use crate::extract::Json;
+use crate::service::{Stale, UnitOfWork};
 
 /// A trainee to enrol.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -187,7 +187,7 @@ fn check_level_gate(
     ) else {
         return Err(AppError::internal("stored cohort is unknown"));
     };
-    let missing = progression::gate(conn, trainee, occupation, level)?;
+    let missing = crate::service::ladder::gate(conn, trainee, occupation, level)?;
     if missing.is_empty() {
         return Ok(false);
     }
@@ -203,8 +203,8 @@ fn check_level_gate(
                 format!(
                     "not eligible for {} by {}: needs {}",
                     level.as_str(),
-                    line.line,
-                    line.needs.join("; ")
+                    line.id,
+                    line.missing.join("; ")
                 ),
             )
         })
@@ -346,7 +346,7 @@ pub async fn create_enrolment(
                     ),
                 ));
             }
-            let stored = conn.transaction(|c| {
+            let stored = UnitOfWork::run(conn, &rules, |c| {
                 // One enrolment of a trainee at a time: the checks below then see the others.
                 db::trainees::lock(c, &candidate.trainee_id)?;
                 if db::enrolments::of_trainee_in(c, &cohort.id, &candidate.trainee_id)?.is_some() {
@@ -374,8 +374,8 @@ pub async fn create_enrolment(
                     ..candidate.clone()
                 };
                 db::enrolments::insert(c, &stored)?;
-                progression::refresh(c, &stored.trainee_id)?;
-                db::audit::record(c, enrolment_event(&caller, "create", &stored.id, &cohort))?;
+                c.touch(&stored.trainee_id, Stale::Eligibility);
+                c.audit(enrolment_event(&caller, "create", &stored.id, &cohort))?;
                 if overridden {
                     db::audit::record(
                         c,
@@ -524,7 +524,7 @@ async fn act(
             if let Some(row) = replay(conn)? {
                 return Ok(row);
             }
-            let result = conn.transaction(|c| {
+            let result = UnitOfWork::run(conn, &rules, |c| {
                 // Lock first, read after: what the rule judges is what gets written over.
                 if !db::cohorts::lock_for_enrolment(c, &id)? {
                     return Err(AppError::NotFound);
@@ -540,9 +540,8 @@ async fn act(
                     if state.status == EnrolmentStatus::Dropped.as_str() {
                         db::cohorts::release_place(c, &cohort.id, now)?;
                     }
-                    progression::refresh(c, &enrolment.trainee_id)?;
-                    crate::api::reports::refresh_one(c, &enrolment.trainee_id, &rules)?;
-                    db::audit::record(c, enrolment_event(&caller, action, &id, &cohort))?;
+                    c.touch(&enrolment.trainee_id, Stale::Both);
+                    c.audit(enrolment_event(&caller, action, &id, &cohort))?;
                 }
                 if let Some(key) = &key {
                     db::idempotency::insert(

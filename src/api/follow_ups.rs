@@ -7,16 +7,14 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
-use diesel::Connection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::api::placements::facts;
 use crate::api::{
     CountyCode, Page, PageParams, parse_id, parse_time_key, plausible_day, plausible_time,
-    progression, time_key, utc,
+    time_key, utc,
 };
 use crate::auth::{AuthUser, Role};
 use crate::db::placements::{FollowUp, Placement, PlacementScope, PlacementState};
@@ -26,6 +24,8 @@ use crate::domain::placement::{Channel, PlacementStatus};
 use crate::domain::{phone, today_in_china};
 use crate::error::{AppError, PROBLEM_JSON, Problem};
 use crate::extract::{Json, Query};
+use crate::service::work::facts;
+use crate::service::{Stale, UnitOfWork};
 
 /// A follow-up to record.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -209,7 +209,7 @@ pub async fn create_follow_up(
             if let Some(stored) = replayed(conn, &candidate, timed)? {
                 return Ok((false, stored));
             }
-            let stored = conn.transaction(|c| {
+            let stored = UnitOfWork::run(conn, &rules, |c| {
                 // Lock, then judge the day against the placement as it is now: an end that
                 // committed meanwhile is seen.
                 if !db::placements::lock(c, &placement.id)? {
@@ -228,12 +228,16 @@ pub async fn create_follow_up(
                 {
                     return Err(AppError::PreconditionFailed);
                 }
-                if work_changed {
-                    // The ladder counts evidenced work until follow-ups say it stopped.
-                    progression::refresh(c, &placement.trainee_id)?;
-                }
-                // Every follow-up counts in the reports: income, completeness, work stopped.
-                crate::api::reports::refresh_one(c, &placement.trainee_id, &rules)?;
+                // Every follow-up counts in the reports: income, completeness, work stopped;
+                // the ladder counts evidenced work until follow-ups say it stopped.
+                c.touch(
+                    &placement.trainee_id,
+                    if work_changed {
+                        Stale::Both
+                    } else {
+                        Stale::Reports
+                    },
+                );
                 db::audit::record(
                     c,
                     Event {

@@ -5,7 +5,6 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
-use diesel::Connection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -21,6 +20,7 @@ use crate::db::trainees::Scope;
 use crate::db::{self, AnyConnection, Db, audit::Event};
 use crate::error::{AppError, PROBLEM_JSON, Problem};
 use crate::extract::{Json, Query};
+use crate::service::{Stale, UnitOfWork};
 
 /// A threshold to record.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -203,7 +203,7 @@ pub async fn create_income_threshold(
             if let Some(stored) = replayed(conn, &candidate)? {
                 return Ok((false, stored));
             }
-            let stored = conn.transaction(|c| {
+            let stored = UnitOfWork::run(conn, &rules, |c| {
                 // Periods of one county are checked and written one request at a time.
                 db::placements::lock_county(c, &candidate.county_code)?;
                 check_overlap(
@@ -216,7 +216,7 @@ pub async fn create_income_threshold(
                 db::placements::insert_threshold(c, &candidate)?;
                 // Who is employed depends on the threshold in force.
                 let placed = db::reports::placed_in(c, &candidate.county_code)?;
-                crate::api::reports::refresh(c, &placed, &rules)?;
+                c.touch_all(&placed, Stale::Reports);
                 db::audit::record(
                     c,
                     Event {
@@ -346,7 +346,7 @@ pub async fn update_income_threshold(
     let row = db
         .run(move |conn| {
             let current = visible(&caller, db::placements::find_threshold(conn, &id)?)?;
-            let updated = conn.transaction(|c| {
+            let updated = UnitOfWork::run(conn, &rules, |c| {
                 // The county's lock first (SQLite takes its write lock here), then read again.
                 db::placements::lock_county(c, &current.county_code)?;
                 let current = db::placements::find_threshold(c, &id)?.ok_or(AppError::NotFound)?;
@@ -365,7 +365,7 @@ pub async fn update_income_threshold(
                     return Err(AppError::PreconditionFailed);
                 }
                 let placed = db::reports::placed_in(c, &current.county_code)?;
-                crate::api::reports::refresh(c, &placed, &rules)?;
+                c.touch_all(&placed, Stale::Reports);
                 db::audit::record(
                     c,
                     Event {

@@ -9,7 +9,6 @@ use std::collections::HashMap;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
-use diesel::Connection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -19,18 +18,19 @@ use crate::api::{
     CountyCode, Page, PageParams, SyncParams, idempotency_key, not_modified, parse_id,
     parse_time_key, replayed_key, request_digest, time_key, utc, with_etag,
 };
-use crate::api::{not_blank, plausible_day, progression};
+use crate::api::{not_blank, plausible_day};
 use crate::auth::{AuthUser, Role};
 use crate::db::idempotency::StoredKey;
-use crate::db::placements::{FollowUp, Placement, PlacementScope, PlacementState};
+use crate::db::placements::{Placement, PlacementScope, PlacementState};
 use crate::db::{self, AnyConnection, Db, audit::Event};
-use crate::domain::employment::{self, FollowUpFact, PlacementFacts};
+use crate::domain::employment::{self};
 use crate::domain::placement::{ContractType, PlacementStatus};
 use crate::domain::rules::Rules;
 use crate::domain::training::{EnrolmentStatus, Occupation};
 use crate::domain::{id_number, phone, today_in_china};
 use crate::error::{AppError, PROBLEM_JSON, Problem};
 use crate::extract::{Json, Query};
+use crate::service::{Stale, UnitOfWork};
 
 /// The highest monthly wage believed: 100,000 yuan.
 pub const MAX_MONTHLY_FEN: i64 = 10_000_000;
@@ -302,51 +302,6 @@ fn answer(
     Ok(with_etag(HttpResponse::build(status), body.version).json(body))
 }
 
-/// The ladder's and the employment rule's view of a placement and its follow-ups.
-pub fn facts(placement: &Placement, follow_ups: &[FollowUp]) -> PlacementFacts {
-    PlacementFacts {
-        id: placement.id.clone(),
-        employer_key: match (&placement.employer_id, &placement.household_phone) {
-            (Some(employer), _) => employer.clone(),
-            (None, phone) => format!(
-                "household:{}|{}",
-                placement.household_name.as_deref().unwrap_or_default(),
-                phone.as_deref().unwrap_or_default()
-            ),
-        },
-        start: placement.start_date,
-        evidenced: placement.confirmed_at.is_some() || placement.verified_on.is_some(),
-        // Disputed once is disputed for good, also after it was ended.
-        disputed: placement.disputed_at.is_some(),
-        ended_on: placement.ended_on,
-        wage_fen: placement.monthly_wage_fen,
-        follow_ups: follow_ups
-            .iter()
-            .filter(|f| f.placement_id == placement.id)
-            .map(|f| FollowUpFact {
-                on: f.followed_up_on,
-                received_at: f.received_at,
-                still_employed: f.still_employed,
-                same_employer: f.same_employer,
-                income_fen: f.monthly_income_fen,
-            })
-            .collect(),
-    }
-}
-
-/// Every placement of a trainee with its follow-ups, as facts.
-pub fn facts_of_trainee(
-    conn: &mut AnyConnection,
-    trainee_id: &str,
-) -> Result<Vec<PlacementFacts>, AppError> {
-    let placements = db::placements::of_trainee(conn, trainee_id)?;
-    if placements.is_empty() {
-        return Ok(Vec::new());
-    }
-    let follow_ups = db::placements::follow_ups_of_trainee(conn, trainee_id)?;
-    Ok(placements.iter().map(|p| facts(p, &follow_ups)).collect())
-}
-
 fn not_in_future(field: &str, day: NaiveDate) -> Result<(), AppError> {
     if day > today_in_china() {
         return Err(AppError::rule(
@@ -525,7 +480,7 @@ pub async fn create_placement(
                 county_code: trainee.county_code.clone(),
                 ..candidate.clone()
             };
-            let result = conn.transaction(|c| {
+            let result = UnitOfWork::run(conn, &rules, |c| {
                 // A threshold of the county recorded meanwhile waits (its refresh must see this).
                 db::reports::share_counties(c, std::slice::from_ref(&stored.county_code))?;
                 // One placement of a trainee at a time: the check below sees the others.
@@ -538,14 +493,11 @@ pub async fn create_placement(
                 }
                 db::placements::insert(c, &stored)?;
                 // A placement owes follow-ups from its start: the reports count them.
-                crate::api::reports::refresh_one(c, &stored.trainee_id, &rules)?;
-                db::audit::record(
-                    c,
-                    Event {
-                        county_code: Some(&stored.county_code),
-                        ..caller.event("create", "placement", Some(&stored.id))
-                    },
-                )?;
+                c.touch(&stored.trainee_id, Stale::Reports);
+                c.audit(Event {
+                    county_code: Some(&stored.county_code),
+                    ..caller.event("create", "placement", Some(&stored.id))
+                })?;
                 Ok(())
             });
             let (created, row) = match result {
@@ -835,7 +787,7 @@ async fn act(
             let row = match replay(conn)? {
                 Some(row) => row,
                 None => {
-                    let result = conn.transaction(|c| {
+                    let result = UnitOfWork::run(conn, &rules, |c| {
                         // Lock first, read after: what the rule judges is what gets written
                         // over (and SQLite's write lock is taken before any read).
                         if !db::placements::lock(c, &id)? {
@@ -853,15 +805,11 @@ async fn act(
                             )? {
                                 return Err(AppError::PreconditionFailed);
                             }
-                            progression::refresh(c, &placement.trainee_id)?;
-                            crate::api::reports::refresh_one(c, &placement.trainee_id, &rules)?;
-                            db::audit::record(
-                                c,
-                                Event {
-                                    county_code: Some(&placement.county_code),
-                                    ..caller.event(action.name(), "placement", Some(&id))
-                                },
-                            )?;
+                            c.touch(&placement.trainee_id, Stale::Both);
+                            c.audit(Event {
+                                county_code: Some(&placement.county_code),
+                                ..caller.event(action.name(), "placement", Some(&id))
+                            })?;
                         }
                         if let Some(key) = &key {
                             db::idempotency::insert(
@@ -1010,66 +958,4 @@ pub async fn end_placement(
         Action::End(body),
     )
     .await
-}
-
-/// A trainee's employment today, by DOMAIN.md's rule: a confirmed or verified placement whose
-/// latest known income (latest follow-up, else the wage) reaches the threshold in force for the
-/// trainee's county.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct EmploymentResponse {
-    /// `employed`, `employed_below_threshold`, `income_unassessed` (no threshold in force) or
-    /// `not_employed`.
-    pub status: employment::EmploymentStatus,
-    /// The day it was judged on (today, China time).
-    pub as_of: NaiveDate,
-    /// The placement it rests on.
-    pub placement_id: Option<Uuid>,
-    /// The latest known monthly income there, in fen.
-    pub monthly_income_fen: Option<i64>,
-    /// The county's threshold in force, in fen (`null` when none is, or when the trainee has
-    /// never been placed).
-    pub threshold_fen: Option<i64>,
-}
-
-/// The employment of a trainee on `day`.
-pub fn employment_of(
-    conn: &mut AnyConnection,
-    trainee: &crate::db::trainees::Trainee,
-    retirement_age: u32,
-    day: NaiveDate,
-) -> Result<EmploymentResponse, AppError> {
-    let placements = facts_of_trainee(conn, &trainee.id)?;
-    if placements.is_empty() {
-        // Most of the register: nothing to judge, and no threshold to look up.
-        return Ok(EmploymentResponse {
-            status: employment::EmploymentStatus::NotEmployed,
-            as_of: day,
-            placement_id: None,
-            monthly_income_fen: None,
-            threshold_fen: None,
-        });
-    }
-    let thresholds: Vec<employment::Threshold> =
-        db::placements::thresholds_of(conn, &trainee.county_code)?
-            .into_iter()
-            .map(|t| employment::Threshold {
-                monthly_fen: t.monthly_fen,
-                valid_from: t.valid_from,
-                valid_to: t.valid_to,
-            })
-            .collect();
-    let age = id_number::age_on(trainee.birth_date, day);
-    let judged = employment::status_on(
-        &placements,
-        &thresholds,
-        (16..retirement_age).contains(&age),
-        day,
-    );
-    Ok(EmploymentResponse {
-        status: judged.status,
-        as_of: day,
-        placement_id: judged.placement_id.as_deref().map(parse_id).transpose()?,
-        monthly_income_fen: judged.income_fen,
-        threshold_fen: judged.threshold_fen,
-    })
 }

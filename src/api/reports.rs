@@ -11,7 +11,6 @@
 //! of all 13). Field staff and employers: 403.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::time::Instant;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
@@ -22,27 +21,20 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::api::placements::facts;
 use crate::api::{CountyCode, Page, PageParams, parse_id, utc};
 use crate::auth::{AuthUser, Role};
-use crate::db::reports::{Biweekly, GroupKey};
+use crate::db::reports::Biweekly;
 use crate::db::targets::Target;
 use crate::db::{self, AnyConnection, Db, audit::Event};
-use crate::domain::employment::Threshold;
-use crate::domain::report::{
-    self, Certificate, Change, Dim, Enrolment, Metric, Person, YearFacts, level_digit, period_of,
-    period_start, year_bounds,
-};
+use crate::domain::report::{Change, Dim, Metric, period_of, period_start, year_bounds};
 use crate::domain::rules::Rules;
 use crate::domain::{COUNTY_CODES, today_in_china};
 use crate::error::{AppError, PROBLEM_JSON, Problem};
 use crate::extract::{Json, Query};
+use crate::service::report_facts;
 
 /// The scope of the whole city.
 const CITY: &str = "city";
-
-/// Trainees loaded at a time when many are refreshed or rebuilt.
-const BATCH: usize = 500;
 
 /// The programme years reports are asked for.
 const YEARS: std::ops::RangeInclusive<i32> = 2016..=2100;
@@ -51,342 +43,13 @@ const YEARS: std::ops::RangeInclusive<i32> = 2016..=2100;
 /// counted against it.
 const TRAINING_ENDS: (u32, u32) = (11, 30);
 
-/// The version of what is kept: a change of how facts are computed, or of the settings they
-/// depend on, makes the server rebuild them when it starts.
-const FACTS_VERSION: &str = "report-facts-1";
-
-// ---------------------------------------------------------------------------------------------
-// Keeping the facts
-
-/// The changes to the sums a write makes: to the sums up to the end of each period from the
-/// change's on, and, for the days a report may still end on (from the start of the period
-/// before today's), to the day's.
-#[derive(Debug, Default)]
-struct Sums {
-    periods: BTreeMap<(GroupKey, i32), i64>,
-    days: BTreeMap<(GroupKey, NaiveDate), i64>,
-    from_day: Option<NaiveDate>,
-}
-
-impl Sums {
-    fn new() -> Self {
-        let today = today_in_china();
-        // From the start of the period before today's: a report that began on the last day of
-        // a period (or on a server whose clock is a little behind) still finds its days.
-        Self {
-            from_day: period_start(today.year(), period_of(today))
-                .and_then(|start| start.checked_sub_signed(Duration::days(14))),
-            ..Self::default()
-        }
-    }
-
-    fn add(&mut self, year: i32, county: &str, facts: &YearFacts, sign: i64) {
-        for report::Contribution(dim, key, metric, day, delta) in facts.contributions(county) {
-            let group: GroupKey = (
-                year,
-                dim.as_str().to_owned(),
-                key,
-                county.to_owned(),
-                metric.as_str().to_owned(),
-            );
-            let n = sign * i64::from(delta);
-            if self.from_day.is_some_and(|from| day >= from) {
-                *self.days.entry((group.clone(), day)).or_default() += n;
-            }
-            *self.periods.entry((group, period_of(day))).or_default() += n;
-        }
-    }
-
-    /// Writes the changes, in key order, and forgets them. A change in a period changes the
-    /// sums up to the end of that period and of every later one of the year: a report reads one
-    /// row per figure.
-    fn write(&mut self, conn: &mut AnyConnection) -> Result<(), AppError> {
-        let mut periods: Vec<(GroupKey, i32, i64)> = Vec::new();
-        let mut changes = std::mem::take(&mut self.periods).into_iter().peekable();
-        while let Some(((group, first), n)) = changes.next() {
-            let last = year_bounds(group.0).map_or(first, |(_, last)| period_of(last));
-            let mut running = n;
-            for period in first..=last {
-                if period > first
-                    && let Some(((_, _), more)) =
-                        changes.next_if(|((g, p), _)| *g == group && *p == period)
-                {
-                    running += more;
-                }
-                if running != 0 {
-                    periods.push((group.clone(), period, running));
-                }
-            }
-        }
-        let days: Vec<(GroupKey, NaiveDate, i64)> = std::mem::take(&mut self.days)
-            .into_iter()
-            .filter(|(_, n)| *n != 0)
-            .map(|((group, day), n)| (group, day, n))
-            .collect();
-        db::reports::add_to_periods(conn, &periods)?;
-        db::reports::add_to_days(conn, &days)?;
-        Ok(())
-    }
-}
-
-/// The people named, as the reports count them: those with an enrolment that ended.
-fn people(
-    conn: &mut AnyConnection,
-    ids: &[String],
-    rules: &Rules,
-) -> Result<BTreeMap<String, Person>, AppError> {
-    let ended = db::reports::ended_enrolments_in(conn, ids)?;
-    let mut people: BTreeMap<String, Person> = BTreeMap::new();
-    let with_ended: Vec<String> = ended
-        .iter()
-        .map(|e| e.trainee_id.clone())
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    if with_ended.is_empty() {
-        return Ok(people);
-    }
-    for (id, birth_date, county_code) in db::reports::trainees_in(conn, &with_ended)? {
-        people.insert(
-            id,
-            Person {
-                birth_date,
-                retirement_age: rules.retirement_age,
-                county_code,
-                categories: Vec::new(),
-                enrolments: Vec::new(),
-                certificates: Vec::new(),
-                placements: Vec::new(),
-                thresholds: Vec::new(),
-            },
-        );
-    }
-    for (id, category) in db::reports::categories_in(conn, &with_ended)? {
-        if let Some(p) = people.get_mut(&id) {
-            p.categories.push(category);
-        }
-    }
-    let mut assessed: HashMap<String, NaiveDate> = HashMap::new();
-    let enrolment_ids: Vec<String> = ended.iter().map(|e| e.id.clone()).collect();
-    for chunk in enrolment_ids.chunks(BATCH) {
-        for (enrolment, day) in db::reports::assessment_days_in(conn, chunk)? {
-            let first = assessed.entry(enrolment).or_insert(day);
-            *first = (*first).min(day);
-        }
-    }
-    for e in ended {
-        let level = level_digit(&e.level).ok_or_else(|| AppError::internal("stored level"))?;
-        if let Some(p) = people.get_mut(&e.trainee_id) {
-            p.enrolments.push(Enrolment {
-                assessed_on: assessed.get(&e.id).copied(),
-                cohort_id: e.cohort_id,
-                provider_id: e.provider_id,
-                occupation: e.occupation,
-                level,
-                cohort_end: e.end_date,
-                completed_on: e.completed_on,
-                dropped_on: e.dropped_on,
-            });
-        }
-    }
-    let kinds = rules.certified_kinds.names();
-    for (id, occupation, level, issued_on) in
-        db::reports::certificates_in(conn, &with_ended, &kinds)?
-    {
-        if let (Some(p), Some(level)) = (people.get_mut(&id), level_digit(&level)) {
-            p.certificates.push(Certificate {
-                occupation,
-                level,
-                issued_on,
-            });
-        }
-    }
-    let placements = db::reports::placements_in(conn, &with_ended)?;
-    if placements.is_empty() {
-        return Ok(people);
-    }
-    let placement_ids: Vec<String> = placements.iter().map(|p| p.id.clone()).collect();
-    let mut follow_ups: HashMap<String, Vec<db::placements::FollowUp>> = HashMap::new();
-    for chunk in placement_ids.chunks(BATCH) {
-        for f in db::reports::follow_ups_in(conn, chunk)? {
-            follow_ups
-                .entry(f.placement_id.clone())
-                .or_default()
-                .push(f);
-        }
-    }
-    let mut counties = BTreeSet::new();
-    for p in &placements {
-        if let Some(person) = people.get_mut(&p.trainee_id) {
-            let own = follow_ups.get(&p.id).map_or(&[][..], Vec::as_slice);
-            person.placements.push(facts(p, own));
-            counties.insert(person.county_code.clone());
-        }
-    }
-    let counties: Vec<String> = counties.into_iter().collect();
-    let mut thresholds: HashMap<String, Vec<Threshold>> = HashMap::new();
-    for (county, monthly_fen, valid_from, valid_to) in db::reports::thresholds_in(conn, &counties)?
-    {
-        thresholds.entry(county).or_default().push(Threshold {
-            monthly_fen,
-            valid_from,
-            valid_to,
-        });
-    }
-    for person in people.values_mut() {
-        if !person.placements.is_empty() {
-            person.thresholds = thresholds
-                .get(&person.county_code)
-                .cloned()
-                .unwrap_or_default();
-        }
-    }
-    Ok(people)
-}
-
-fn to_json(facts: &YearFacts) -> Result<String, AppError> {
-    serde_json::to_string(facts).map_err(|e| AppError::internal(e.to_string()))
-}
-
-fn from_json(text: &str) -> Result<YearFacts, AppError> {
-    serde_json::from_str(text).map_err(|e| AppError::internal(format!("stored report facts: {e}")))
-}
-
-/// Recomputes what the trainees add to the reports and corrects the sums by the difference;
-/// run in the transaction of every write that changes what a report counts, after it.
-pub fn refresh(conn: &mut AnyConnection, ids: &[String], rules: &Rules) -> Result<(), AppError> {
-    let mut sums = Sums::new();
-    let mut ids = ids.to_vec();
-    ids.sort();
-    ids.dedup();
-    for batch in ids.chunks(BATCH) {
-        // One refresh of a trainee at a time, reading what the last one kept: trainees are
-        // locked in id order, after any placement, county or cohort the write holds.
-        for id in batch {
-            db::trainees::lock(conn, id)?;
-        }
-        let people = people(conn, batch, rules)?;
-        for id in batch {
-            let stored = db::reports::facts_of(conn, id)?;
-            let person = people.get(id);
-            let mut years: BTreeSet<i32> = stored.iter().map(|(year, _, _)| *year).collect();
-            if let Some(person) = person {
-                years.extend(report::years(person));
-            }
-            for year in years {
-                let old = stored
-                    .iter()
-                    .find(|(y, _, _)| *y == year)
-                    .map(|(_, county, text)| from_json(text).map(|f| (county.clone(), f)))
-                    .transpose()?;
-                let new = person
-                    .and_then(|p| report::year_facts(p, year).map(|f| (p.county_code.clone(), f)));
-                if old == new {
-                    continue;
-                }
-                if let Some((county, facts)) = &old {
-                    sums.add(year, county, facts, -1);
-                }
-                match &new {
-                    Some((county, facts)) => {
-                        sums.add(year, county, facts, 1);
-                        db::reports::put_facts(conn, id, year, county, &to_json(facts)?)?;
-                    }
-                    None => db::reports::delete_facts(conn, id, year)?,
-                }
-            }
-        }
-    }
-    sums.write(conn)
-}
-
-/// [`refresh`] of one trainee.
-pub fn refresh_one(conn: &mut AnyConnection, id: &str, rules: &Rules) -> Result<(), AppError> {
-    refresh(conn, &[id.to_owned()], rules)
-}
-
-/// What a rebuild did.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Rebuilt {
-    /// Trainees with an enrolment that ended.
-    pub trainees: u64,
-    /// Trainee-years kept.
-    pub facts: u64,
-    /// How long it took.
-    pub seconds: f64,
-}
-
-/// Forgets everything kept for the reports and recomputes it from the records, in one
-/// transaction (writes that would change it wait).
-pub fn rebuild(conn: &mut AnyConnection, rules: &Rules) -> Result<Rebuilt, AppError> {
-    let started = Instant::now();
-    conn.transaction(|c| {
-        db::reports::clear(c)?;
-        let mut sums = Sums::new();
-        let (mut trainees, mut kept) = (0_u64, 0_u64);
-        let mut after = String::new();
-        loop {
-            let ids = db::reports::trainees_with_ended_enrolments(c, &after, BATCH as i64)?;
-            let Some(last) = ids.last() else { break };
-            after = last.clone();
-            let people = people(c, &ids, rules)?;
-            let mut rows = Vec::new();
-            for (id, person) in &people {
-                trainees += 1;
-                for year in report::years(person) {
-                    if let Some(facts) = report::year_facts(person, year) {
-                        sums.add(year, &person.county_code, &facts, 1);
-                        rows.push((
-                            id.clone(),
-                            year,
-                            person.county_code.clone(),
-                            to_json(&facts)?,
-                        ));
-                    }
-                }
-            }
-            kept += rows.len() as u64;
-            db::reports::insert_facts(c, &rows)?;
-        }
-        sums.write(c)?;
-        db::settings::put(c, db::settings::REPORT_FACTS_KEY, &fingerprint(rules))?;
-        Ok(Rebuilt {
-            trainees,
-            facts: kept,
-            seconds: started.elapsed().as_secs_f64(),
-        })
-    })
-}
-
-/// What the kept facts were computed with.
-fn fingerprint(rules: &Rules) -> String {
-    format!(
-        "{FACTS_VERSION};retirement_age={};certified_kinds={}",
-        rules.retirement_age,
-        rules.certified_kinds.names().join(",")
-    )
-}
-
-/// Rebuilds the kept facts when they were computed otherwise (another version, other
-/// settings) or never: at start, before the server answers.
-pub fn rebuild_if_stale(
-    conn: &mut AnyConnection,
-    rules: &Rules,
-) -> Result<Option<Rebuilt>, AppError> {
-    let stored = db::settings::get(conn, db::settings::REPORT_FACTS_KEY)?;
-    if stored.as_deref() == Some(fingerprint(rules).as_str()) {
-        return Ok(None);
-    }
-    rebuild(conn, rules).map(Some)
-}
-
 /// Recomputes the reports' data from the records (administrators). Needed only after data
 /// was loaded around the API; the server also does it at start when the rules it counts by
 /// changed.
 #[utoipa::path(
     tag = "reports",
     responses(
-        (status = 200, description = "Rebuilt", body = Rebuilt),
+        (status = 200, description = "Rebuilt", body = report_facts::Rebuilt),
         (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
         (status = 403, description = "Only administrators rebuild", body = Problem, content_type = PROBLEM_JSON),
     )
@@ -403,7 +66,7 @@ pub async fn rebuild_reports(
     let rules = **rules;
     let done = db
         .run(move |conn| {
-            let done = rebuild(conn, &rules)?;
+            let done = report_facts::rebuild(conn, &rules)?;
             db::audit::record(conn, caller.event("rebuild", "reports", None))?;
             Ok(done)
         })
@@ -1434,7 +1097,7 @@ fn records_on(
         .map(|m| (m.as_str().to_owned(), Vec::new()))
         .collect();
     for (trainee, text) in db::reports::facts_in(conn, year, counties)? {
-        let facts = from_json(&text)?;
+        let facts = report_facts::from_json(&text)?;
         let mut counted: HashMap<Metric, i32> = HashMap::new();
         for Change(metric, on, delta) in &facts.changes {
             if *on <= day {

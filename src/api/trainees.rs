@@ -4,14 +4,12 @@
 
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
-use diesel::Connection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
 use crate::api::parse_id;
-use crate::api::placements::{EmploymentResponse, employment_of};
 use crate::api::{
     CountyCode, Page, PageParams, SyncParams, check_version, if_match, not_modified_tag,
     parse_time_key, time_key, utc, with_etag,
@@ -23,6 +21,8 @@ use crate::domain::rules::Rules;
 use crate::domain::{id_number, phone, today_in_china};
 use crate::error::{AppError, FieldError, PROBLEM_JSON, Problem};
 use crate::extract::{Json, Query};
+use crate::service::work::{EmploymentResponse, employment_of};
+use crate::service::{Stale, UnitOfWork};
 
 /// A group of people the programme reports on (several per trainee).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
@@ -496,11 +496,11 @@ pub async fn create_trainee(
             if let Some(existing) = db::trainees::id_of_number(conn, &candidate.id_number)? {
                 return Err(number_taken(conn, existing, &scope)?);
             }
-            let stored = conn.transaction(|c| {
+            let stored = UnitOfWork::run(conn, &rules, |c| {
                 db::trainees::insert(c, &candidate, &categories)?;
                 // Declared work or schooling may make them a candidate at once.
-                crate::api::progression::refresh(c, &candidate.id)?;
-                db::audit::record(c, county_event(&caller, "create", &candidate))?;
+                c.touch(&candidate.id, Stale::Eligibility);
+                c.audit(county_event(&caller, "create", &candidate))?;
                 Ok::<_, AppError>(())
             });
             match stored {
@@ -794,7 +794,7 @@ pub async fn update_trainee(
             };
             let categories = body.categories.as_deref().map(sorted_categories);
             let now = db::now();
-            let applied = conn.transaction(|c| {
+            let applied = UnitOfWork::run(conn, &rules, |c| {
                 if let Some(county) = &changes.county_code
                     && *county != current.trainee.county_code
                 {
@@ -814,8 +814,7 @@ pub async fn update_trainee(
                     db::trainees::set_categories(c, &id, categories)?;
                 }
                 // Education and declared work count on the ladder.
-                crate::api::progression::refresh(c, &id)?;
-                crate::api::reports::refresh_one(c, &id, &rules)?;
+                c.touch(&id, Stale::Both);
                 let county = changes
                     .county_code
                     .as_deref()

@@ -1,0 +1,125 @@
+//! Work as the rules see it: a placement and its follow-ups as facts, and a trainee's
+//! employment on a day (DOMAIN.md, "Placements and evidence").
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::db::placements::{FollowUp, Placement};
+use crate::db::{self, AnyConnection};
+use crate::domain::employment::{self, FollowUpFact, PlacementFacts};
+use crate::domain::id_number;
+use crate::error::AppError;
+
+/// The ladder's and the employment rule's view of a placement and its follow-ups.
+pub fn facts(placement: &Placement, follow_ups: &[FollowUp]) -> PlacementFacts {
+    PlacementFacts {
+        id: placement.id.clone(),
+        employer_key: match (&placement.employer_id, &placement.household_phone) {
+            (Some(employer), _) => employer.clone(),
+            (None, phone) => format!(
+                "household:{}|{}",
+                placement.household_name.as_deref().unwrap_or_default(),
+                phone.as_deref().unwrap_or_default()
+            ),
+        },
+        start: placement.start_date,
+        evidenced: placement.confirmed_at.is_some() || placement.verified_on.is_some(),
+        // Disputed once is disputed for good, also after it was ended.
+        disputed: placement.disputed_at.is_some(),
+        ended_on: placement.ended_on,
+        wage_fen: placement.monthly_wage_fen,
+        follow_ups: follow_ups
+            .iter()
+            .filter(|f| f.placement_id == placement.id)
+            .map(|f| FollowUpFact {
+                on: f.followed_up_on,
+                received_at: f.received_at,
+                still_employed: f.still_employed,
+                same_employer: f.same_employer,
+                income_fen: f.monthly_income_fen,
+            })
+            .collect(),
+    }
+}
+
+/// Every placement of a trainee with its follow-ups, as facts.
+pub fn facts_of_trainee(
+    conn: &mut AnyConnection,
+    trainee_id: &str,
+) -> Result<Vec<PlacementFacts>, AppError> {
+    let placements = db::placements::of_trainee(conn, trainee_id)?;
+    if placements.is_empty() {
+        return Ok(Vec::new());
+    }
+    let follow_ups = db::placements::follow_ups_of_trainee(conn, trainee_id)?;
+    Ok(placements.iter().map(|p| facts(p, &follow_ups)).collect())
+}
+
+/// A trainee's employment today, by DOMAIN.md's rule: a confirmed or verified placement whose
+/// latest known income (latest follow-up, else the wage) reaches the threshold in force for the
+/// trainee's county.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EmploymentResponse {
+    /// `employed`, `employed_below_threshold`, `income_unassessed` (no threshold in force) or
+    /// `not_employed`.
+    pub status: employment::EmploymentStatus,
+    /// The day it was judged on (today, China time).
+    pub as_of: NaiveDate,
+    /// The placement it rests on.
+    pub placement_id: Option<Uuid>,
+    /// The latest known monthly income there, in fen.
+    pub monthly_income_fen: Option<i64>,
+    /// The county's threshold in force, in fen (`null` when none is, or when the trainee has
+    /// never been placed).
+    pub threshold_fen: Option<i64>,
+}
+
+/// The employment of a trainee on `day`.
+pub fn employment_of(
+    conn: &mut AnyConnection,
+    trainee: &crate::db::trainees::Trainee,
+    retirement_age: u32,
+    day: NaiveDate,
+) -> Result<EmploymentResponse, AppError> {
+    let placements = facts_of_trainee(conn, &trainee.id)?;
+    if placements.is_empty() {
+        // Most of the register: nothing to judge, and no threshold to look up.
+        return Ok(EmploymentResponse {
+            status: employment::EmploymentStatus::NotEmployed,
+            as_of: day,
+            placement_id: None,
+            monthly_income_fen: None,
+            threshold_fen: None,
+        });
+    }
+    let thresholds: Vec<employment::Threshold> =
+        db::placements::thresholds_of(conn, &trainee.county_code)?
+            .into_iter()
+            .map(|t| employment::Threshold {
+                monthly_fen: t.monthly_fen,
+                valid_from: t.valid_from,
+                valid_to: t.valid_to,
+            })
+            .collect();
+    let age = id_number::age_on(trainee.birth_date, day);
+    let judged = employment::status_on(
+        &placements,
+        &thresholds,
+        (16..retirement_age).contains(&age),
+        day,
+    );
+    Ok(EmploymentResponse {
+        status: judged.status,
+        as_of: day,
+        placement_id: judged
+            .placement_id
+            .as_deref()
+            .map(Uuid::parse_str)
+            .transpose()
+            .map_err(AppError::internal)?,
+        monthly_income_fen: judged.income_fen,
+        threshold_fen: judged.threshold_fen,
+    })
+}
