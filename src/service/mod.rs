@@ -6,6 +6,7 @@
 //! eligibility the ladder keeps ([`ladder`]) and what the trainee adds to the reports
 //! ([`report_facts`]). Nothing else refreshes derived data, so no write can forget it.
 
+pub mod follow_ups;
 pub mod ladder;
 pub mod report_facts;
 pub mod work;
