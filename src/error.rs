@@ -228,6 +228,18 @@ impl AppError {
     }
 }
 
+impl From<crate::domain::Refusal> for AppError {
+    fn from(refusal: crate::domain::Refusal) -> Self {
+        match refusal {
+            crate::domain::Refusal::Conflict(detail) => Self::conflict(detail),
+            crate::domain::Refusal::Rule(field, code, message) => Self::rule(field, code, message),
+            crate::domain::Refusal::Invalid(field, code, message) => {
+                Self::field(field, code, message)
+            }
+        }
+    }
+}
+
 impl fmt::Display for AppError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (type_, _) = self.type_and_title();

@@ -7,7 +7,6 @@
 
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
-use diesel::Connection;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -15,24 +14,17 @@ use validator::Validate;
 
 use crate::api::{
     Page, PageParams, SyncParams, idempotency_key, not_modified, parse_id, parse_time_key,
-    replayed_key, request_digest, time_key, utc, with_etag,
+    request_digest, time_key, utc, with_etag,
 };
-use crate::auth::{AuthUser, Role};
-use crate::db::cohorts::Cohort;
-use crate::db::enrolments::{Enrolment, EnrolmentState, Register};
-use crate::db::idempotency::StoredKey;
-use crate::db::trainees::Scope;
-use crate::db::trainees::Trainee;
-use crate::db::{self, AnyConnection, Db, audit::Event};
-use crate::domain::id_number::age_on;
+use crate::auth::AuthUser;
+use crate::db::enrolments::{Enrolment, Register};
+use crate::db::{self, Db};
 use crate::domain::rules::Rules;
 use crate::domain::today_in_china;
-use crate::domain::training::{
-    CohortStatus, EnrolmentStatus, Level, Occupation, earliest_date, required_days,
-};
-use crate::error::{AppError, FieldError, PROBLEM_JSON, Problem};
+use crate::domain::training::EnrolmentStatus;
+use crate::error::{AppError, PROBLEM_JSON, Problem};
 use crate::extract::Json;
-use crate::service::{Stale, UnitOfWork};
+use crate::service::{self, Idempotency};
 
 /// A trainee to enrol.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -132,7 +124,7 @@ impl TryFrom<Enrolment> for EnrolmentResponse {
             id: parse_id(&id)?,
             cohort_id: parse_id(&cohort_id)?,
             trainee_id: parse_id(&trainee_id)?,
-            status: status_of(&status)?,
+            status: service::enrolments::status_of(&status)?,
             enrolled_on,
             attended_days,
             completed_on,
@@ -146,10 +138,6 @@ impl TryFrom<Enrolment> for EnrolmentResponse {
     }
 }
 
-fn status_of(stored: &str) -> Result<EnrolmentStatus, AppError> {
-    EnrolmentStatus::parse(stored).ok_or_else(|| AppError::internal("stored status is unknown"))
-}
-
 fn answer(created: bool, row: Enrolment) -> Result<HttpResponse, AppError> {
     let response = EnrolmentResponse::try_from(row)?;
     let status = if created {
@@ -158,107 +146,6 @@ fn answer(created: bool, row: Enrolment) -> Result<HttpResponse, AppError> {
         HttpResponse::Ok()
     };
     Ok(with_etag(status, response.version).json(response))
-}
-
-fn enrolment_event<'a>(
-    caller: &'a AuthUser,
-    action: &'a str,
-    enrolment_id: &'a str,
-    cohort: &'a Cohort,
-) -> Event<'a> {
-    Event {
-        county_code: Some(&cohort.county_code),
-        ..caller.event(action, "enrolment", Some(enrolment_id))
-    }
-}
-
-/// The level gate: enrolling in a cohort of L4 or above needs eligibility for that level
-/// (DOMAIN.md, Progression), unless a manager overrides it with a reason. Returns whether the
-/// gate was overridden.
-fn check_level_gate(
-    conn: &mut AnyConnection,
-    cohort: &Cohort,
-    trainee: &Trainee,
-    override_reason: Option<&str>,
-) -> Result<bool, AppError> {
-    let (Some(occupation), Some(level)) = (
-        Occupation::parse(&cohort.occupation),
-        Level::parse(&cohort.level),
-    ) else {
-        return Err(AppError::internal("stored cohort is unknown"));
-    };
-    let missing = crate::service::ladder::gate(conn, trainee, occupation, level)?;
-    if missing.is_empty() {
-        return Ok(false);
-    }
-    if override_reason.is_some() {
-        return Ok(true);
-    }
-    let errors = missing
-        .iter()
-        .map(|line| {
-            FieldError::new(
-                "trainee_id",
-                "not_eligible",
-                format!(
-                    "not eligible for {} by {}: needs {}",
-                    level.as_str(),
-                    line.id,
-                    line.missing.join("; ")
-                ),
-            )
-        })
-        .collect();
-    Err(AppError::Rule(errors))
-}
-
-/// The answer to a create whose id is stored already.
-///
-/// `dated` says whether the request named its `enrolled_on`: one that did not took the day it
-/// was first sent, so a retry on a later day is still the same request.
-fn replayed(
-    conn: &mut AnyConnection,
-    candidate: &Enrolment,
-    dated: bool,
-) -> Result<Option<Enrolment>, AppError> {
-    match db::enrolments::find_any(conn, &candidate.id)? {
-        None => Ok(None),
-        Some(stored)
-            if stored.cohort_id == candidate.cohort_id
-                && stored.trainee_id == candidate.trainee_id
-                && (!dated || stored.enrolled_on == candidate.enrolled_on)
-                // A reason is kept only where the gate needed it.
-                && (stored.override_reason.is_none()
-                    || stored.override_reason == candidate.override_reason) =>
-        {
-            Ok(Some(stored))
-        }
-        Some(_) => Err(AppError::Conflict {
-            detail: "This id belongs to a different enrolment".into(),
-            existing_id: None,
-        }),
-    }
-}
-
-fn already_enrolled() -> AppError {
-    AppError::rule(
-        "trainee_id",
-        "already_enrolled",
-        "is enrolled in this cohort already",
-    )
-}
-
-/// Why a cohort gave no place: closed or full.
-fn no_place(cohort: &Cohort) -> AppError {
-    if cohort.status == CohortStatus::Closed.as_str() {
-        AppError::rule("cohort", "closed", "this cohort is closed to enrolments")
-    } else {
-        AppError::rule(
-            "cohort",
-            "full",
-            format!("all {} places of this cohort are taken", cohort.capacity),
-        )
-    }
 }
 
 /// Enrols a trainee in a cohort.
@@ -290,13 +177,6 @@ pub async fn create_enrolment(
     cohort_id: web::Path<Uuid>,
     Json(body): Json<CreateEnrolment>,
 ) -> Result<HttpResponse, AppError> {
-    caller.may("create_enrolment")?;
-    if body.override_reason.is_some() {
-        // Overriding the level gate is a manager's decision.
-        caller.require(&[Role::Admin, Role::Manager])?;
-    }
-    let scope = caller.trainee_scope()?;
-    let retirement_age = rules.retirement_age;
     let today = today_in_china();
     let now = db::now();
     let dated = body.enrolled_on.is_some();
@@ -316,84 +196,7 @@ pub async fn create_enrolment(
         override_reason: body.override_reason,
     };
     let (created, row) = db
-        .run(move |conn| {
-            let cohort =
-                db::cohorts::find(conn, &candidate.cohort_id, &scope)?.ok_or(AppError::NotFound)?;
-            if let Some(stored) = replayed(conn, &candidate, dated)? {
-                return Ok((false, stored));
-            }
-            not_in_future("enrolled_on", candidate.enrolled_on)?;
-            if candidate.enrolled_on > cohort.end_date {
-                return Err(AppError::rule(
-                    "enrolled_on",
-                    "after_end",
-                    format!("is after the cohort's last day, {}", cohort.end_date),
-                ));
-            }
-            let trainee = db::trainees::find(conn, &candidate.trainee_id, &scope)?
-                .ok_or_else(|| {
-                    AppError::field("trainee_id", "unknown", "is not a trainee of your counties")
-                })?
-                .trainee;
-            let age = age_on(trainee.birth_date, candidate.enrolled_on);
-            if !(16..retirement_age).contains(&age) {
-                return Err(AppError::rule(
-                    "trainee_id",
-                    "age",
-                    format!(
-                        "is {age} years old; trainees are enrolled from 16 to {}",
-                        retirement_age - 1
-                    ),
-                ));
-            }
-            let stored = UnitOfWork::run(conn, &rules, |c| {
-                // One enrolment of a trainee at a time: the checks below then see the others.
-                db::trainees::lock(c, &candidate.trainee_id)?;
-                if db::enrolments::of_trainee_in(c, &cohort.id, &candidate.trainee_id)?.is_some() {
-                    return Err(already_enrolled());
-                }
-                if let Some(code) =
-                    db::enrolments::running_elsewhere(c, &candidate.trainee_id, &cohort.id)?
-                {
-                    return Err(AppError::rule(
-                        "trainee_id",
-                        "in_another_running_cohort",
-                        format!("is in training in the running cohort {code}"),
-                    ));
-                }
-                let overridden =
-                    check_level_gate(c, &cohort, &trainee, candidate.override_reason.as_deref())?;
-                if !db::cohorts::take_place(c, &cohort.id, now)? {
-                    let current =
-                        db::cohorts::find(c, &cohort.id, &Scope::All)?.ok_or(AppError::NotFound)?;
-                    return Err(no_place(&current));
-                }
-                let stored = Enrolment {
-                    // Kept only when it was needed.
-                    override_reason: candidate.override_reason.clone().filter(|_| overridden),
-                    ..candidate.clone()
-                };
-                db::enrolments::insert(c, &stored)?;
-                c.touch(&stored.trainee_id, Stale::Eligibility);
-                c.audit(enrolment_event(&caller, "create", &stored.id, &cohort))?;
-                if overridden {
-                    db::audit::record(
-                        c,
-                        enrolment_event(&caller, "override_level_gate", &stored.id, &cohort),
-                    )?;
-                }
-                Ok(stored)
-            });
-            match stored {
-                Ok(stored) => Ok((true, stored)),
-                // Sent twice at once: the unique indexes decided which one enrolled.
-                Err(AppError::Conflict { .. }) => match replayed(conn, &candidate, dated)? {
-                    Some(stored) => Ok((false, stored)),
-                    None => Err(already_enrolled()),
-                },
-                Err(e) => Err(e),
-            }
-        })
+        .run(move |conn| service::enrolments::create(conn, &rules, &caller, candidate, dated))
         .await?;
     answer(created, row)
 }
@@ -479,206 +282,56 @@ pub async fn get_enrolment(
     answer(false, row)
 }
 
-/// How one action changes an enrolment: the new state, or `None` when the enrolment is in
-/// that state already with the same data (a retry without a key).
-type Transition =
-    fn(&Enrolment, &Cohort, &ActionInput, &Rules) -> Result<Option<EnrolmentState>, AppError>;
-
 /// The body of an action, with what the rules need.
 enum ActionInput {
     Complete(CompleteEnrolment),
     Drop(DropEnrolment),
 }
 
-/// Runs an action on an enrolment: the `Idempotency-Key`, the scope, the cohort's lock, the rule
-/// and the write with its audit row, in one transaction.
-#[allow(clippy::too_many_arguments)]
+/// Runs an action on an enrolment: the `Idempotency-Key` is read here, the rest is the service's.
 async fn act(
     req: &HttpRequest,
     db: &Db,
     rules: Rules,
     caller: AuthUser,
     id: Uuid,
-    action: &'static str,
     input: ActionInput,
-    transition: Transition,
 ) -> Result<HttpResponse, AppError> {
-    caller.may(&format!("{action}_enrolment"))?;
-    let scope = caller.trainee_scope()?;
-    let key = idempotency_key(req)?;
     let id = id.to_string();
-    let operation = format!("POST /api/v1/enrolments/{id}/{action}");
-    let digest = match &input {
-        ActionInput::Complete(body) => request_digest(&operation, body)?,
-        ActionInput::Drop(body) => request_digest(&operation, body)?,
+    let (name, action) = match &input {
+        ActionInput::Complete(body) => (
+            "complete",
+            service::enrolments::Action::Complete {
+                on: body.completed_on,
+            },
+        ),
+        ActionInput::Drop(body) => (
+            "drop",
+            service::enrolments::Action::Drop {
+                on: body.dropped_on,
+                reason: body.reason.clone(),
+            },
+        ),
+    };
+    let key = match idempotency_key(req)? {
+        Some(key) => {
+            let operation = format!("POST /api/v1/enrolments/{id}/{name}");
+            let digest = match &input {
+                ActionInput::Complete(body) => request_digest(&operation, body)?,
+                ActionInput::Drop(body) => request_digest(&operation, body)?,
+            };
+            Some(Idempotency {
+                key,
+                operation,
+                digest,
+            })
+        }
+        None => None,
     };
     let row = db
-        .run(move |conn| {
-            let replay = |conn: &mut AnyConnection| -> Result<Option<Enrolment>, AppError> {
-                let Some(key) = &key else { return Ok(None) };
-                match replayed_key(conn, &caller.id, key, &operation, &digest)? {
-                    Some(resource) => Ok(db::enrolments::find(conn, &resource, &scope)?),
-                    None => Ok(None),
-                }
-            };
-            if let Some(row) = replay(conn)? {
-                return Ok(row);
-            }
-            let result = UnitOfWork::run(conn, &rules, |c| {
-                // Lock first, read after: what the rule judges is what gets written over.
-                if !db::cohorts::lock_for_enrolment(c, &id)? {
-                    return Err(AppError::NotFound);
-                }
-                let enrolment = db::enrolments::find_any(c, &id)?.ok_or(AppError::NotFound)?;
-                let cohort = db::cohorts::find(c, &enrolment.cohort_id, &scope)?
-                    .ok_or(AppError::NotFound)?;
-                if let Some(state) = transition(&enrolment, &cohort, &input, &rules)? {
-                    let now = db::now();
-                    if !db::enrolments::set_state(c, &id, enrolment.version, &state, now)? {
-                        return Err(AppError::PreconditionFailed);
-                    }
-                    if state.status == EnrolmentStatus::Dropped.as_str() {
-                        db::cohorts::release_place(c, &cohort.id, now)?;
-                    }
-                    c.touch(&enrolment.trainee_id, Stale::Both);
-                    c.audit(enrolment_event(&caller, action, &id, &cohort))?;
-                }
-                if let Some(key) = &key {
-                    db::idempotency::insert(
-                        c,
-                        &StoredKey {
-                            actor_id: caller.id.clone(),
-                            key: key.clone(),
-                            operation: operation.clone(),
-                            request_digest: digest.clone(),
-                            resource_id: id.clone(),
-                            created_at: db::now(),
-                        },
-                    )?;
-                }
-                db::enrolments::find_any(c, &id)?.ok_or(AppError::NotFound)
-            });
-            match result {
-                // The same key sent twice at once: the first stored it; answer as a retry.
-                Err(AppError::Conflict { .. }) if key.is_some() => replay(conn)?
-                    .ok_or_else(|| AppError::conflict("This Idempotency-Key is in use")),
-                other => other,
-            }
-        })
+        .run(move |conn| service::enrolments::act(conn, &rules, &caller, &id, action, key.as_ref()))
         .await?;
     answer(false, row)
-}
-
-fn not_in_future(field: &str, day: NaiveDate) -> Result<(), AppError> {
-    let today = today_in_china();
-    if day > today {
-        return Err(AppError::field(
-            field,
-            "future",
-            format!("{day} is in the future"),
-        ));
-    }
-    if day < earliest_date() {
-        return Err(AppError::field(
-            field,
-            "range",
-            format!("must be on or after {}", earliest_date()),
-        ));
-    }
-    Ok(())
-}
-
-fn complete_transition(
-    enrolment: &Enrolment,
-    cohort: &Cohort,
-    input: &ActionInput,
-    rules: &Rules,
-) -> Result<Option<EnrolmentState>, AppError> {
-    let ActionInput::Complete(body) = input else {
-        return Err(AppError::internal("complete called with another body"));
-    };
-    match status_of(&enrolment.status)? {
-        EnrolmentStatus::Completed if enrolment.completed_on == Some(body.completed_on) => {
-            return Ok(None);
-        }
-        EnrolmentStatus::Completed | EnrolmentStatus::Dropped => {
-            return Err(AppError::rule(
-                "status",
-                "finished",
-                format!("the enrolment is {} already", enrolment.status),
-            ));
-        }
-        EnrolmentStatus::Enrolled | EnrolmentStatus::InTraining => {}
-    }
-    not_in_future("completed_on", body.completed_on)?;
-    let first = cohort.start_date.max(enrolment.enrolled_on);
-    if body.completed_on < first {
-        return Err(AppError::rule(
-            "completed_on",
-            "before_start",
-            format!("is before the cohort's first day or the enrolment, {first}"),
-        ));
-    }
-    let needed = required_days(cohort.planned_days, rules.completion_attendance_percent);
-    if enrolment.attended_days < needed {
-        return Err(AppError::rule(
-            "attended_days",
-            "insufficient_attendance",
-            format!(
-                "attended {} days; completion needs {needed} ({} % of the {} planned)",
-                enrolment.attended_days, rules.completion_attendance_percent, cohort.planned_days
-            ),
-        ));
-    }
-    Ok(Some(EnrolmentState {
-        status: EnrolmentStatus::Completed.as_str().to_owned(),
-        attended_days: enrolment.attended_days,
-        completed_on: Some(body.completed_on),
-        dropped_on: None,
-        drop_reason: None,
-    }))
-}
-
-fn drop_transition(
-    enrolment: &Enrolment,
-    _cohort: &Cohort,
-    input: &ActionInput,
-    _rules: &Rules,
-) -> Result<Option<EnrolmentState>, AppError> {
-    let ActionInput::Drop(body) = input else {
-        return Err(AppError::internal("drop called with another body"));
-    };
-    match status_of(&enrolment.status)? {
-        EnrolmentStatus::Dropped
-            if enrolment.dropped_on == Some(body.dropped_on)
-                && enrolment.drop_reason.as_deref() == Some(body.reason.as_str()) =>
-        {
-            return Ok(None);
-        }
-        EnrolmentStatus::Completed | EnrolmentStatus::Dropped => {
-            return Err(AppError::rule(
-                "status",
-                "finished",
-                format!("the enrolment is {} already", enrolment.status),
-            ));
-        }
-        EnrolmentStatus::Enrolled | EnrolmentStatus::InTraining => {}
-    }
-    not_in_future("dropped_on", body.dropped_on)?;
-    if body.dropped_on < enrolment.enrolled_on {
-        return Err(AppError::rule(
-            "dropped_on",
-            "before_enrolment",
-            format!("is before the enrolment, {}", enrolment.enrolled_on),
-        ));
-    }
-    Ok(Some(EnrolmentState {
-        status: EnrolmentStatus::Dropped.as_str().to_owned(),
-        attended_days: enrolment.attended_days,
-        completed_on: None,
-        dropped_on: Some(body.dropped_on),
-        drop_reason: Some(body.reason.clone()),
-    }))
 }
 
 /// Records that a trainee completed their cohort. Needs the attendance the cohort plans (the
@@ -718,9 +371,7 @@ pub async fn complete_enrolment(
         **rules,
         caller,
         id.into_inner(),
-        "complete",
         ActionInput::Complete(body),
-        complete_transition,
     )
     .await
 }
@@ -761,9 +412,7 @@ pub async fn drop_enrolment(
         **rules,
         caller,
         id.into_inner(),
-        "drop",
         ActionInput::Drop(body),
-        drop_transition,
     )
     .await
 }
@@ -816,77 +465,6 @@ fn register_response(
     })
 }
 
-/// Checks a register against the cohort and its enrolments; every wrong entry is named.
-fn check_register(
-    cohort: &Cohort,
-    day: NaiveDate,
-    present: &[String],
-    enrolments: &[Enrolment],
-) -> Result<(), AppError> {
-    if day < cohort.start_date || day > cohort.end_date {
-        return Err(AppError::rule(
-            "date",
-            "outside_cohort",
-            format!(
-                "is outside the cohort's dates, {} to {}",
-                cohort.start_date, cohort.end_date
-            ),
-        ));
-    }
-    if day > today_in_china() {
-        return Err(AppError::rule(
-            "date",
-            "future",
-            format!("{day} is in the future"),
-        ));
-    }
-    let mut errors = Vec::new();
-    for (i, id) in present.iter().enumerate() {
-        let field = format!("present[{i}]");
-        match enrolments.iter().find(|e| &e.id == id) {
-            None => errors.push(FieldError::new(
-                field,
-                "not_in_cohort",
-                "is not an enrolment of this cohort",
-            )),
-            Some(e) if e.dropped_on.is_some_and(|d| d <= day) => errors.push(FieldError::new(
-                field,
-                "dropped",
-                "had left the cohort by that day",
-            )),
-            Some(e) if e.completed_on.is_some_and(|d| d < day) => errors.push(FieldError::new(
-                field,
-                "completed",
-                "had completed the cohort before that day",
-            )),
-            Some(_) => {}
-        }
-    }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(AppError::Rule(errors))
-    }
-}
-
-/// The state of an enrolment after a day's presence changed by `delta` (+1 or −1); its status
-/// follows for enrolments still going (`enrolled` until the first day present).
-fn with_attendance(enrolment: &Enrolment, delta: i32) -> Result<EnrolmentState, AppError> {
-    let attended_days = (enrolment.attended_days + delta).max(0);
-    let status = match status_of(&enrolment.status)? {
-        s if s.is_active() && attended_days > 0 => EnrolmentStatus::InTraining,
-        s if s.is_active() => EnrolmentStatus::Enrolled,
-        s => s,
-    };
-    Ok(EnrolmentState {
-        status: status.as_str().to_owned(),
-        attended_days,
-        completed_on: enrolment.completed_on,
-        dropped_on: enrolment.dropped_on,
-        drop_reason: enrolment.drop_reason.clone(),
-    })
-}
-
 /// Takes a day's register: the enrolments present, everyone else absent. It replaces whatever
 /// was recorded for that day, so sending it again changes nothing.
 #[utoipa::path(
@@ -910,79 +488,20 @@ fn with_attendance(enrolment: &Enrolment, delta: i32) -> Result<EnrolmentState, 
 #[put("/cohorts/{id}/attendance/{date}")]
 pub async fn take_register(
     db: web::Data<Db>,
+    rules: web::Data<Rules>,
     caller: AuthUser,
     path: web::Path<(Uuid, NaiveDate)>,
     Json(body): Json<TakeRegister>,
 ) -> Result<HttpResponse, AppError> {
-    caller.may("take_register")?;
-    let scope = caller.trainee_scope()?;
     let (cohort_id, day) = path.into_inner();
     let cohort_id = cohort_id.to_string();
-    let mut present: Vec<String> = body.present.iter().map(Uuid::to_string).collect();
-    let response = db
+    let present: Vec<String> = body.present.iter().map(Uuid::to_string).collect();
+    let (register, present) = db
         .run(move |conn| {
-            conn.transaction(|c| {
-                if !db::cohorts::lock(c, &cohort_id)? {
-                    return Err(AppError::NotFound);
-                }
-                let cohort = db::cohorts::find(c, &cohort_id, &scope)?.ok_or(AppError::NotFound)?;
-                let enrolments = db::enrolments::all_of_cohort(c, &cohort.id)?;
-                check_register(&cohort, day, &present, &enrolments)?;
-                present.sort();
-                present.dedup();
-                let before = db::enrolments::present_on(c, &cohort.id, day)?;
-                let now = db::now();
-                for enrolment in &enrolments {
-                    let was = before.binary_search(&enrolment.id).is_ok();
-                    let is = present.binary_search(&enrolment.id).is_ok();
-                    let delta = match (was, is) {
-                        (false, true) => {
-                            db::enrolments::mark_present(c, &enrolment.id, day)?;
-                            1
-                        }
-                        (true, false) => {
-                            // Completion was judged on these days: they stay.
-                            if enrolment.completed_on.is_some_and(|d| day <= d) {
-                                return Err(AppError::rule(
-                                    "present",
-                                    "completed",
-                                    format!(
-                                        "enrolment {} completed on a count that included this day",
-                                        enrolment.id
-                                    ),
-                                ));
-                            }
-                            db::enrolments::mark_absent(c, &enrolment.id, day)?;
-                            -1
-                        }
-                        _ => continue,
-                    };
-                    let state = with_attendance(enrolment, delta)?;
-                    if !db::enrolments::set_state(c, &enrolment.id, enrolment.version, &state, now)?
-                    {
-                        return Err(AppError::PreconditionFailed);
-                    }
-                }
-                let register = Register {
-                    cohort_id: cohort.id.clone(),
-                    day,
-                    present_count: i32::try_from(present.len()).map_err(AppError::internal)?,
-                    recorded_by: Some(caller.id.clone()),
-                    recorded_at: now,
-                };
-                db::enrolments::save_register(c, &register)?;
-                db::audit::record(
-                    c,
-                    Event {
-                        county_code: Some(&cohort.county_code),
-                        ..caller.event("take_register", "cohort", Some(&cohort.id))
-                    },
-                )?;
-                register_response(register, present)
-            })
+            service::enrolments::take_register(conn, &rules, &caller, &cohort_id, day, present)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(response))
+    Ok(HttpResponse::Ok().json(register_response(register, present)?))
 }
 
 /// A day's register as taken (404 when it was not taken that day).

@@ -286,27 +286,6 @@ pub fn request_digest(operation: &str, body: &impl Serialize) -> Result<String, 
     )))
 }
 
-/// What an `Idempotency-Key` seen before says: `Some(resource id)` for a retry of the same
-/// request (answer the resource as it is now), 409 for a different request under the same key,
-/// `None` for a new key.
-pub fn replayed_key(
-    conn: &mut crate::db::AnyConnection,
-    actor_id: &str,
-    key: &str,
-    operation: &str,
-    digest: &str,
-) -> Result<Option<String>, AppError> {
-    match crate::db::idempotency::find(conn, actor_id, key)? {
-        None => Ok(None),
-        Some(stored) if stored.operation == operation && stored.request_digest == digest => {
-            Ok(Some(stored.resource_id))
-        }
-        Some(_) => Err(AppError::conflict(
-            "This Idempotency-Key was used for a different request",
-        )),
-    }
-}
-
 /// Cursors are opaque to clients: the sort key, hex-encoded behind a version prefix.
 fn encode_cursor(key: &str) -> String {
     let mut out = String::from("c1");

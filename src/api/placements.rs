@@ -4,8 +4,6 @@
 //! Scope: staff see the placements of trainees of their counties; an employer's users see only
 //! the placements that name their employer, with personal numbers masked, and nothing else.
 
-use std::collections::HashMap;
-
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -16,21 +14,21 @@ use validator::Validate;
 
 use crate::api::{
     CountyCode, Page, PageParams, SyncParams, idempotency_key, not_modified, parse_id,
-    parse_time_key, replayed_key, request_digest, time_key, utc, with_etag,
+    parse_time_key, request_digest, time_key, utc, with_etag,
 };
 use crate::api::{not_blank, plausible_day};
 use crate::auth::{AuthUser, Role};
-use crate::db::idempotency::StoredKey;
-use crate::db::placements::{Placement, PlacementScope, PlacementState};
-use crate::db::{self, AnyConnection, Db, audit::Event};
+use crate::db::placements::Placement;
+use crate::db::{self, Db};
 use crate::domain::employment::{self};
 use crate::domain::placement::{ContractType, PlacementStatus};
 use crate::domain::rules::Rules;
-use crate::domain::training::{EnrolmentStatus, Occupation};
-use crate::domain::{id_number, phone, today_in_china};
+use crate::domain::training::Occupation;
+use crate::domain::{id_number, phone};
 use crate::error::{AppError, PROBLEM_JSON, Problem};
 use crate::extract::{Json, Query};
-use crate::service::{Stale, UnitOfWork};
+use crate::service::placements::Context;
+use crate::service::{self, Idempotency};
 
 /// The highest monthly wage believed: 100,000 yuan.
 pub const MAX_MONTHLY_FEN: i64 = 10_000_000;
@@ -175,29 +173,6 @@ pub(crate) enum View {
     Employer,
 }
 
-/// What a placement response needs besides the row.
-pub(crate) struct Context {
-    trainees: HashMap<String, (String, String, Option<String>)>,
-    employers: HashMap<String, String>,
-}
-
-impl Context {
-    /// Loads the trainees and employers of `rows`.
-    pub(crate) fn load(conn: &mut AnyConnection, rows: &[Placement]) -> Result<Self, AppError> {
-        let trainee_ids = rows.iter().map(|p| p.trainee_id.clone()).collect();
-        let employer_ids = rows.iter().filter_map(|p| p.employer_id.clone()).collect();
-        Ok(Self {
-            trainees: db::placements::trainee_briefs(conn, trainee_ids)?
-                .into_iter()
-                .map(|(id, name, number, phone)| (id, (name, number, phone)))
-                .collect(),
-            employers: db::placements::employer_names(conn, employer_ids)?
-                .into_iter()
-                .collect(),
-        })
-    }
-}
-
 pub(crate) fn response(
     row: Placement,
     context: &Context,
@@ -302,52 +277,6 @@ fn answer(
     Ok(with_etag(HttpResponse::build(status), body.version).json(body))
 }
 
-fn not_in_future(field: &str, day: NaiveDate) -> Result<(), AppError> {
-    if day > today_in_china() {
-        return Err(AppError::rule(
-            field,
-            "future",
-            format!("{day} is in the future"),
-        ));
-    }
-    Ok(())
-}
-
-/// The answer to a create whose id is stored already: the same request again, or a clash.
-fn replayed(
-    conn: &mut AnyConnection,
-    candidate: &Placement,
-) -> Result<Option<Placement>, AppError> {
-    match db::placements::find_any(conn, &candidate.id)? {
-        None => Ok(None),
-        Some(stored)
-            if stored.trainee_id == candidate.trainee_id
-                && stored.employer_id == candidate.employer_id
-                && stored.household_name == candidate.household_name
-                && stored.household_phone == candidate.household_phone
-                && stored.occupation == candidate.occupation
-                && stored.position == candidate.position
-                && stored.work_city == candidate.work_city
-                && stored.start_date == candidate.start_date
-                && stored.monthly_wage_fen == candidate.monthly_wage_fen
-                && stored.contract_type == candidate.contract_type =>
-        {
-            Ok(Some(stored))
-        }
-        Some(_) => Err(AppError::conflict(
-            "This id belongs to a different placement",
-        )),
-    }
-}
-
-fn open_placement(id: &str) -> AppError {
-    AppError::rule(
-        "trainee_id",
-        "open_placement",
-        format!("holds the open placement {id}: end it before reporting another"),
-    )
-}
-
 /// Reports a placement of a trainee who has completed a cohort: with a registered employer,
 /// who is then asked to confirm it, or with a household, which a follow-up verifies.
 ///
@@ -375,8 +304,6 @@ pub async fn create_placement(
     caller: AuthUser,
     Json(body): Json<CreatePlacement>,
 ) -> Result<HttpResponse, AppError> {
-    caller.may("create_placement")?;
-    let scope = caller.trainee_scope()?;
     let view = view_of(&caller, false);
     let household = match (&body.employer_id, &body.household) {
         (Some(_), None) => None,
@@ -427,91 +354,7 @@ pub async fn create_placement(
         updated_at: now,
     };
     let (created, row) = db
-        .run(move |conn| {
-            let trainee = db::trainees::find(conn, &candidate.trainee_id, &scope)?
-                .ok_or_else(|| {
-                    AppError::field("trainee_id", "unknown", "is not a trainee of your counties")
-                })?
-                .trainee;
-            if let Some(stored) = replayed(conn, &candidate)? {
-                let context = Context::load(conn, std::slice::from_ref(&stored))?;
-                return Ok((false, (stored, context)));
-            }
-            not_in_future("start_date", candidate.start_date)?;
-            let first_completion = db::enrolments::of_trainee(conn, &trainee.id)?
-                .into_iter()
-                .filter(|(e, _)| e.status == EnrolmentStatus::Completed.as_str())
-                .filter_map(|(e, _)| e.completed_on)
-                .min()
-                .ok_or_else(|| {
-                    AppError::rule(
-                        "trainee_id",
-                        "not_trained",
-                        "has completed no cohort; a placement follows training",
-                    )
-                })?;
-            if candidate.start_date < first_completion {
-                return Err(AppError::rule(
-                    "start_date",
-                    "before_training",
-                    format!("is before the trainee's first completed cohort, {first_completion}"),
-                ));
-            }
-            if let Some(employer) = &candidate.employer_id {
-                match db::organisations::is_active(conn, "employer", employer)? {
-                    None => {
-                        return Err(AppError::field(
-                            "employer_id",
-                            "unknown",
-                            "is not a registered employer",
-                        ));
-                    }
-                    Some(false) => {
-                        return Err(AppError::rule(
-                            "employer_id",
-                            "inactive",
-                            "this employer is no longer active",
-                        ));
-                    }
-                    Some(true) => {}
-                }
-            }
-            let stored = Placement {
-                county_code: trainee.county_code.clone(),
-                ..candidate.clone()
-            };
-            let result = UnitOfWork::run(conn, &rules, |c| {
-                // A threshold of the county recorded meanwhile waits (its refresh must see this).
-                db::reports::share_counties(c, std::slice::from_ref(&stored.county_code))?;
-                // One placement of a trainee at a time: the check below sees the others.
-                db::trainees::lock(c, &stored.trainee_id)?;
-                if let Some(open) = db::placements::of_trainee(c, &stored.trainee_id)?
-                    .into_iter()
-                    .find(|p| PlacementStatus::parse(&p.status).is_some_and(|s| s.is_open()))
-                {
-                    return Err(open_placement(&open.id));
-                }
-                db::placements::insert(c, &stored)?;
-                // A placement owes follow-ups from its start: the reports count them.
-                c.touch(&stored.trainee_id, Stale::Reports);
-                c.audit(Event {
-                    county_code: Some(&stored.county_code),
-                    ..caller.event("create", "placement", Some(&stored.id))
-                })?;
-                Ok(())
-            });
-            let (created, row) = match result {
-                Ok(()) => (true, stored),
-                // Sent twice at once: the primary key or the one-open index decided.
-                Err(AppError::Conflict { .. }) => match replayed(conn, &candidate)? {
-                    Some(stored) => (false, stored),
-                    None => return Err(open_placement("reported meanwhile")),
-                },
-                Err(e) => return Err(e),
-            };
-            let context = Context::load(conn, std::slice::from_ref(&row))?;
-            Ok((created, (row, context)))
-        })
+        .run(move |conn| service::placements::create(conn, &rules, &caller, candidate))
         .await?;
     let status = if created {
         StatusCode::CREATED
@@ -664,12 +507,16 @@ impl Action {
         }
     }
 
-    /// The operation's id in the access table.
-    fn operation(&self) -> &'static str {
+    fn into_service(self) -> service::placements::Action {
         match self {
-            Self::Confirm => "confirm_placement",
-            Self::Dispute(_) => "dispute_placement",
-            Self::End(_) => "end_placement",
+            Self::Confirm => service::placements::Action::Confirm,
+            Self::Dispute(body) => service::placements::Action::Dispute {
+                reason: body.reason.trim().to_owned(),
+            },
+            Self::End(body) => service::placements::Action::End {
+                on: body.ended_on,
+                reason: body.reason.trim().to_owned(),
+            },
         }
     }
 
@@ -682,75 +529,7 @@ impl Action {
     }
 }
 
-fn status_of(placement: &Placement) -> Result<PlacementStatus, AppError> {
-    PlacementStatus::parse(&placement.status)
-        .ok_or_else(|| AppError::internal("stored status is unknown"))
-}
-
-/// The new state an action leaves, or `None` when it is a retry of what was done.
-fn transition(placement: &Placement, action: &Action) -> Result<Option<PlacementState>, AppError> {
-    let status = status_of(placement)?;
-    let mut state = placement.state();
-    let now = db::now();
-    match action {
-        Action::Confirm | Action::Dispute(_) if status != PlacementStatus::Reported => {
-            Err(AppError::conflict(format!(
-                "The placement is {}; only a reported placement is confirmed or disputed",
-                status.as_str()
-            )))
-        }
-        Action::Confirm => {
-            state.status = PlacementStatus::Confirmed.as_str().to_owned();
-            state.confirmed_at = Some(now);
-            Ok(Some(state))
-        }
-        Action::Dispute(body) => {
-            state.status = PlacementStatus::Disputed.as_str().to_owned();
-            state.disputed_at = Some(now);
-            state.dispute_reason = Some(body.reason.trim().to_owned());
-            state.follow_up_due_on = None;
-            Ok(Some(state))
-        }
-        Action::End(body) => {
-            if status == PlacementStatus::Ended {
-                return if placement.ended_on == Some(body.ended_on)
-                    && placement.end_reason.as_deref() == Some(body.reason.trim())
-                {
-                    Ok(None)
-                } else {
-                    Err(AppError::conflict(format!(
-                        "The placement ended already, on {}",
-                        placement.ended_on.unwrap_or(placement.start_date)
-                    )))
-                };
-            }
-            not_in_future("ended_on", body.ended_on)?;
-            if body.ended_on < placement.start_date {
-                return Err(AppError::rule(
-                    "ended_on",
-                    "before_start",
-                    format!("is before the start, {}", placement.start_date),
-                ));
-            }
-            // Follow-ups are dated within the placement: none may come after its end.
-            if let Some(day) = placement.last_follow_up_on.filter(|d| *d > body.ended_on) {
-                return Err(AppError::rule(
-                    "ended_on",
-                    "before_follow_up",
-                    format!("is before the follow-up of {day}; the end is on or after it"),
-                ));
-            }
-            state.status = PlacementStatus::Ended.as_str().to_owned();
-            state.ended_on = Some(body.ended_on);
-            state.end_reason = Some(body.reason.trim().to_owned());
-            state.follow_up_due_on = None;
-            Ok(Some(state))
-        }
-    }
-}
-
-/// Runs an action on a placement: the `Idempotency-Key`, the scope, the placement's lock, the
-/// rule, the write, the ladder's refresh and the audit row, in one transaction.
+/// Runs an action on a placement: the `Idempotency-Key` is read here, the rest is the service's.
 async fn act(
     req: &HttpRequest,
     db: &Db,
@@ -759,88 +538,23 @@ async fn act(
     id: Uuid,
     action: Action,
 ) -> Result<HttpResponse, AppError> {
-    let scope = match action {
-        Action::Confirm | Action::Dispute(_) => {
-            // The employer's word is the evidence: no one else may give it.
-            caller.may(action.operation())?;
-            caller.placement_scope()?
-        }
-        Action::End(_) => {
-            caller.may(action.operation())?;
-            PlacementScope::Trainees(caller.trainee_scope()?)
-        }
-    };
     let view = view_of(&caller, false);
-    let key = idempotency_key(req)?;
     let id = id.to_string();
-    let operation = format!("POST /api/v1/placements/{id}/{}", action.name());
-    let digest = action.digest(&operation)?;
+    let key = match idempotency_key(req)? {
+        Some(key) => {
+            let operation = format!("POST /api/v1/placements/{id}/{}", action.name());
+            let digest = action.digest(&operation)?;
+            Some(Idempotency {
+                key,
+                operation,
+                digest,
+            })
+        }
+        None => None,
+    };
+    let action = action.into_service();
     let row = db
-        .run(move |conn| {
-            let replay = |conn: &mut AnyConnection| -> Result<Option<Placement>, AppError> {
-                let Some(key) = &key else { return Ok(None) };
-                match replayed_key(conn, &caller.id, key, &operation, &digest)? {
-                    Some(resource) => Ok(db::placements::find(conn, &resource, &scope)?),
-                    None => Ok(None),
-                }
-            };
-            let row = match replay(conn)? {
-                Some(row) => row,
-                None => {
-                    let result = UnitOfWork::run(conn, &rules, |c| {
-                        // Lock first, read after: what the rule judges is what gets written
-                        // over (and SQLite's write lock is taken before any read).
-                        if !db::placements::lock(c, &id)? {
-                            return Err(AppError::NotFound);
-                        }
-                        let placement =
-                            db::placements::find(c, &id, &scope)?.ok_or(AppError::NotFound)?;
-                        if let Some(state) = transition(&placement, &action)? {
-                            if !db::placements::set_state(
-                                c,
-                                &id,
-                                placement.version,
-                                &state,
-                                db::now(),
-                            )? {
-                                return Err(AppError::PreconditionFailed);
-                            }
-                            c.touch(&placement.trainee_id, Stale::Both);
-                            c.audit(Event {
-                                county_code: Some(&placement.county_code),
-                                ..caller.event(action.name(), "placement", Some(&id))
-                            })?;
-                        }
-                        if let Some(key) = &key {
-                            db::idempotency::insert(
-                                c,
-                                &StoredKey {
-                                    actor_id: caller.id.clone(),
-                                    key: key.clone(),
-                                    operation: operation.clone(),
-                                    request_digest: digest.clone(),
-                                    resource_id: id.clone(),
-                                    created_at: db::now(),
-                                },
-                            )?;
-                        }
-                        db::placements::find_any(c, &id)?.ok_or(AppError::NotFound)
-                    });
-                    match result {
-                        // The same key sent twice at once: the first stored it.
-                        Err(AppError::Conflict { .. })
-                            if key.is_some()
-                                && let Some(row) = replay(conn)? =>
-                        {
-                            row
-                        }
-                        other => other?,
-                    }
-                }
-            };
-            let context = Context::load(conn, std::slice::from_ref(&row))?;
-            Ok((row, context))
-        })
+        .run(move |conn| service::placements::act(conn, &rules, &caller, &id, action, key.as_ref()))
         .await?;
     answer(StatusCode::OK, row, view)
 }

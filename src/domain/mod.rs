@@ -14,6 +14,18 @@ pub mod username;
 
 use chrono::{FixedOffset, NaiveDate, Utc};
 
+/// Why a rule refuses a change: a clash with what is stored (409), or a rule broken by the
+/// request (422, naming the field).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// The change clashes with the record's state.
+    Conflict(String),
+    /// A field breaks a rule: the field, a stable code, and why.
+    Rule(&'static str, &'static str, String),
+    /// A field's value is impossible whatever is stored (a day in the future): field, code, why.
+    Invalid(&'static str, &'static str, String),
+}
+
 /// The 13 counties of Lüliang (GB/T 2260); the first migration seeds the same list, with names.
 pub const COUNTY_CODES: [&str; 13] = [
     "141102", "141121", "141122", "141123", "141124", "141125", "141126", "141127", "141128",

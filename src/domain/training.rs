@@ -2,6 +2,8 @@
 //! a cohort moves through its states, and how much attendance completion needs.
 
 use chrono::NaiveDate;
+
+use super::Refusal;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -177,6 +179,128 @@ impl EnrolmentStatus {
     }
 }
 
+/// What is asked of an enrolment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EnrolmentAction<'a> {
+    /// Completed on a day.
+    Complete {
+        /// The day of completion.
+        on: NaiveDate,
+    },
+    /// Left on a day, for a reason.
+    Drop {
+        /// The day they left.
+        on: NaiveDate,
+        /// Why.
+        reason: &'a str,
+    },
+}
+
+/// What an enrolment action is judged against: the enrolment and its cohort.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EnrolmentNow<'a> {
+    /// Its status.
+    pub status: EnrolmentStatus,
+    /// The day of enrolment.
+    pub enrolled_on: NaiveDate,
+    /// Days attended, from the register.
+    pub attended_days: i32,
+    /// Its completion, once completed.
+    pub completed_on: Option<NaiveDate>,
+    /// Its drop-out, once dropped.
+    pub dropped_on: Option<NaiveDate>,
+    /// Why it was dropped.
+    pub drop_reason: Option<&'a str>,
+    /// The cohort's first day.
+    pub cohort_start: NaiveDate,
+    /// The cohort's planned days.
+    pub planned_days: i32,
+}
+
+/// The status an action moves an enrolment to, `None` when it repeats what was done, or why it
+/// is refused: a finished enrolment stays finished; a day is neither in the future nor before
+/// the enrolment (nor, for completion, before the cohort's first day); completion needs
+/// `completion_percent` of the planned days attended.
+pub fn next_enrolment_status(
+    now: &EnrolmentNow<'_>,
+    action: EnrolmentAction<'_>,
+    completion_percent: u32,
+    today: NaiveDate,
+) -> Result<Option<EnrolmentStatus>, Refusal> {
+    let repeated = match action {
+        EnrolmentAction::Complete { on } => {
+            now.status == EnrolmentStatus::Completed && now.completed_on == Some(on)
+        }
+        EnrolmentAction::Drop { on, reason } => {
+            now.status == EnrolmentStatus::Dropped
+                && now.dropped_on == Some(on)
+                && now.drop_reason == Some(reason)
+        }
+    };
+    if repeated {
+        return Ok(None);
+    }
+    if !now.status.is_active() {
+        return Err(Refusal::Rule(
+            "status",
+            "finished",
+            format!("the enrolment is {} already", now.status.as_str()),
+        ));
+    }
+    let (field, on) = match action {
+        EnrolmentAction::Complete { on } => ("completed_on", on),
+        EnrolmentAction::Drop { on, .. } => ("dropped_on", on),
+    };
+    if on > today {
+        return Err(Refusal::Invalid(
+            field,
+            "future",
+            format!("{on} is in the future"),
+        ));
+    }
+    if on < earliest_date() {
+        return Err(Refusal::Invalid(
+            field,
+            "range",
+            format!("must be on or after {}", earliest_date()),
+        ));
+    }
+    match action {
+        EnrolmentAction::Complete { on } => {
+            let first = now.cohort_start.max(now.enrolled_on);
+            if on < first {
+                return Err(Refusal::Rule(
+                    "completed_on",
+                    "before_start",
+                    format!("is before the cohort's first day or the enrolment, {first}"),
+                ));
+            }
+            let needed = required_days(now.planned_days, completion_percent);
+            if now.attended_days < needed {
+                return Err(Refusal::Rule(
+                    "attended_days",
+                    "insufficient_attendance",
+                    format!(
+                        "attended {} days; completion needs {needed} ({completion_percent} % of the {} planned)",
+                        now.attended_days, now.planned_days
+                    ),
+                ));
+            }
+            Ok(Some(EnrolmentStatus::Completed))
+        }
+        EnrolmentAction::Drop { on, .. } => {
+            if on < now.enrolled_on {
+                return Err(Refusal::Rule(
+                    "dropped_on",
+                    "before_enrolment",
+                    format!("is before the enrolment, {}", now.enrolled_on),
+                ));
+            }
+            Ok(Some(EnrolmentStatus::Dropped))
+        }
+    }
+}
+
 /// The modules every cohort teaches, whatever its occupation (安全、消防、法制、普通话).
 pub const MANDATORY_MODULES: [&str; 4] = ["safety", "fire_safety", "law", "mandarin"];
 
@@ -245,5 +369,110 @@ mod tests {
         let d = |s: &str| s.parse::<NaiveDate>().unwrap();
         assert_eq!(calendar_days(d("2026-03-01"), d("2026-03-26")), 26);
         assert_eq!(calendar_days(d("2026-03-01"), d("2026-03-01")), 1);
+    }
+
+    fn day(text: &str) -> NaiveDate {
+        text.parse().unwrap()
+    }
+
+    fn enrolment(status: EnrolmentStatus, attended_days: i32) -> EnrolmentNow<'static> {
+        EnrolmentNow {
+            status,
+            enrolled_on: day("2024-03-05"),
+            attended_days,
+            completed_on: None,
+            dropped_on: None,
+            drop_reason: None,
+            cohort_start: day("2024-03-01"),
+            planned_days: 26,
+        }
+    }
+
+    fn outcome(r: Result<Option<EnrolmentStatus>, Refusal>) -> String {
+        match r {
+            Ok(Some(status)) => status.as_str().to_owned(),
+            Ok(None) => "unchanged".into(),
+            Err(Refusal::Rule(field, code, _) | Refusal::Invalid(field, code, _)) => {
+                format!("{field}.{code}")
+            }
+            Err(Refusal::Conflict(_)) => "conflict".into(),
+        }
+    }
+
+    #[test]
+    fn completion_needs_the_attendance_share_and_a_day_after_both_starts() {
+        let today = day("2024-04-10");
+        let complete = |on: &str| EnrolmentAction::Complete { on: day(on) };
+        let run = |attended, on| {
+            outcome(next_enrolment_status(
+                &enrolment(EnrolmentStatus::InTraining, attended),
+                complete(on),
+                80,
+                today,
+            ))
+        };
+        assert_eq!(run(21, "2024-04-01"), "completed");
+        assert_eq!(
+            run(20, "2024-04-01"),
+            "attended_days.insufficient_attendance"
+        );
+        // After the cohort's start but before the enrolment.
+        assert_eq!(run(21, "2024-03-04"), "completed_on.before_start");
+        assert_eq!(run(21, "2024-04-11"), "completed_on.future");
+        assert_eq!(run(21, "2015-12-31"), "completed_on.range");
+    }
+
+    #[test]
+    fn a_finished_enrolment_stays_finished_and_a_repeat_changes_nothing() {
+        let today = day("2024-04-10");
+        let completed = EnrolmentNow {
+            completed_on: Some(day("2024-04-01")),
+            ..enrolment(EnrolmentStatus::Completed, 26)
+        };
+        let complete = EnrolmentAction::Complete {
+            on: day("2024-04-01"),
+        };
+        assert_eq!(
+            outcome(next_enrolment_status(&completed, complete, 80, today)),
+            "unchanged"
+        );
+        let drop = EnrolmentAction::Drop {
+            on: day("2024-04-02"),
+            reason: "外出务工",
+        };
+        assert_eq!(
+            outcome(next_enrolment_status(&completed, drop, 80, today)),
+            "status.finished"
+        );
+        let dropped = EnrolmentNow {
+            dropped_on: Some(day("2024-04-02")),
+            drop_reason: Some("外出务工"),
+            ..enrolment(EnrolmentStatus::Dropped, 3)
+        };
+        assert_eq!(
+            outcome(next_enrolment_status(&dropped, drop, 80, today)),
+            "unchanged"
+        );
+        let other = EnrolmentAction::Drop {
+            on: day("2024-04-03"),
+            reason: "外出务工",
+        };
+        assert_eq!(
+            outcome(next_enrolment_status(&dropped, other, 80, today)),
+            "status.finished"
+        );
+        let early = EnrolmentAction::Drop {
+            on: day("2024-03-04"),
+            reason: "外出务工",
+        };
+        assert_eq!(
+            outcome(next_enrolment_status(
+                &enrolment(EnrolmentStatus::Enrolled, 0),
+                early,
+                80,
+                today
+            )),
+            "dropped_on.before_enrolment"
+        );
     }
 }

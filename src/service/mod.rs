@@ -6,8 +6,10 @@
 //! eligibility the ladder keeps ([`ladder`]) and what the trainee adds to the reports
 //! ([`report_facts`]). Nothing else refreshes derived data, so no write can forget it.
 
+pub mod enrolments;
 pub mod follow_ups;
 pub mod ladder;
+pub mod placements;
 pub mod report_facts;
 pub mod work;
 
@@ -16,6 +18,7 @@ use std::ops::{Deref, DerefMut};
 
 use diesel::Connection;
 
+use crate::access::Caller;
 use crate::db::{self, AnyConnection};
 use crate::domain::rules::Rules;
 use crate::error::AppError;
@@ -127,6 +130,88 @@ impl<'c> UnitOfWork<'c> {
             report_facts::refresh(conn, &reports, &rules)?;
         }
         Ok(())
+    }
+}
+
+/// An action's `Idempotency-Key`: the key, the operation it was sent to, and a digest of the
+/// request, to tell a retry from another request under the same key.
+#[derive(Debug, Clone)]
+pub struct Idempotency {
+    /// The client's key.
+    pub key: String,
+    /// `METHOD path` of the action.
+    pub operation: String,
+    /// A digest of the operation and its body.
+    pub digest: String,
+}
+
+/// What a key seen before says: `Some(resource id)` for a retry of the same request (answer the
+/// resource as it is now), 409 for a different request under the same key, `None` for a new
+/// key.
+fn replayed_key(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    key: &Idempotency,
+) -> Result<Option<String>, AppError> {
+    match db::idempotency::find(conn, &caller.id, &key.key)? {
+        None => Ok(None),
+        Some(stored)
+            if stored.operation == key.operation && stored.request_digest == key.digest =>
+        {
+            Ok(Some(stored.resource_id))
+        }
+        Some(_) => Err(AppError::conflict(
+            "This Idempotency-Key was used for a different request",
+        )),
+    }
+}
+
+/// Runs an action on `resource_id` once per `Idempotency-Key`: a retry answers the resource as
+/// `reload` reads it now; otherwise `work` runs in a unit of work that also stores the key, and
+/// a key stored meanwhile by the same request sent twice at once answers as a retry.
+pub fn once<T>(
+    conn: &mut AnyConnection,
+    rules: &Rules,
+    caller: &Caller,
+    key: Option<&Idempotency>,
+    resource_id: &str,
+    reload: impl Fn(&mut AnyConnection, &str) -> Result<Option<T>, AppError>,
+    work: impl FnOnce(&mut UnitOfWork<'_>) -> Result<T, AppError>,
+) -> Result<T, AppError> {
+    let replay = |conn: &mut AnyConnection| -> Result<Option<T>, AppError> {
+        let Some(key) = key else { return Ok(None) };
+        match replayed_key(conn, caller, key)? {
+            Some(resource) => reload(conn, &resource),
+            None => Ok(None),
+        }
+    };
+    if let Some(row) = replay(conn)? {
+        return Ok(row);
+    }
+    let result = UnitOfWork::run(conn, rules, |c| {
+        let out = work(c)?;
+        if let Some(key) = key {
+            db::idempotency::insert(
+                c,
+                &db::idempotency::StoredKey {
+                    actor_id: caller.id.clone(),
+                    key: key.key.clone(),
+                    operation: key.operation.clone(),
+                    request_digest: key.digest.clone(),
+                    resource_id: resource_id.to_owned(),
+                    created_at: db::now(),
+                },
+            )?;
+        }
+        Ok(out)
+    });
+    match result {
+        // The same key sent twice at once: the first stored it; answer as a retry.
+        Err(error @ AppError::Conflict { .. }) if key.is_some() => match replay(conn)? {
+            Some(row) => Ok(row),
+            None => Err(error),
+        },
+        other => other,
     }
 }
 

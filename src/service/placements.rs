@@ -1,0 +1,297 @@
+//! Placements (DOMAIN.md, journey step 4): reporting one, and the actions on it — the
+//! employer's confirmation or dispute, and its end — each in one unit of work.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+
+use crate::access::Caller;
+use crate::db::placements::{Placement, PlacementScope};
+use crate::db::{self, AnyConnection, audit::Event};
+use crate::domain::placement::{PlacementAction, PlacementNow, PlacementStatus, next_status};
+use crate::domain::rules::Rules;
+use crate::domain::today_in_china;
+use crate::domain::training::EnrolmentStatus;
+use crate::error::AppError;
+use crate::service::{Idempotency, Stale, UnitOfWork, once};
+
+/// What a placement response needs besides the row.
+pub struct Context {
+    /// Trainee id -> (name, identity number, phone).
+    pub trainees: HashMap<String, (String, String, Option<String>)>,
+    /// Employer id -> name.
+    pub employers: HashMap<String, String>,
+}
+
+impl Context {
+    /// Loads the trainees and employers of `rows`.
+    pub fn load(conn: &mut AnyConnection, rows: &[Placement]) -> Result<Self, AppError> {
+        let trainee_ids = rows.iter().map(|p| p.trainee_id.clone()).collect();
+        let employer_ids = rows.iter().filter_map(|p| p.employer_id.clone()).collect();
+        Ok(Self {
+            trainees: db::placements::trainee_briefs(conn, trainee_ids)?
+                .into_iter()
+                .map(|(id, name, number, phone)| (id, (name, number, phone)))
+                .collect(),
+            employers: db::placements::employer_names(conn, employer_ids)?
+                .into_iter()
+                .collect(),
+        })
+    }
+}
+
+/// Reports `candidate` for `caller`: answers whether it was stored now (else it is the replay
+/// of one stored), the placement as stored and what its answer needs.
+pub fn create(
+    conn: &mut AnyConnection,
+    rules: &Rules,
+    caller: &Caller,
+    candidate: Placement,
+) -> Result<(bool, (Placement, Context)), AppError> {
+    caller.may("create_placement")?;
+    let scope = caller.trainee_scope()?;
+    let trainee = db::trainees::find(conn, &candidate.trainee_id, &scope)?
+        .ok_or_else(|| {
+            AppError::field("trainee_id", "unknown", "is not a trainee of your counties")
+        })?
+        .trainee;
+    if let Some(stored) = replayed(conn, &candidate)? {
+        let context = Context::load(conn, std::slice::from_ref(&stored))?;
+        return Ok((false, (stored, context)));
+    }
+    not_in_future("start_date", candidate.start_date)?;
+    let first_completion = db::enrolments::of_trainee(conn, &trainee.id)?
+        .into_iter()
+        .filter(|(e, _)| e.status == EnrolmentStatus::Completed.as_str())
+        .filter_map(|(e, _)| e.completed_on)
+        .min()
+        .ok_or_else(|| {
+            AppError::rule(
+                "trainee_id",
+                "not_trained",
+                "has completed no cohort; a placement follows training",
+            )
+        })?;
+    if candidate.start_date < first_completion {
+        return Err(AppError::rule(
+            "start_date",
+            "before_training",
+            format!("is before the trainee's first completed cohort, {first_completion}"),
+        ));
+    }
+    if let Some(employer) = &candidate.employer_id {
+        match db::organisations::is_active(conn, "employer", employer)? {
+            None => {
+                return Err(AppError::field(
+                    "employer_id",
+                    "unknown",
+                    "is not a registered employer",
+                ));
+            }
+            Some(false) => {
+                return Err(AppError::rule(
+                    "employer_id",
+                    "inactive",
+                    "this employer is no longer active",
+                ));
+            }
+            Some(true) => {}
+        }
+    }
+    let stored = Placement {
+        county_code: trainee.county_code.clone(),
+        ..candidate.clone()
+    };
+    let result = UnitOfWork::run(conn, rules, |c| {
+        // A threshold of the county recorded meanwhile waits (its refresh must see this).
+        db::reports::share_counties(c, std::slice::from_ref(&stored.county_code))?;
+        // One placement of a trainee at a time: the check below sees the others.
+        db::trainees::lock(c, &stored.trainee_id)?;
+        if let Some(open) = db::placements::of_trainee(c, &stored.trainee_id)?
+            .into_iter()
+            .find(|p| PlacementStatus::parse(&p.status).is_some_and(|s| s.is_open()))
+        {
+            return Err(open_placement(&open.id));
+        }
+        db::placements::insert(c, &stored)?;
+        // A placement owes follow-ups from its start: the reports count them.
+        c.touch(&stored.trainee_id, Stale::Reports);
+        c.audit(Event {
+            county_code: Some(&stored.county_code),
+            ..caller.event("create", "placement", Some(&stored.id))
+        })?;
+        Ok(())
+    });
+    let (created, row) = match result {
+        Ok(()) => (true, stored),
+        // Sent twice at once: the primary key or the one-open index decided.
+        Err(AppError::Conflict { .. }) => match replayed(conn, &candidate)? {
+            Some(stored) => (false, stored),
+            None => return Err(open_placement("reported meanwhile")),
+        },
+        Err(e) => return Err(e),
+    };
+    let context = Context::load(conn, std::slice::from_ref(&row))?;
+    Ok((created, (row, context)))
+}
+
+/// An action on a placement, as its rule needs it.
+#[derive(Debug, Clone)]
+pub enum Action {
+    /// The employer named confirms it.
+    Confirm,
+    /// The employer named disputes it.
+    Dispute {
+        /// Why (trimmed).
+        reason: String,
+    },
+    /// It ended.
+    End {
+        /// The last day of work.
+        on: NaiveDate,
+        /// Why (trimmed).
+        reason: String,
+    },
+}
+
+impl Action {
+    /// The operation's id in the access table.
+    fn operation(&self) -> &'static str {
+        match self {
+            Self::Confirm => "confirm_placement",
+            Self::Dispute { .. } => "dispute_placement",
+            Self::End { .. } => "end_placement",
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        match self {
+            Self::Confirm => "confirm",
+            Self::Dispute { .. } => "dispute",
+            Self::End { .. } => "end",
+        }
+    }
+}
+
+/// Runs `action` on placement `id` for `caller`, once per `Idempotency-Key`: the scope, the
+/// placement's lock, the rule, the write and its consequences in one unit of work.
+pub fn act(
+    conn: &mut AnyConnection,
+    rules: &Rules,
+    caller: &Caller,
+    id: &str,
+    action: Action,
+    key: Option<&Idempotency>,
+) -> Result<(Placement, Context), AppError> {
+    caller.may(action.operation())?;
+    let scope = match action {
+        // The employer's word is the evidence: no one else may give it.
+        Action::Confirm | Action::Dispute { .. } => caller.placement_scope()?,
+        Action::End { .. } => PlacementScope::Trainees(caller.trainee_scope()?),
+    };
+    let row = once(
+        conn,
+        rules,
+        caller,
+        key,
+        id,
+        |conn, resource| Ok(db::placements::find(conn, resource, &scope)?),
+        |c| {
+            // Lock first, read after: what the rule judges is what gets written over (and
+            // SQLite's write lock is taken before any read).
+            if !db::placements::lock(c, id)? {
+                return Err(AppError::NotFound);
+            }
+            let placement = db::placements::find(c, id, &scope)?.ok_or(AppError::NotFound)?;
+            let status = PlacementStatus::parse(&placement.status)
+                .ok_or_else(|| AppError::internal("stored status is unknown"))?;
+            let asked = match &action {
+                Action::Confirm => PlacementAction::Confirm,
+                Action::Dispute { .. } => PlacementAction::Dispute,
+                Action::End { on, reason } => PlacementAction::End { on: *on, reason },
+            };
+            let now = PlacementNow {
+                status,
+                start_date: placement.start_date,
+                ended_on: placement.ended_on,
+                end_reason: placement.end_reason.as_deref(),
+                last_follow_up_on: placement.last_follow_up_on,
+            };
+            if let Some(next) = next_status(&now, asked, today_in_china())? {
+                let at = db::now();
+                let mut state = placement.state();
+                state.status = next.as_str().to_owned();
+                match &action {
+                    Action::Confirm => state.confirmed_at = Some(at),
+                    Action::Dispute { reason } => {
+                        state.disputed_at = Some(at);
+                        state.dispute_reason = Some(reason.clone());
+                        state.follow_up_due_on = None;
+                    }
+                    Action::End { on, reason } => {
+                        state.ended_on = Some(*on);
+                        state.end_reason = Some(reason.clone());
+                        state.follow_up_due_on = None;
+                    }
+                }
+                if !db::placements::set_state(c, id, placement.version, &state, at)? {
+                    return Err(AppError::PreconditionFailed);
+                }
+                c.touch(&placement.trainee_id, Stale::Both);
+                c.audit(Event {
+                    county_code: Some(&placement.county_code),
+                    ..caller.event(action.name(), "placement", Some(id))
+                })?;
+            }
+            db::placements::find_any(c, id)?.ok_or(AppError::NotFound)
+        },
+    )?;
+    let context = Context::load(conn, std::slice::from_ref(&row))?;
+    Ok((row, context))
+}
+
+fn not_in_future(field: &str, day: NaiveDate) -> Result<(), AppError> {
+    if day > today_in_china() {
+        return Err(AppError::rule(
+            field,
+            "future",
+            format!("{day} is in the future"),
+        ));
+    }
+    Ok(())
+}
+
+/// The answer to a create whose id is stored already: the same request again, or a clash.
+fn replayed(
+    conn: &mut AnyConnection,
+    candidate: &Placement,
+) -> Result<Option<Placement>, AppError> {
+    match db::placements::find_any(conn, &candidate.id)? {
+        None => Ok(None),
+        Some(stored)
+            if stored.trainee_id == candidate.trainee_id
+                && stored.employer_id == candidate.employer_id
+                && stored.household_name == candidate.household_name
+                && stored.household_phone == candidate.household_phone
+                && stored.occupation == candidate.occupation
+                && stored.position == candidate.position
+                && stored.work_city == candidate.work_city
+                && stored.start_date == candidate.start_date
+                && stored.monthly_wage_fen == candidate.monthly_wage_fen
+                && stored.contract_type == candidate.contract_type =>
+        {
+            Ok(Some(stored))
+        }
+        Some(_) => Err(AppError::conflict(
+            "This id belongs to a different placement",
+        )),
+    }
+}
+
+fn open_placement(id: &str) -> AppError {
+    AppError::rule(
+        "trainee_id",
+        "open_placement",
+        format!("holds the open placement {id}: end it before reporting another"),
+    )
+}
