@@ -4,27 +4,25 @@
 
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
-use diesel::Connection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
 use crate::api::{
-    CountyCode, Page, PageParams, SyncParams, check_version, if_match, not_modified, parse_id,
-    parse_time_key, time_key, utc, with_etag,
+    CountyCode, Page, PageParams, SyncParams, if_match, not_modified, parse_id, parse_time_key,
+    time_key, utc, with_etag,
 };
 use crate::auth::AuthUser;
 use crate::db::cohorts::{Cohort, CohortChanges, Filter};
-use crate::db::trainees::Scope;
-use crate::db::{self, AnyConnection, Db, audit::Event};
+use crate::db::{self, Db};
+use crate::domain::rules::Rules;
 use crate::domain::training::{
-    CohortStatus, FundingType, Level, MANDATORY_MODULES, Mode, Occupation, calendar_days,
-    earliest_date,
+    CohortStatus, FundingType, Level, MANDATORY_MODULES, Mode, Occupation,
 };
-use crate::error::{AppError, FieldError, PROBLEM_JSON, Problem};
+use crate::error::{AppError, PROBLEM_JSON, Problem};
 use crate::extract::{Json, Query};
-use crate::service::{Stale, UnitOfWork};
+use crate::service;
 
 /// A new cohort.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -226,102 +224,6 @@ impl TryFrom<Cohort> for CohortResponse {
     }
 }
 
-/// Checks the dates and planned days of a cohort as they would be stored.
-fn check_schedule(cohort: &Cohort, errors: &mut Vec<FieldError>) {
-    let earliest = earliest_date();
-    if cohort.start_date < earliest {
-        errors.push(FieldError::new(
-            "start_date",
-            "range",
-            format!("must be on or after {earliest}"),
-        ));
-    }
-    let days = calendar_days(cohort.start_date, cohort.end_date);
-    if cohort.end_date < cohort.start_date {
-        errors.push(FieldError::new(
-            "end_date",
-            "before_start",
-            "must be on or after start_date",
-        ));
-    } else if days > 731 {
-        errors.push(FieldError::new(
-            "end_date",
-            "range",
-            "must be at most two years after start_date",
-        ));
-    } else if i64::from(cohort.planned_days) > days {
-        errors.push(FieldError::new(
-            "planned_days",
-            "exceeds_dates",
-            format!("must be at most the {days} days from start_date to end_date"),
-        ));
-    }
-}
-
-/// 422 unless `provider_id` is an active training provider.
-fn check_provider(conn: &mut AnyConnection, provider_id: &str) -> Result<(), AppError> {
-    match db::organisations::is_active(conn, "provider", provider_id)? {
-        Some(true) => Ok(()),
-        Some(false) => Err(AppError::rule(
-            "provider_id",
-            "inactive",
-            "this provider is no longer active",
-        )),
-        None => Err(AppError::field(
-            "provider_id",
-            "unknown",
-            "is not a registered training provider",
-        )),
-    }
-}
-
-/// 409 for a code another cohort has; the other cohort is named only when the caller may see it.
-fn code_taken(
-    conn: &mut AnyConnection,
-    existing: String,
-    scope: &Scope,
-) -> Result<AppError, AppError> {
-    let visible = db::cohorts::find(conn, &existing, scope)?.is_some();
-    Ok(AppError::Conflict {
-        detail: "Another cohort has this code".into(),
-        existing_id: visible.then_some(existing),
-    })
-}
-
-fn same_cohort(stored: &Cohort, candidate: &Cohort) -> bool {
-    stored.code == candidate.code
-        && stored.name == candidate.name
-        && stored.provider_id == candidate.provider_id
-        && stored.occupation == candidate.occupation
-        && stored.level == candidate.level
-        && stored.county_code == candidate.county_code
-        && stored.funding_type == candidate.funding_type
-        && stored.mode == candidate.mode
-        && stored.start_date == candidate.start_date
-        && stored.end_date == candidate.end_date
-        && stored.planned_days == candidate.planned_days
-        && stored.planned_hours == candidate.planned_hours
-        && stored.capacity == candidate.capacity
-}
-
-fn replayed(conn: &mut AnyConnection, candidate: &Cohort) -> Result<Option<Cohort>, AppError> {
-    match db::cohorts::find(conn, &candidate.id, &Scope::All)? {
-        None => Ok(None),
-        Some(stored) if same_cohort(&stored, candidate) => Ok(Some(stored)),
-        Some(_) => Err(AppError::Conflict {
-            detail: "This id belongs to a different cohort".into(),
-            existing_id: None,
-        }),
-    }
-}
-
-fn cohort_event<'a>(caller: &'a AuthUser, action: &'a str, cohort: &'a Cohort) -> Event<'a> {
-    Event {
-        county_code: Some(&cohort.county_code),
-        ..caller.event(action, "cohort", Some(&cohort.id))
-    }
-}
-
 /// Creates a cohort in one of the caller's counties.
 #[utoipa::path(
     tag = "training",
@@ -341,10 +243,10 @@ fn cohort_event<'a>(caller: &'a AuthUser, action: &'a str, cohort: &'a Cohort) -
 #[post("/cohorts")]
 pub async fn create_cohort(
     db: web::Data<Db>,
+    rules: web::Data<Rules>,
     caller: AuthUser,
     Json(body): Json<CreateCohort>,
 ) -> Result<HttpResponse, AppError> {
-    caller.may("create_cohort")?;
     let now = db::now();
     let candidate = Cohort {
         id: body.id.unwrap_or_else(Uuid::new_v4).to_string(),
@@ -371,43 +273,8 @@ pub async fn create_cohort(
         created_at: now,
         updated_at: now,
     };
-    let mut errors = Vec::new();
-    check_schedule(&candidate, &mut errors);
-    if !errors.is_empty() {
-        return Err(AppError::Validation(errors));
-    }
-    caller.require_county("county_code", &candidate.county_code)?;
-    let scope = caller.trainee_scope()?;
     let (created, row) = db
-        .run(move |conn| {
-            if let Some(stored) = replayed(conn, &candidate)? {
-                return Ok((false, stored));
-            }
-            check_provider(conn, &candidate.provider_id)?;
-            if let Some(existing) = db::cohorts::id_of_code(conn, &candidate.code)? {
-                return Err(code_taken(conn, existing, &scope)?);
-            }
-            let stored = conn.transaction(|c| {
-                db::cohorts::insert(c, &candidate)?;
-                db::audit::record(c, cohort_event(&caller, "create", &candidate))
-            });
-            match stored {
-                Ok(()) => Ok((true, candidate)),
-                Err(diesel::result::Error::DatabaseError(
-                    diesel::result::DatabaseErrorKind::UniqueViolation,
-                    _,
-                )) => {
-                    if let Some(stored) = replayed(conn, &candidate)? {
-                        return Ok((false, stored));
-                    }
-                    match db::cohorts::id_of_code(conn, &candidate.code)? {
-                        Some(existing) => Err(code_taken(conn, existing, &scope)?),
-                        None => Err(AppError::conflict("A unique value of this cohort is taken")),
-                    }
-                }
-                Err(e) => Err(e.into()),
-            }
-        })
+        .run(move |conn| service::cohorts::create(conn, &rules, &caller, candidate))
         .await?;
     let response = CohortResponse::try_from(row)?;
     let status = if created {
@@ -544,140 +411,27 @@ pub async fn update_cohort(
     id: web::Path<Uuid>,
     Json(body): Json<UpdateCohort>,
 ) -> Result<HttpResponse, AppError> {
-    caller.may("update_cohort")?;
-    let scope = caller.trainee_scope()?;
     let id = id.into_inner().to_string();
     let version = if_match(&req)?;
+    let changes = CohortChanges {
+        code: body.code,
+        name: body.name,
+        provider_id: body.provider_id.map(|p| p.to_string()),
+        occupation: body.occupation.map(|o| o.as_str().to_owned()),
+        level: body.level.map(|l| l.as_str().to_owned()),
+        county_code: body.county_code.map(|c| c.0),
+        funding_type: body.funding_type.map(|f| f.as_str().to_owned()),
+        mode: body.mode.map(|m| m.as_str().to_owned()),
+        start_date: body.start_date,
+        end_date: body.end_date,
+        planned_days: body.planned_days,
+        planned_hours: body.planned_hours,
+        capacity: body.capacity,
+        status: body.status.map(|s| s.as_str().to_owned()),
+    };
     let row = db
-        .run(move |conn| {
-            let current = db::cohorts::find(conn, &id, &scope)?.ok_or(AppError::NotFound)?;
-            check_version(version, current.version)?;
-            let changes = CohortChanges {
-                code: body.code,
-                name: body.name,
-                provider_id: body.provider_id.map(|p| p.to_string()),
-                occupation: body.occupation.map(|o| o.as_str().to_owned()),
-                level: body.level.map(|l| l.as_str().to_owned()),
-                county_code: body.county_code.map(|c| c.0),
-                funding_type: body.funding_type.map(|f| f.as_str().to_owned()),
-                mode: body.mode.map(|m| m.as_str().to_owned()),
-                start_date: body.start_date,
-                end_date: body.end_date,
-                planned_days: body.planned_days,
-                planned_hours: body.planned_hours,
-                capacity: body.capacity,
-                status: body.status.map(|s| s.as_str().to_owned()),
-            };
-            check_changes(conn, &caller, &scope, &current, &changes, body.status)?;
-            let now = db::now();
-            // What the reports count of the cohort's trainees: its year, provider, occupation.
-            let counted = changes.end_date.is_some()
-                || changes.provider_id.is_some()
-                || changes.occupation.is_some()
-                || changes.level.is_some();
-            let applied = UnitOfWork::run(conn, &rules, |c| {
-                if !db::cohorts::update(c, &id, current.version, &changes, now)? {
-                    return Ok(false);
-                }
-                if counted {
-                    let trainees = db::reports::ended_in_cohort(c, &id)?;
-                    c.touch_all(&trainees, Stale::Reports);
-                }
-                let county = changes
-                    .county_code
-                    .as_deref()
-                    .unwrap_or(&current.county_code);
-                db::audit::record(
-                    c,
-                    Event {
-                        county_code: Some(county),
-                        ..caller.event("update", "cohort", Some(&id))
-                    },
-                )?;
-                Ok::<_, AppError>(true)
-            })?;
-            if !applied {
-                return Err(AppError::PreconditionFailed);
-            }
-            db::cohorts::find(conn, &id, &Scope::All)?.ok_or(AppError::NotFound)
-        })
+        .run(move |conn| service::cohorts::update(conn, &rules, &caller, &id, version, changes))
         .await?;
     let response = CohortResponse::try_from(row)?;
     Ok(with_etag(HttpResponse::Ok(), response.version).json(response))
-}
-
-/// The rules a change must keep: the schedule as it would be, a known provider, a county of the
-/// caller's, a code of its own, the status forward, the capacity above the places taken.
-fn check_changes(
-    conn: &mut AnyConnection,
-    caller: &AuthUser,
-    scope: &Scope,
-    current: &Cohort,
-    changes: &CohortChanges,
-    status: Option<CohortStatus>,
-) -> Result<(), AppError> {
-    let after = Cohort {
-        start_date: changes.start_date.unwrap_or(current.start_date),
-        end_date: changes.end_date.unwrap_or(current.end_date),
-        planned_days: changes.planned_days.unwrap_or(current.planned_days),
-        ..current.clone()
-    };
-    let mut errors = Vec::new();
-    check_schedule(&after, &mut errors);
-    if !errors.is_empty() {
-        return Err(AppError::Validation(errors));
-    }
-    if let Some(county) = &changes.county_code {
-        caller.require_county("county_code", county)?;
-    }
-    if let Some(provider) = &changes.provider_id {
-        check_provider(conn, provider)?;
-    }
-    if let Some(code) = &changes.code
-        && let Some(other) = db::cohorts::id_of_code(conn, code)?
-        && other != current.id
-    {
-        return Err(code_taken(conn, other, scope)?);
-    }
-    if let Some(next) = status {
-        let now = stored(CohortStatus::parse(&current.status), "status")?;
-        if !now.may_become(next) {
-            return Err(AppError::rule(
-                "status",
-                "backwards",
-                format!(
-                    "a cohort moves forward only: it is {} and cannot become {}",
-                    now.as_str(),
-                    next.as_str()
-                ),
-            ));
-        }
-    }
-    let retrains = changes.level.as_ref().is_some_and(|l| *l != current.level)
-        || changes
-            .occupation
-            .as_ref()
-            .is_some_and(|o| *o != current.occupation);
-    if retrains && current.places_taken > 0 {
-        // Enrolments were judged (and certificates will be issued) by what the cohort teaches.
-        return Err(AppError::rule(
-            if changes.level.is_some() {
-                "level"
-            } else {
-                "occupation"
-            },
-            "has_enrolments",
-            "a cohort with enrolments keeps its occupation and level",
-        ));
-    }
-    if let Some(capacity) = changes.capacity
-        && capacity < current.places_taken
-    {
-        return Err(AppError::rule(
-            "capacity",
-            "below_places_taken",
-            format!("{} places are taken already", current.places_taken),
-        ));
-    }
-    Ok(())
 }

@@ -25,6 +25,7 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::error::AppError;
+pub use crate::service::check_version;
 
 /// A county code of Lüliang (the `GET /api/v1/counties` list), checked when the request is read.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, ToSchema)]
@@ -247,14 +248,6 @@ pub fn if_match(req: &HttpRequest) -> Result<Option<i32>, AppError> {
     // A well-formed tag too large to be any version matches none: stale, not malformed. It is
     // refused (412) when compared, after the body has been checked.
     Ok(Some(digits.parse::<i32>().unwrap_or(-1)))
-}
-
-/// 412 unless `expected` (from [`if_match`]) allows `current`.
-pub fn check_version(expected: Option<i32>, current: i32) -> Result<(), AppError> {
-    match expected {
-        Some(version) if version != current => Err(AppError::PreconditionFailed),
-        _ => Ok(()),
-    }
 }
 
 /// The `Idempotency-Key` of an action request, if sent: 1 to 200 visible ASCII characters

@@ -11,18 +11,18 @@ use validator::Validate;
 
 use crate::api::parse_id;
 use crate::api::{
-    CountyCode, Page, PageParams, SyncParams, check_version, if_match, not_modified_tag,
-    parse_time_key, time_key, utc, with_etag,
+    CountyCode, Page, PageParams, SyncParams, if_match, not_modified_tag, parse_time_key, time_key,
+    utc, with_etag,
 };
 use crate::auth::{AuthUser, Role};
-use crate::db::trainees::{After, Scope, Trainee, TraineeChanges, TraineeWithCategories};
-use crate::db::{self, AnyConnection, Db, audit::Event};
+use crate::db::trainees::{After, Trainee, TraineeChanges, TraineeWithCategories};
+use crate::db::{self, Db};
 use crate::domain::rules::Rules;
 use crate::domain::{id_number, phone, today_in_china};
 use crate::error::{AppError, FieldError, PROBLEM_JSON, Problem};
 use crate::extract::{Json, Query};
+use crate::service;
 use crate::service::work::{EmploymentResponse, employment_of};
-use crate::service::{Stale, UnitOfWork};
 
 /// A group of people the programme reports on (several per trainee).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
@@ -372,60 +372,6 @@ fn sorted_categories(categories: &[Category]) -> Vec<String> {
     names
 }
 
-/// 409 for an identity number registered already. The existing record is named only when the
-/// caller may see it: outside their counties it is "404, never the data".
-fn number_taken(
-    conn: &mut AnyConnection,
-    existing_id: String,
-    scope: &Scope,
-) -> Result<AppError, AppError> {
-    let visible = db::trainees::find(conn, &existing_id, scope)?.is_some();
-    Ok(AppError::Conflict {
-        detail: if visible {
-            "A trainee with this identity number is already registered: one person, one record"
-                .into()
-        } else {
-            "A trainee with this identity number is already registered in a county that is not yours".into()
-        },
-        existing_id: visible.then_some(existing_id),
-    })
-}
-
-/// Whether a replayed registration carries the same data as the stored one.
-fn same_registration(
-    stored: &TraineeWithCategories,
-    candidate: &Trainee,
-    categories: &[String],
-) -> bool {
-    let t = &stored.trainee;
-    t.name == candidate.name
-        && t.id_number == candidate.id_number
-        && t.phone == candidate.phone
-        && t.county_code == candidate.county_code
-        && t.township == candidate.township
-        && t.education == candidate.education
-        && t.education_in_care == candidate.education_in_care
-        && t.prior_care_work_months == candidate.prior_care_work_months
-        && stored.categories == categories
-}
-
-/// The answer to a create whose id is stored already: the stored trainee (200) when the body is
-/// the same, 409 when it is not; `None` when the id is new.
-fn replayed(
-    conn: &mut AnyConnection,
-    candidate: &Trainee,
-    categories: &[String],
-) -> Result<Option<TraineeWithCategories>, AppError> {
-    match db::trainees::find(conn, &candidate.id, &Scope::All)? {
-        None => Ok(None),
-        Some(stored) if same_registration(&stored, candidate, categories) => Ok(Some(stored)),
-        Some(_) => Err(AppError::Conflict {
-            detail: "This id belongs to a different trainee".into(),
-            existing_id: Some(candidate.id.clone()),
-        }),
-    }
-}
-
 /// Registers a trainee.
 ///
 /// One person, one record: a second registration of the same identity number answers 409 with
@@ -455,7 +401,6 @@ pub async fn create_trainee(
     caller: AuthUser,
     Json(body): Json<CreateTrainee>,
 ) -> Result<HttpResponse, AppError> {
-    caller.may("create_trainee")?;
     let mut errors = Vec::new();
     let (id_number, phone) = check_person(
         Some(&rules),
@@ -470,7 +415,6 @@ pub async fn create_trainee(
     caller.require_county("county_code", &body.county_code.0)?;
     let categories = sorted_categories(&body.categories);
     let id = body.id.unwrap_or_else(Uuid::new_v4).to_string();
-    let scope = caller.trainee_scope()?;
     let now = db::now();
     let candidate = Trainee {
         id: id.clone(),
@@ -489,41 +433,7 @@ pub async fn create_trainee(
         updated_at: now,
     };
     let (created, row) = db
-        .run(move |conn| {
-            if let Some(stored) = replayed(conn, &candidate, &categories)? {
-                return Ok((false, stored));
-            }
-            if let Some(existing) = db::trainees::id_of_number(conn, &candidate.id_number)? {
-                return Err(number_taken(conn, existing, &scope)?);
-            }
-            let stored = UnitOfWork::run(conn, &rules, |c| {
-                db::trainees::insert(c, &candidate, &categories)?;
-                // Declared work or schooling may make them a candidate at once.
-                c.touch(&candidate.id, Stale::Eligibility);
-                c.audit(county_event(&caller, "create", &candidate))?;
-                Ok::<_, AppError>(())
-            });
-            match stored {
-                Ok(()) => {}
-                // Another request got there between the checks and the insert: the same create
-                // sent twice at once, or two phones registering one person. The unique indexes
-                // decided; answer as if this request had come second.
-                Err(AppError::Conflict { .. }) => {
-                    if let Some(stored) = replayed(conn, &candidate, &categories)? {
-                        return Ok((false, stored));
-                    }
-                    return match db::trainees::id_of_number(conn, &candidate.id_number)? {
-                        Some(existing) => Err(number_taken(conn, existing, &scope)?),
-                        None => Err(AppError::conflict(
-                            "A unique value of this trainee is taken",
-                        )),
-                    };
-                }
-                Err(e) => return Err(e),
-            }
-            let row = db::trainees::find(conn, &id, &Scope::All)?.ok_or(AppError::NotFound)?;
-            Ok((true, row))
-        })
+        .run(move |conn| service::trainees::create(conn, &rules, &caller, candidate, categories))
         .await?;
     let response = response(row, View::Full)?;
     let status = if created {
@@ -532,13 +442,6 @@ pub async fn create_trainee(
         HttpResponse::Ok()
     };
     Ok(with_etag(status, response.version).json(response))
-}
-
-fn county_event<'a>(caller: &'a AuthUser, action: &'a str, trainee: &'a Trainee) -> Event<'a> {
-    Event {
-        county_code: Some(&trainee.county_code),
-        ..caller.event(action, "trainee", Some(&trainee.id))
-    }
 }
 
 /// Filters of the trainee list.
@@ -753,8 +656,6 @@ pub async fn update_trainee(
     id: web::Path<Uuid>,
     Json(body): Json<UpdateTrainee>,
 ) -> Result<HttpResponse, AppError> {
-    caller.may("update_trainee")?;
-    let scope = caller.trainee_scope()?;
     let id = id.into_inner().to_string();
     let version = if_match(&req)?;
     let mut errors = Vec::new();
@@ -767,71 +668,23 @@ pub async fn update_trainee(
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
+    let county_code = body.county_code.map(|c| c.0);
+    let categories = body.categories.as_deref().map(sorted_categories);
+    let changes = TraineeChanges {
+        name: body.name,
+        id_number: id_number.as_ref().map(|n| n.as_str().to_owned()),
+        sex: id_number.as_ref().map(|n| n.sex().as_str().to_owned()),
+        birth_date: id_number.as_ref().map(|n| n.birth_date()),
+        phone,
+        county_code,
+        township: body.township,
+        education: body.education.map(|e| e.as_str().to_owned()),
+        education_in_care: body.education_in_care,
+        prior_care_work_months: body.prior_care_work_months,
+    };
     let row = db
         .run(move |conn| {
-            let current = db::trainees::find(conn, &id, &scope)?.ok_or(AppError::NotFound)?;
-            check_version(version, current.trainee.version)?;
-            if let Some(county) = &body.county_code {
-                caller.require_county("county_code", &county.0)?;
-            }
-            if let Some(number) = &id_number
-                && let Some(other) = db::trainees::id_of_number(conn, number.as_str())?
-                && other != id
-            {
-                return Err(number_taken(conn, other, &scope)?);
-            }
-            let changes = TraineeChanges {
-                name: body.name,
-                id_number: id_number.as_ref().map(|n| n.as_str().to_owned()),
-                sex: id_number.as_ref().map(|n| n.sex().as_str().to_owned()),
-                birth_date: id_number.as_ref().map(|n| n.birth_date()),
-                phone,
-                county_code: body.county_code.map(|c| c.0),
-                township: body.township,
-                education: body.education.map(|e| e.as_str().to_owned()),
-                education_in_care: body.education_in_care,
-                prior_care_work_months: body.prior_care_work_months,
-            };
-            let categories = body.categories.as_deref().map(sorted_categories);
-            let now = db::now();
-            let applied = UnitOfWork::run(conn, &rules, |c| {
-                if let Some(county) = &changes.county_code
-                    && *county != current.trainee.county_code
-                {
-                    // A threshold of either county waits for the move (its refresh must see it).
-                    db::reports::share_counties(
-                        c,
-                        &[county.clone(), current.trainee.county_code.clone()],
-                    )?;
-                    // A trainee's placements are followed up by the county they live in now.
-                    // Placements first, the trainee after: the order every write takes.
-                    db::placements::move_trainee(c, &id, county, now)?;
-                }
-                if !db::trainees::update(c, &id, &scope, current.trainee.version, &changes, now)? {
-                    return Ok(false);
-                }
-                if let Some(categories) = &categories {
-                    db::trainees::set_categories(c, &id, categories)?;
-                }
-                // Education and declared work count on the ladder.
-                c.touch(&id, Stale::Both);
-                let county = changes
-                    .county_code
-                    .as_deref()
-                    .unwrap_or(&current.trainee.county_code);
-                db::audit::record(
-                    c,
-                    Event {
-                        county_code: Some(county),
-                        ..caller.event("update", "trainee", Some(&id))
-                    },
-                )?;
-                Ok::<_, AppError>(true)
-            })?;
-            if !applied {
-                return Err(AppError::PreconditionFailed);
-            }
-            db::trainees::find(conn, &id, &Scope::All)?.ok_or(AppError::NotFound)
+            service::trainees::update(conn, &rules, &caller, &id, version, changes, categories)
         })
         .await?;
     let response = response(row, View::Full)?;

@@ -6,11 +6,14 @@
 //! eligibility the ladder keeps ([`ladder`]) and what the trainee adds to the reports
 //! ([`report_facts`]). Nothing else refreshes derived data, so no write can forget it.
 
+pub mod certification;
+pub mod cohorts;
 pub mod enrolments;
 pub mod follow_ups;
 pub mod ladder;
 pub mod placements;
 pub mod report_facts;
+pub mod trainees;
 pub mod work;
 
 use std::collections::BTreeMap;
@@ -22,6 +25,14 @@ use crate::access::Caller;
 use crate::db::{self, AnyConnection};
 use crate::domain::rules::Rules;
 use crate::error::AppError;
+
+/// 412 unless `expected` (the `If-Match` header's) allows `current`.
+pub fn check_version(expected: Option<i32>, current: i32) -> Result<(), AppError> {
+    match expected {
+        Some(version) if version != current => Err(AppError::PreconditionFailed),
+        _ => Ok(()),
+    }
+}
 
 /// What a change to a trainee's records makes stale.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
