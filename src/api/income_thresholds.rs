@@ -11,16 +11,15 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::api::{
-    CountyCode, Page, PageParams, check_version, if_match, not_blank, not_modified, nullable,
-    parse_id, plausible_day, utc, with_etag,
+    CountyCode, Page, PageParams, if_match, not_blank, not_modified, nullable, parse_id,
+    plausible_day, utc, with_etag,
 };
 use crate::auth::AuthUser;
 use crate::db::placements::{IncomeThreshold, ThresholdChanges};
-use crate::db::trainees::Scope;
-use crate::db::{self, AnyConnection, Db, audit::Event};
+use crate::db::{self, Db};
 use crate::error::{AppError, PROBLEM_JSON, Problem};
 use crate::extract::{Json, Query};
-use crate::service::{Stale, UnitOfWork};
+use crate::service;
 
 /// A threshold to record.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -103,53 +102,9 @@ impl TryFrom<IncomeThreshold> for IncomeThresholdResponse {
     }
 }
 
-/// 409 naming the stored threshold whose period overlaps `from ..= to`, if any.
-fn check_overlap(
-    conn: &mut AnyConnection,
-    county_code: &str,
-    from: NaiveDate,
-    to: Option<NaiveDate>,
-    except: &str,
-) -> Result<(), AppError> {
-    match db::placements::overlapping(conn, county_code, from, to, except)? {
-        None => Ok(()),
-        Some(other) => Err(AppError::Conflict {
-            detail: format!(
-                "The period overlaps the county's threshold from {} to {}",
-                other.valid_from,
-                other
-                    .valid_to
-                    .map_or("further notice".to_owned(), |d| d.to_string())
-            ),
-            existing_id: Some(other.id),
-        }),
-    }
-}
-
 fn answer(status: StatusCode, row: IncomeThreshold) -> Result<HttpResponse, AppError> {
     let body = IncomeThresholdResponse::try_from(row)?;
     Ok(with_etag(HttpResponse::build(status), body.version).json(body))
-}
-
-fn replayed(
-    conn: &mut AnyConnection,
-    candidate: &IncomeThreshold,
-) -> Result<Option<IncomeThreshold>, AppError> {
-    match db::placements::find_threshold(conn, &candidate.id)? {
-        None => Ok(None),
-        Some(stored)
-            if stored.county_code == candidate.county_code
-                && stored.monthly_fen == candidate.monthly_fen
-                && stored.valid_from == candidate.valid_from
-                && stored.valid_to == candidate.valid_to
-                && stored.source == candidate.source =>
-        {
-            Ok(Some(stored))
-        }
-        Some(_) => Err(AppError::conflict(
-            "This id belongs to a different threshold",
-        )),
-    }
 }
 
 /// Records a county's threshold for a period. A period that overlaps another of the same
@@ -177,8 +132,6 @@ pub async fn create_income_threshold(
     caller: AuthUser,
     Json(body): Json<CreateIncomeThreshold>,
 ) -> Result<HttpResponse, AppError> {
-    caller.may("create_income_threshold")?;
-    caller.require_county("county_code", &body.county_code.0)?;
     if body.valid_to.is_some_and(|to| to < body.valid_from) {
         return Err(AppError::field(
             "valid_to",
@@ -199,41 +152,7 @@ pub async fn create_income_threshold(
         updated_at: now,
     };
     let (created, row) = db
-        .run(move |conn| {
-            if let Some(stored) = replayed(conn, &candidate)? {
-                return Ok((false, stored));
-            }
-            let stored = UnitOfWork::run(conn, &rules, |c| {
-                // Periods of one county are checked and written one request at a time.
-                db::placements::lock_county(c, &candidate.county_code)?;
-                check_overlap(
-                    c,
-                    &candidate.county_code,
-                    candidate.valid_from,
-                    candidate.valid_to,
-                    &candidate.id,
-                )?;
-                db::placements::insert_threshold(c, &candidate)?;
-                // Who is employed depends on the threshold in force.
-                let placed = db::reports::placed_in(c, &candidate.county_code)?;
-                c.touch_all(&placed, Stale::Reports);
-                db::audit::record(
-                    c,
-                    Event {
-                        county_code: Some(&candidate.county_code),
-                        ..caller.event("create", "income_threshold", Some(&candidate.id))
-                    },
-                )?;
-                Ok(())
-            });
-            match stored {
-                Ok(()) => Ok((true, candidate)),
-                Err(AppError::Conflict {
-                    existing_id: None, ..
-                }) if let Some(stored) = replayed(conn, &candidate)? => Ok((false, stored)),
-                Err(e) => Err(e),
-            }
-        })
+        .run(move |conn| service::income_thresholds::create(conn, &rules, &caller, candidate))
         .await?;
     let status = if created {
         StatusCode::CREATED
@@ -260,15 +179,6 @@ pub struct UpdateIncomeThreshold {
     pub source: Option<String>,
 }
 
-/// A threshold the caller may see: of their counties (404 otherwise).
-fn visible(caller: &AuthUser, row: Option<IncomeThreshold>) -> Result<IncomeThreshold, AppError> {
-    match (caller.trainee_scope()?, row) {
-        (Scope::All, Some(row)) => Ok(row),
-        (Scope::Counties(mine), Some(row)) if mine.contains(&row.county_code) => Ok(row),
-        _ => Err(AppError::NotFound),
-    }
-}
-
 /// One threshold of the caller's counties.
 #[utoipa::path(
     tag = "placements",
@@ -292,12 +202,10 @@ pub async fn get_income_threshold(
     caller: AuthUser,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
-    caller.may("get_income_threshold")?;
     let id = id.into_inner().to_string();
     let row = db
-        .run(move |conn| Ok(db::placements::find_threshold(conn, &id)?))
+        .run(move |conn| service::income_thresholds::get(conn, &caller, &id))
         .await?;
-    let row = visible(&caller, row)?;
     if let Some(response) = not_modified(&req, row.version) {
         return Ok(response);
     }
@@ -336,7 +244,6 @@ pub async fn update_income_threshold(
     id: web::Path<Uuid>,
     Json(body): Json<UpdateIncomeThreshold>,
 ) -> Result<HttpResponse, AppError> {
-    caller.may("update_income_threshold")?;
     let version = if_match(&req)?;
     let id = id.into_inner().to_string();
     let changes = ThresholdChanges {
@@ -345,37 +252,7 @@ pub async fn update_income_threshold(
     };
     let row = db
         .run(move |conn| {
-            let current = visible(&caller, db::placements::find_threshold(conn, &id)?)?;
-            let updated = UnitOfWork::run(conn, &rules, |c| {
-                // The county's lock first (SQLite takes its write lock here), then read again.
-                db::placements::lock_county(c, &current.county_code)?;
-                let current = db::placements::find_threshold(c, &id)?.ok_or(AppError::NotFound)?;
-                check_version(version, current.version)?;
-                let valid_to = changes.valid_to.unwrap_or(current.valid_to);
-                if valid_to.is_some_and(|to| to < current.valid_from) {
-                    return Err(AppError::field(
-                        "valid_to",
-                        "before_valid_from",
-                        format!("must be on or after valid_from, {}", current.valid_from),
-                    ));
-                }
-                check_overlap(c, &current.county_code, current.valid_from, valid_to, &id)?;
-                if !db::placements::update_threshold(c, &id, current.version, &changes, db::now())?
-                {
-                    return Err(AppError::PreconditionFailed);
-                }
-                let placed = db::reports::placed_in(c, &current.county_code)?;
-                c.touch_all(&placed, Stale::Reports);
-                db::audit::record(
-                    c,
-                    Event {
-                        county_code: Some(&current.county_code),
-                        ..caller.event("update", "income_threshold", Some(&id))
-                    },
-                )?;
-                db::placements::find_threshold(c, &id)?.ok_or(AppError::NotFound)
-            })?;
-            Ok(updated)
+            service::income_thresholds::update(conn, &rules, &caller, &id, version, changes)
         })
         .await?;
     answer(StatusCode::OK, row)

@@ -33,6 +33,10 @@ use crate::error::{AppError, PROBLEM_JSON, Problem};
 use crate::extract::{Json, Query};
 use crate::service::report_facts;
 
+mod figures;
+
+pub use figures::{DEFINITIONS, Definitions, FIGURES, Figures};
+
 /// The scope of the whole city.
 const CITY: &str = "city";
 
@@ -255,181 +259,6 @@ impl Figure {
     }
 }
 
-/// The figures of a report, each with its definition in `definitions`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct Figures {
-    /// 培训人数.
-    pub trained: Figure,
-    /// 中途退出.
-    pub dropped: Figure,
-    /// 参加评价.
-    pub assessed: Figure,
-    /// 取得证书.
-    pub certified: Figure,
-    /// 持证率.
-    pub certification_rate: Figure,
-    /// 就业人数.
-    pub employed: Figure,
-    /// 就业但收入低于低保标准.
-    pub employed_below_threshold: Figure,
-    /// 收入未评估.
-    pub income_unassessed: Figure,
-    /// 稳定就业.
-    pub retained: Figure,
-    /// 稳岗率.
-    pub retention_rate: Figure,
-    /// 应回访.
-    pub follow_up_due: Figure,
-    /// 已回访.
-    pub follow_up_recorded: Figure,
-    /// 回访完成率.
-    pub follow_up_completeness: Figure,
-    /// 中级培训.
-    pub intermediate_trained: Figure,
-    /// 高级培训.
-    pub advanced_trained: Figure,
-}
-
-impl Figures {
-    fn from_counts(counts: &HashMap<Metric, i64>, target: Option<&Target>, elapsed: f64) -> Self {
-        let n = |m: Metric| counts.get(&m).copied().unwrap_or(0);
-        let target_of = |f: fn(&Target) -> Option<i32>| target.and_then(f).map(i64::from);
-        Self {
-            trained: Figure::count(n(Metric::Trained))
-                .against(target_of(|t| Some(t.trained)), elapsed),
-            dropped: Figure::count(n(Metric::Dropped)),
-            assessed: Figure::count(n(Metric::Assessed)),
-            certified: Figure::count(n(Metric::Certified)),
-            certification_rate: Figure::rate(n(Metric::Certified), n(Metric::Trained))
-                .against_rate(target.map(|t| f64::from(t.certification_rate_bp) / 100.0)),
-            employed: Figure::count(n(Metric::Employed))
-                .against(target_of(|t| Some(t.employed)), elapsed),
-            employed_below_threshold: Figure::count(n(Metric::EmployedBelowThreshold)),
-            income_unassessed: Figure::count(n(Metric::IncomeUnassessed)),
-            retained: Figure::count(n(Metric::Retained)),
-            retention_rate: Figure::rate(n(Metric::Retained), n(Metric::Employed)),
-            follow_up_due: Figure::count(n(Metric::FollowUpDue)),
-            follow_up_recorded: Figure::count(n(Metric::FollowUpRecorded)),
-            follow_up_completeness: Figure::rate(
-                n(Metric::FollowUpRecorded),
-                n(Metric::FollowUpDue),
-            ),
-            intermediate_trained: Figure::count(n(Metric::IntermediateTrained))
-                .against(target_of(|t| t.intermediate_trained), elapsed),
-            advanced_trained: Figure::count(n(Metric::AdvancedTrained))
-                .against(target_of(|t| t.advanced_trained), elapsed),
-        }
-    }
-
-    /// (code, Chinese name, figure), in the report's order.
-    fn rows(&self) -> [(&'static str, &'static str, &Figure); 15] {
-        [
-            ("trained", "培训人数", &self.trained),
-            ("dropped", "中途退出", &self.dropped),
-            ("assessed", "参加评价", &self.assessed),
-            ("certified", "取得证书", &self.certified),
-            ("certification_rate", "持证率(%)", &self.certification_rate),
-            ("employed", "就业人数", &self.employed),
-            (
-                "employed_below_threshold",
-                "就业但收入低于低保标准",
-                &self.employed_below_threshold,
-            ),
-            ("income_unassessed", "收入未评估", &self.income_unassessed),
-            ("retained", "稳定就业(6个月以上)", &self.retained),
-            ("retention_rate", "稳岗率(%)", &self.retention_rate),
-            ("follow_up_due", "应回访", &self.follow_up_due),
-            ("follow_up_recorded", "已回访", &self.follow_up_recorded),
-            (
-                "follow_up_completeness",
-                "回访完成率(%)",
-                &self.follow_up_completeness,
-            ),
-            (
-                "intermediate_trained",
-                "中级培训",
-                &self.intermediate_trained,
-            ),
-            ("advanced_trained", "高级培训", &self.advanced_trained),
-        ]
-    }
-}
-
-/// What each figure counts (DOMAIN.md, "Rules that count"), as answered with every report.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Definitions {
-    /// Definition of `trained`.
-    pub trained: &'static str,
-    /// Definition of `dropped`.
-    pub dropped: &'static str,
-    /// Definition of `assessed`.
-    pub assessed: &'static str,
-    /// Definition of `certified`.
-    pub certified: &'static str,
-    /// Definition of `certification_rate`.
-    pub certification_rate: &'static str,
-    /// Definition of `employed`.
-    pub employed: &'static str,
-    /// Definition of `employed_below_threshold`.
-    pub employed_below_threshold: &'static str,
-    /// Definition of `income_unassessed`.
-    pub income_unassessed: &'static str,
-    /// Definition of `retained`.
-    pub retained: &'static str,
-    /// Definition of `retention_rate`.
-    pub retention_rate: &'static str,
-    /// Definition of `follow_up_due`.
-    pub follow_up_due: &'static str,
-    /// Definition of `follow_up_recorded`.
-    pub follow_up_recorded: &'static str,
-    /// Definition of `follow_up_completeness`.
-    pub follow_up_completeness: &'static str,
-    /// Definition of `intermediate_trained`.
-    pub intermediate_trained: &'static str,
-    /// Definition of `advanced_trained`.
-    pub advanced_trained: &'static str,
-    /// Definition of `on_track`.
-    pub on_track: &'static str,
-}
-
-/// The definitions, the same in every report.
-pub const DEFINITIONS: Definitions = Definitions {
-    trained: "Trainees (each once) with an enrolment completed in a cohort whose end date is in \
-        the year, counted from the day of completion (a completion recorded after the year \
-        counts on 31 December).",
-    dropped: "Trainees who dropped out of a cohort ending in the year and completed none of the \
-        year's cohorts; never removed from the count silently.",
-    assessed: "Trained trainees with an assessment (pass or fail) of a completed enrolment of \
-        the year.",
-    certified: "Trained trainees who hold a certificate of a counting kind (CERTIFIED_KINDS; \
-        default skill_level and special_ability) for the occupation of a cohort they completed \
-        in the year, at its level or above, issued by the report date.",
-    certification_rate: "certified ÷ trained, in percent; target ≥ 90 %.",
-    employed: "Trained trainees in working age with a placement confirmed by the employer or \
-        verified by a follow-up, still working there on the report date (not ended, the latest \
-        follow-up found them there), whose latest known income (the latest follow-up that gives \
-        one, else the placement wage) is at least the urban minimum living guarantee (低保) in \
-        force for their county that day; each once.",
-    employed_below_threshold: "Trained trainees in such work whose best income is below the \
-        threshold in force.",
-    income_unassessed: "Trained trainees in such work where no threshold is in force for their \
-        county on the report date: not counted as employed.",
-    retained: "Employed trainees who, on the report date, have worked at least six months \
-        within the last twelve at one employer (placements at the same employer add up).",
-    retention_rate: "retained ÷ employed, in percent.",
-    follow_up_due: "Trained trainees with a placement (not disputed) that owes at least one \
-        follow-up by the report date: one is owed for every 30 days of a placement, until it \
-        ends.",
-    follow_up_recorded: "Of follow_up_due, those with a follow-up recorded in every 30-day \
-        window owed.",
-    follow_up_completeness: "follow_up_recorded ÷ follow_up_due, in percent.",
-    intermediate_trained: "Trainees who completed an L4 (中级) cohort ending in the year.",
-    advanced_trained: "Trainees who completed an L3 (高级) or higher cohort ending in the year.",
-    on_track: "Counts: value ≥ target × the share of the programme year elapsed (1 January to \
-        the end of training on 30 November). Rates: value ≥ the target rate. The report date \
-        is today for the current year and 31 December for a past one.",
-};
-
 /// The sums of the figures per group on `day`: periods before `day`'s, days from its
 /// period's start.
 fn counts_on(
@@ -580,10 +409,10 @@ fn figure_rows(figures: &Figures) -> Vec<Vec<String>> {
         .map(String::from)
         .to_vec(),
     ];
-    for (code, name, f) in figures.rows() {
+    for (def, f) in figures.rows() {
         rows.push(vec![
-            code.to_owned(),
-            name.to_owned(),
+            def.code.to_owned(),
+            def.csv_name(),
             cell(f.value),
             cell(f.target),
             cell(f.achieved_percent),
@@ -783,15 +612,14 @@ fn groups(
 fn group_rows(groups: &[Group]) -> Vec<Vec<String>> {
     let mut header = vec!["分组 group".to_owned(), "名称 name".to_owned()];
     header.extend(
-        Figures::from_counts(&HashMap::new(), None, 0.0)
-            .rows()
+        FIGURES
             .iter()
-            .map(|(code, chinese, _)| format!("{chinese} {code}")),
+            .map(|def| format!("{} {}", def.csv_name(), def.code)),
     );
     let mut rows = vec![header];
     for g in groups {
         let mut row = vec![g.key.clone(), g.label.clone()];
-        row.extend(g.figures.rows().iter().map(|(_, _, f)| cell(f.value)));
+        row.extend(g.figures.rows().iter().map(|(_, f)| cell(f.value)));
         rows.push(row);
     }
     rows
@@ -1124,7 +952,7 @@ fn values(breakdowns: &BTreeMap<String, Vec<Group>>) -> Vec<(&str, &str, Vec<Opt
                 (
                     by.as_str(),
                     g.key.as_str(),
-                    g.figures.rows().iter().map(|(_, _, f)| f.value).collect(),
+                    g.figures.rows().iter().map(|(_, f)| f.value).collect(),
                 )
             })
         })
@@ -1445,8 +1273,12 @@ pub async fn get_dashboard() -> HttpResponse {
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .insert_header((header::REFERRER_POLICY, "no-referrer"))
         .insert_header((header::CACHE_CONTROL, "no-cache"))
-        .body(DASHBOARD)
+        .body(DASHBOARD_PAGE.as_str())
 }
+
+/// The page with its list of figures filled in from the report's table.
+static DASHBOARD_PAGE: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| DASHBOARD.replacen("/*FIGURES*/[]", &figures::dashboard_list(), 1));
 
 #[cfg(test)]
 mod tests {

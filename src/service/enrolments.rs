@@ -290,10 +290,12 @@ pub fn create(
         c.touch(&stored.trainee_id, Stale::Eligibility);
         c.audit(enrolment_event(caller, "create", &stored.id, &cohort))?;
         if overridden {
-            db::audit::record(
-                c,
-                enrolment_event(caller, "override_level_gate", &stored.id, &cohort),
-            )?;
+            c.audit(enrolment_event(
+                caller,
+                "override_level_gate",
+                &stored.id,
+                &cohort,
+            ))?;
         }
         Ok(stored)
     });

@@ -60,13 +60,10 @@ pub fn record(
                 Stale::Reports
             },
         );
-        db::audit::record(
-            c,
-            Event {
-                county_code: Some(&placement.county_code),
-                ..caller.event("create", "follow_up", Some(&candidate.id))
-            },
-        )?;
+        c.audit(Event {
+            county_code: Some(&placement.county_code),
+            ..caller.event("create", "follow_up", Some(&candidate.id))
+        })?;
         Ok(())
     });
     match stored {

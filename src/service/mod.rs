@@ -10,6 +10,7 @@ pub mod certification;
 pub mod cohorts;
 pub mod enrolments;
 pub mod follow_ups;
+pub mod income_thresholds;
 pub mod ladder;
 pub mod placements;
 pub mod report_facts;

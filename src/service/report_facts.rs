@@ -28,8 +28,9 @@ use crate::error::AppError;
 /// Trainees loaded at a time when many are refreshed or rebuilt.
 const BATCH: usize = 500;
 
-/// The version of what is kept: a change of how facts are computed, or of the settings they
-/// depend on, makes the server rebuild them when it starts.
+/// The version of how facts are computed: bump it when a metric's rule changes. A new metric,
+/// or a change of the settings the facts depend on, changes the fingerprint by itself; either
+/// makes the server rebuild the facts when it starts.
 const FACTS_VERSION: &str = "report-facts-1";
 
 /// The changes to the sums a write makes: to the sums up to the end of each period from the
@@ -329,8 +330,10 @@ pub fn rebuild(conn: &mut AnyConnection, rules: &Rules) -> Result<Rebuilt, AppEr
 
 /// What the kept facts were computed with.
 fn fingerprint(rules: &Rules) -> String {
+    let metrics: Vec<&str> = report::Metric::ALL.iter().map(|m| m.as_str()).collect();
     format!(
-        "{FACTS_VERSION};retirement_age={};certified_kinds={}",
+        "{FACTS_VERSION};metrics={};retirement_age={};certified_kinds={}",
+        metrics.join(","),
         rules.retirement_age,
         rules.certified_kinds.names().join(",")
     )

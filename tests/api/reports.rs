@@ -1119,6 +1119,17 @@ async fn the_managers_page_is_served_without_outside_assets() {
     );
     let html = String::from_utf8(response.body.to_vec()).unwrap();
     assert!(html.contains("/api/v1/reports/programme"));
+    // Its labels come from the report's table of figures: every figure, in order, and no
+    // placeholder left.
+    assert!(!html.contains("/*FIGURES*/"));
+    let mut at = 0;
+    for figure in tracker::api::reports::FIGURES {
+        let entry = format!("[\"{}\",\"{}\",\"{}\",", figure.code, figure.zh, figure.en);
+        let found = html[at..]
+            .find(&entry)
+            .unwrap_or_else(|| panic!("{entry} missing"));
+        at += found + entry.len();
+    }
     // Nothing is fetched from elsewhere.
     for outside in [
         "https://",
