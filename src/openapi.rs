@@ -2,9 +2,10 @@
 //! operations themselves are collected from the handlers in `routes.rs`.
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
+use utoipa::{Modify, OpenApi, ToResponse};
 
-use crate::error::{FieldError, Problem};
+use crate::error::{FieldError, PROBLEM_JSON, Problem};
 
 /// The document's frame.
 #[derive(OpenApi)]
@@ -29,11 +30,58 @@ on `type`. Money is integer fen, dates are `YYYY-MM-DD`, timestamps RFC 3339 UTC
         (name = "placements", description = "Placements in work, employers' confirmations, follow-ups and income thresholds"),
         (name = "reports", description = "The year's targets and the programme's reports"),
     ),
-    components(schemas(Problem, FieldError)),
+    components(
+        schemas(Problem, FieldError),
+        responses(
+            Malformed,
+            Unauthenticated,
+            Forbidden,
+            NotFound,
+            PreconditionFailed,
+            UnsupportedMediaType,
+            Invalid,
+            PreconditionRequired,
+        ),
+    ),
     modifiers(&BearerScheme),
     security(("bearer" = [])),
 )]
 pub struct ApiDoc;
+
+/// Declares problem responses shared by every operation: each a component that operations
+/// reference (`(status = 401, response = Unauthenticated)`), so its wording is written once.
+macro_rules! problem_responses {
+    ($($name:ident: $description:literal;)+) => {
+        $(
+            #[doc = $description]
+            pub struct $name;
+
+            impl<'r> ToResponse<'r> for $name {
+                fn response() -> (&'r str, RefOr<Response>) {
+                    let content = ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Problem")))
+                        .build();
+                    let response = ResponseBuilder::new()
+                        .description($description)
+                        .content(PROBLEM_JSON, content)
+                        .build();
+                    (stringify!($name), response.into())
+                }
+            }
+        )+
+    };
+}
+
+problem_responses! {
+    Malformed: "The request cannot be read: its body, a path segment, a query parameter or a header";
+    Unauthenticated: "Not signed in: no valid access token";
+    Forbidden: "The caller's role may not do this; the problem names the roles that may";
+    NotFound: "No such record, or none the caller may see";
+    PreconditionFailed: "The record changed since it was read: If-Match names an old version";
+    UnsupportedMediaType: "The body is not JSON";
+    Invalid: "A field is invalid; `errors` names each field and why";
+    PreconditionRequired: "If-Match is missing: send the ETag that was read";
+}
 
 struct BearerScheme;
 

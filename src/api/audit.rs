@@ -10,7 +10,7 @@ use validator::Validate;
 use crate::api::{Page, PageParams, parse_time_key, time_key, utc};
 use crate::auth::{AuthUser, Role};
 use crate::db::{self, Db, audit::AuditEntry};
-use crate::error::{AppError, PROBLEM_JSON, Problem};
+use crate::error::AppError;
 use crate::extract::Query;
 
 /// Filters of the audit trail.
@@ -87,10 +87,9 @@ impl TryFrom<AuditEntry> for AuditEntryResponse {
     params(PageParams, AuditFilter),
     responses(
         (status = 200, description = "One page of entries", body = Page<AuditEntryResponse>),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
-        (status = 403, description = "Only administrators and managers read the audit trail", body = Problem,
-            content_type = PROBLEM_JSON),
-        (status = 422, description = "A query parameter is invalid", body = Problem, content_type = PROBLEM_JSON),
+        (status = 401, response = crate::openapi::Unauthenticated),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 422, response = crate::openapi::Invalid),
     )
 )]
 #[get("/audit")]

@@ -94,10 +94,10 @@ pub struct MeResponse {
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Signed in", body = TokenResponse),
-        (status = 400, description = "The body cannot be read", body = Problem, content_type = PROBLEM_JSON),
-        (status = 415, description = "The body is not JSON", body = Problem, content_type = PROBLEM_JSON),
-        (status = 401, description = "Wrong username or password", body = Problem, content_type = PROBLEM_JSON),
-        (status = 422, description = "A field is invalid", body = Problem, content_type = PROBLEM_JSON),
+        (status = 400, response = crate::openapi::Malformed),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 401, response = crate::openapi::Unauthenticated),
+        (status = 422, response = crate::openapi::Invalid),
         (status = 429, description = "Too many failed attempts", body = Problem, content_type = PROBLEM_JSON),
     )
 )]
@@ -254,11 +254,10 @@ enum Exchange {
     request_body = RefreshRequest,
     responses(
         (status = 200, description = "A new pair", body = TokenResponse),
-        (status = 400, description = "The body cannot be read", body = Problem, content_type = PROBLEM_JSON),
-        (status = 415, description = "The body is not JSON", body = Problem, content_type = PROBLEM_JSON),
-        (status = 401, description = "The refresh token is unknown, expired, spent or revoked", body = Problem,
-            content_type = PROBLEM_JSON),
-        (status = 422, description = "A field is invalid", body = Problem, content_type = PROBLEM_JSON),
+        (status = 400, response = crate::openapi::Malformed),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 401, response = crate::openapi::Unauthenticated),
+        (status = 422, response = crate::openapi::Invalid),
     )
 )]
 #[post("/auth/refresh")]
@@ -348,10 +347,10 @@ fn exchange(
     request_body = RefreshRequest,
     responses(
         (status = 204, description = "Signed out (also when the token was already invalid)"),
-        (status = 400, description = "The body cannot be read", body = Problem, content_type = PROBLEM_JSON),
-        (status = 415, description = "The body is not JSON", body = Problem, content_type = PROBLEM_JSON),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
-        (status = 422, description = "A field is invalid", body = Problem, content_type = PROBLEM_JSON),
+        (status = 400, response = crate::openapi::Malformed),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 401, response = crate::openapi::Unauthenticated),
+        (status = 422, response = crate::openapi::Invalid),
     )
 )]
 #[post("/auth/logout")]
@@ -383,7 +382,7 @@ pub async fn logout(
     operation_id = "get_me",
     responses(
         (status = 200, description = "The account", body = MeResponse),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
+        (status = 401, response = crate::openapi::Unauthenticated),
     )
 )]
 #[get("/me")]

@@ -234,14 +234,13 @@ fn assessment_response(
     responses(
         (status = 201, description = "Recorded", body = AssessmentResponse),
         (status = 200, description = "The same request again: the stored assessment", body = AssessmentResponse),
-        (status = 400, description = "The body or the id cannot be read", body = Problem, content_type = PROBLEM_JSON),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
-        (status = 403, description = "Only field staff, managers and administrators record assessments", body = Problem,
-            content_type = PROBLEM_JSON),
-        (status = 404, description = "No such enrolment in the caller's counties", body = Problem, content_type = PROBLEM_JSON),
+        (status = 400, response = crate::openapi::Malformed),
+        (status = 401, response = crate::openapi::Unauthenticated),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
         (status = 409, description = "The certificate number is recorded already, or the id is another assessment's",
             body = Problem, content_type = PROBLEM_JSON),
-        (status = 415, description = "The body is not JSON", body = Problem, content_type = PROBLEM_JSON),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
         (status = 422, description = "A field is invalid, or against a rule: not completed, dates out of order, a certificate without a pass",
             body = Problem, content_type = PROBLEM_JSON),
     )
@@ -299,14 +298,13 @@ pub async fn create_assessment(
     responses(
         (status = 201, description = "Recorded", body = CertificateResponse),
         (status = 200, description = "The same request again: the stored certificate", body = CertificateResponse),
-        (status = 400, description = "The body or the id cannot be read", body = Problem, content_type = PROBLEM_JSON),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
-        (status = 403, description = "Only field staff, managers and administrators record certificates", body = Problem,
-            content_type = PROBLEM_JSON),
-        (status = 404, description = "No such trainee in the caller's counties", body = Problem, content_type = PROBLEM_JSON),
+        (status = 400, response = crate::openapi::Malformed),
+        (status = 401, response = crate::openapi::Unauthenticated),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
         (status = 409, description = "The number is recorded already, or the id is another certificate's", body = Problem,
             content_type = PROBLEM_JSON),
-        (status = 415, description = "The body is not JSON", body = Problem, content_type = PROBLEM_JSON),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
         (status = 422, description = "A field is invalid: the number disagrees with the level or year, an unknown agency",
             body = Problem, content_type = PROBLEM_JSON),
     )
@@ -364,10 +362,10 @@ fn earliest_date_for_prior() -> NaiveDate {
     params(("id" = Uuid, Path, description = "Trainee id")),
     responses(
         (status = 200, description = "The certificates", body = Vec<CertificateResponse>),
-        (status = 400, description = "The id is malformed", body = Problem, content_type = PROBLEM_JSON),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
-        (status = 403, description = "Employers see no trainees", body = Problem, content_type = PROBLEM_JSON),
-        (status = 404, description = "No such trainee in the caller's counties", body = Problem, content_type = PROBLEM_JSON),
+        (status = 400, response = crate::openapi::Malformed),
+        (status = 401, response = crate::openapi::Unauthenticated),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
     )
 )]
 #[get("/trainees/{id}/certificates")]

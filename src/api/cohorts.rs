@@ -231,11 +231,11 @@ impl TryFrom<Cohort> for CohortResponse {
     responses(
         (status = 201, description = "Created", body = CohortResponse),
         (status = 200, description = "The same request again: the stored cohort", body = CohortResponse),
-        (status = 400, description = "The body cannot be read", body = Problem, content_type = PROBLEM_JSON),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
-        (status = 403, description = "Only field staff and administrators keep cohorts", body = Problem, content_type = PROBLEM_JSON),
+        (status = 400, response = crate::openapi::Malformed),
+        (status = 401, response = crate::openapi::Unauthenticated),
+        (status = 403, response = crate::openapi::Forbidden),
         (status = 409, description = "The code is another cohort's, or the id is", body = Problem, content_type = PROBLEM_JSON),
-        (status = 415, description = "The body is not JSON", body = Problem, content_type = PROBLEM_JSON),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
         (status = 422, description = "A field is invalid: dates out of order, an unknown provider, a county not the caller's",
             body = Problem, content_type = PROBLEM_JSON),
     )
@@ -307,9 +307,9 @@ pub struct CohortFilter {
     params(PageParams, SyncParams, CohortFilter),
     responses(
         (status = 200, description = "One page of cohorts", body = Page<CohortResponse>),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
-        (status = 403, description = "Employers see no cohorts", body = Problem, content_type = PROBLEM_JSON),
-        (status = 422, description = "A query parameter is invalid", body = Problem, content_type = PROBLEM_JSON),
+        (status = 401, response = crate::openapi::Unauthenticated),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 422, response = crate::openapi::Invalid),
     )
 )]
 #[get("/cohorts")]
@@ -354,10 +354,10 @@ pub async fn list_cohorts(
     responses(
         (status = 200, description = "The cohort", body = CohortResponse, headers(("ETag" = String, description = "The version"))),
         (status = 304, description = "Unchanged since the ETag sent"),
-        (status = 400, description = "The id is malformed", body = Problem, content_type = PROBLEM_JSON),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
-        (status = 403, description = "Employers see no cohorts", body = Problem, content_type = PROBLEM_JSON),
-        (status = 404, description = "No such cohort in the caller's counties", body = Problem, content_type = PROBLEM_JSON),
+        (status = 400, response = crate::openapi::Malformed),
+        (status = 401, response = crate::openapi::Unauthenticated),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
     )
 )]
 #[get("/cohorts/{id}")]
@@ -391,15 +391,15 @@ pub async fn get_cohort(
     request_body = UpdateCohort,
     responses(
         (status = 200, description = "Changed", body = CohortResponse, headers(("ETag" = String, description = "The new version"))),
-        (status = 400, description = "The body, the id or If-Match cannot be read", body = Problem, content_type = PROBLEM_JSON),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
-        (status = 403, description = "Only field staff and administrators keep cohorts", body = Problem, content_type = PROBLEM_JSON),
-        (status = 404, description = "No such cohort in the caller's counties", body = Problem, content_type = PROBLEM_JSON),
+        (status = 400, response = crate::openapi::Malformed),
+        (status = 401, response = crate::openapi::Unauthenticated),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
         (status = 409, description = "The new code is another cohort's", body = Problem, content_type = PROBLEM_JSON),
-        (status = 412, description = "The cohort changed since it was read", body = Problem, content_type = PROBLEM_JSON),
-        (status = 415, description = "The body is not JSON", body = Problem, content_type = PROBLEM_JSON),
+        (status = 412, response = crate::openapi::PreconditionFailed),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
         (status = 422, description = "A field is invalid, or the change breaks a rule", body = Problem, content_type = PROBLEM_JSON),
-        (status = 428, description = "If-Match is missing", body = Problem, content_type = PROBLEM_JSON),
+        (status = 428, response = crate::openapi::PreconditionRequired),
     )
 )]
 #[patch("/cohorts/{id}")]

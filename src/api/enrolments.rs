@@ -159,12 +159,12 @@ fn answer(created: bool, row: Enrolment) -> Result<HttpResponse, AppError> {
     responses(
         (status = 201, description = "Enrolled", body = EnrolmentResponse),
         (status = 200, description = "The same request again: the stored enrolment", body = EnrolmentResponse),
-        (status = 400, description = "The body or the id cannot be read", body = Problem, content_type = PROBLEM_JSON),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
-        (status = 403, description = "Employers enrol no one", body = Problem, content_type = PROBLEM_JSON),
-        (status = 404, description = "No such cohort in the caller's counties", body = Problem, content_type = PROBLEM_JSON),
+        (status = 400, response = crate::openapi::Malformed),
+        (status = 401, response = crate::openapi::Unauthenticated),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
         (status = 409, description = "The id is another enrolment's", body = Problem, content_type = PROBLEM_JSON),
-        (status = 415, description = "The body is not JSON", body = Problem, content_type = PROBLEM_JSON),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
         (status = 422, description = "Against a rule: full, closed, enrolled already or elsewhere, unknown trainee",
             body = Problem, content_type = PROBLEM_JSON),
     )
@@ -207,11 +207,11 @@ pub async fn create_enrolment(
     params(("id" = Uuid, Path, description = "Cohort id"), PageParams, SyncParams),
     responses(
         (status = 200, description = "One page of enrolments", body = Page<EnrolmentResponse>),
-        (status = 400, description = "The id is malformed", body = Problem, content_type = PROBLEM_JSON),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
-        (status = 403, description = "Employers see no enrolments", body = Problem, content_type = PROBLEM_JSON),
-        (status = 404, description = "No such cohort in the caller's counties", body = Problem, content_type = PROBLEM_JSON),
-        (status = 422, description = "A query parameter is invalid", body = Problem, content_type = PROBLEM_JSON),
+        (status = 400, response = crate::openapi::Malformed),
+        (status = 401, response = crate::openapi::Unauthenticated),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 422, response = crate::openapi::Invalid),
     )
 )]
 #[get("/cohorts/{id}/enrolments")]
@@ -258,10 +258,10 @@ pub async fn list_enrolments(
     responses(
         (status = 200, description = "The enrolment", body = EnrolmentResponse, headers(("ETag" = String, description = "The version"))),
         (status = 304, description = "Unchanged since the ETag sent"),
-        (status = 400, description = "The id is malformed", body = Problem, content_type = PROBLEM_JSON),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
-        (status = 403, description = "Employers see no enrolments", body = Problem, content_type = PROBLEM_JSON),
-        (status = 404, description = "No such enrolment in the caller's counties", body = Problem, content_type = PROBLEM_JSON),
+        (status = 400, response = crate::openapi::Malformed),
+        (status = 401, response = crate::openapi::Unauthenticated),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
     )
 )]
 #[get("/enrolments/{id}")]
@@ -347,12 +347,12 @@ async fn act(
     request_body = CompleteEnrolment,
     responses(
         (status = 200, description = "Completed", body = EnrolmentResponse),
-        (status = 400, description = "The body, the id or the key cannot be read", body = Problem, content_type = PROBLEM_JSON),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
-        (status = 403, description = "Only field staff and administrators record completion", body = Problem, content_type = PROBLEM_JSON),
-        (status = 404, description = "No such enrolment in a cohort of the caller's counties", body = Problem, content_type = PROBLEM_JSON),
+        (status = 400, response = crate::openapi::Malformed),
+        (status = 401, response = crate::openapi::Unauthenticated),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
         (status = 409, description = "The Idempotency-Key was used for a different request", body = Problem, content_type = PROBLEM_JSON),
-        (status = 415, description = "The body is not JSON", body = Problem, content_type = PROBLEM_JSON),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
         (status = 422, description = "Too little attendance, a date out of range, or finished already", body = Problem, content_type = PROBLEM_JSON),
     )
 )]
@@ -388,12 +388,12 @@ pub async fn complete_enrolment(
     request_body = DropEnrolment,
     responses(
         (status = 200, description = "Dropped", body = EnrolmentResponse),
-        (status = 400, description = "The body, the id or the key cannot be read", body = Problem, content_type = PROBLEM_JSON),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
-        (status = 403, description = "Only field staff and administrators record drop-outs", body = Problem, content_type = PROBLEM_JSON),
-        (status = 404, description = "No such enrolment in a cohort of the caller's counties", body = Problem, content_type = PROBLEM_JSON),
+        (status = 400, response = crate::openapi::Malformed),
+        (status = 401, response = crate::openapi::Unauthenticated),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
         (status = 409, description = "The Idempotency-Key was used for a different request", body = Problem, content_type = PROBLEM_JSON),
-        (status = 415, description = "The body is not JSON", body = Problem, content_type = PROBLEM_JSON),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
         (status = 422, description = "A date out of range, or finished already", body = Problem, content_type = PROBLEM_JSON),
     )
 )]
@@ -476,11 +476,11 @@ fn register_response(
     request_body = TakeRegister,
     responses(
         (status = 200, description = "The register as stored", body = RegisterResponse),
-        (status = 400, description = "The body, the id or the date cannot be read", body = Problem, content_type = PROBLEM_JSON),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
-        (status = 403, description = "Only field staff and administrators take the register", body = Problem, content_type = PROBLEM_JSON),
-        (status = 404, description = "No such cohort in the caller's counties", body = Problem, content_type = PROBLEM_JSON),
-        (status = 415, description = "The body is not JSON", body = Problem, content_type = PROBLEM_JSON),
+        (status = 400, response = crate::openapi::Malformed),
+        (status = 401, response = crate::openapi::Unauthenticated),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
         (status = 422, description = "The day is outside the cohort's dates or in the future, or an entry is not a current enrolment of it",
             body = Problem, content_type = PROBLEM_JSON),
     )
@@ -513,11 +513,10 @@ pub async fn take_register(
     ),
     responses(
         (status = 200, description = "The register", body = RegisterResponse),
-        (status = 400, description = "The id or the date cannot be read", body = Problem, content_type = PROBLEM_JSON),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
-        (status = 403, description = "Employers see no registers", body = Problem, content_type = PROBLEM_JSON),
-        (status = 404, description = "No such cohort in the caller's counties, or no register that day", body = Problem,
-            content_type = PROBLEM_JSON),
+        (status = 400, response = crate::openapi::Malformed),
+        (status = 401, response = crate::openapi::Unauthenticated),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
     )
 )]
 #[get("/cohorts/{id}/attendance/{date}")]

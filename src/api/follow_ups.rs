@@ -126,12 +126,12 @@ impl TryFrom<FollowUp> for FollowUpResponse {
     responses(
         (status = 201, description = "Recorded", body = FollowUpResponse),
         (status = 200, description = "The same follow-up again: the stored one", body = FollowUpResponse),
-        (status = 400, description = "The body or the id cannot be read", body = Problem, content_type = PROBLEM_JSON),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
-        (status = 403, description = "Only field staff and administrators record follow-ups", body = Problem, content_type = PROBLEM_JSON),
-        (status = 404, description = "No such placement in the caller's counties", body = Problem, content_type = PROBLEM_JSON),
+        (status = 400, response = crate::openapi::Malformed),
+        (status = 401, response = crate::openapi::Unauthenticated),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
         (status = 409, description = "The id is another follow-up's", body = Problem, content_type = PROBLEM_JSON),
-        (status = 415, description = "The body is not JSON", body = Problem, content_type = PROBLEM_JSON),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
         (status = 422, description = "A field is invalid, or the day is before the start, after the end or in the future",
             body = Problem, content_type = PROBLEM_JSON),
     )
@@ -188,11 +188,11 @@ pub async fn create_follow_up(
     params(("id" = Uuid, Path, description = "Placement id"), PageParams),
     responses(
         (status = 200, description = "One page of follow-ups", body = Page<FollowUpResponse>),
-        (status = 400, description = "The id is malformed", body = Problem, content_type = PROBLEM_JSON),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
-        (status = 403, description = "Employers see no follow-ups", body = Problem, content_type = PROBLEM_JSON),
-        (status = 404, description = "No such placement in the caller's counties", body = Problem, content_type = PROBLEM_JSON),
-        (status = 422, description = "A query parameter is invalid", body = Problem, content_type = PROBLEM_JSON),
+        (status = 400, response = crate::openapi::Malformed),
+        (status = 401, response = crate::openapi::Unauthenticated),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 422, response = crate::openapi::Invalid),
     )
 )]
 #[get("/placements/{id}/follow-ups")]
@@ -272,9 +272,9 @@ pub struct DueFollowUp {
     params(DueParams, PageParams),
     responses(
         (status = 200, description = "One page of the worklist", body = Page<DueFollowUp>),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
-        (status = 403, description = "Employers have no worklist", body = Problem, content_type = PROBLEM_JSON),
-        (status = 422, description = "A query parameter is invalid", body = Problem, content_type = PROBLEM_JSON),
+        (status = 401, response = crate::openapi::Unauthenticated),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 422, response = crate::openapi::Invalid),
     )
 )]
 #[get("/follow-ups/due")]

@@ -115,12 +115,12 @@ fn answer(status: StatusCode, row: IncomeThreshold) -> Result<HttpResponse, AppE
     responses(
         (status = 201, description = "Recorded", body = IncomeThresholdResponse),
         (status = 200, description = "The same request again: the stored threshold", body = IncomeThresholdResponse),
-        (status = 400, description = "The body cannot be read", body = Problem, content_type = PROBLEM_JSON),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
-        (status = 403, description = "Only administrators and managers record thresholds", body = Problem, content_type = PROBLEM_JSON),
+        (status = 400, response = crate::openapi::Malformed),
+        (status = 401, response = crate::openapi::Unauthenticated),
+        (status = 403, response = crate::openapi::Forbidden),
         (status = 409, description = "The period overlaps another of the county, or the id is another threshold's",
             body = Problem, content_type = PROBLEM_JSON),
-        (status = 415, description = "The body is not JSON", body = Problem, content_type = PROBLEM_JSON),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
         (status = 422, description = "A field is invalid, the period ends before it starts, or the county is not the caller's",
             body = Problem, content_type = PROBLEM_JSON),
     )
@@ -189,10 +189,10 @@ pub struct UpdateIncomeThreshold {
     responses(
         (status = 200, description = "The threshold", body = IncomeThresholdResponse, headers(("ETag" = String, description = "The version"))),
         (status = 304, description = "Unchanged since the ETag sent"),
-        (status = 400, description = "The id is malformed", body = Problem, content_type = PROBLEM_JSON),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
-        (status = 403, description = "Only administrators and managers read thresholds", body = Problem, content_type = PROBLEM_JSON),
-        (status = 404, description = "No such threshold in the caller's counties", body = Problem, content_type = PROBLEM_JSON),
+        (status = 400, response = crate::openapi::Malformed),
+        (status = 401, response = crate::openapi::Unauthenticated),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
     )
 )]
 #[get("/income-thresholds/{id}")]
@@ -224,15 +224,15 @@ pub async fn get_income_threshold(
     request_body = UpdateIncomeThreshold,
     responses(
         (status = 200, description = "Changed", body = IncomeThresholdResponse, headers(("ETag" = String, description = "The new version"))),
-        (status = 400, description = "The body, the id or If-Match cannot be read", body = Problem, content_type = PROBLEM_JSON),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
-        (status = 403, description = "Only administrators and managers change thresholds", body = Problem, content_type = PROBLEM_JSON),
-        (status = 404, description = "No such threshold in the caller's counties", body = Problem, content_type = PROBLEM_JSON),
+        (status = 400, response = crate::openapi::Malformed),
+        (status = 401, response = crate::openapi::Unauthenticated),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
         (status = 409, description = "The period would overlap another of the county", body = Problem, content_type = PROBLEM_JSON),
-        (status = 412, description = "The threshold changed since it was read", body = Problem, content_type = PROBLEM_JSON),
-        (status = 415, description = "The body is not JSON", body = Problem, content_type = PROBLEM_JSON),
+        (status = 412, response = crate::openapi::PreconditionFailed),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
         (status = 422, description = "A field is invalid, or the period would end before it starts", body = Problem, content_type = PROBLEM_JSON),
-        (status = 428, description = "If-Match is missing", body = Problem, content_type = PROBLEM_JSON),
+        (status = 428, response = crate::openapi::PreconditionRequired),
     )
 )]
 #[patch("/income-thresholds/{id}")]
@@ -272,9 +272,9 @@ pub struct ThresholdFilter {
     params(ThresholdFilter, PageParams),
     responses(
         (status = 200, description = "One page of thresholds", body = Page<IncomeThresholdResponse>),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
-        (status = 403, description = "Only administrators and managers read thresholds", body = Problem, content_type = PROBLEM_JSON),
-        (status = 422, description = "A query parameter is invalid", body = Problem, content_type = PROBLEM_JSON),
+        (status = 401, response = crate::openapi::Unauthenticated),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 422, response = crate::openapi::Invalid),
     )
 )]
 #[get("/income-thresholds")]

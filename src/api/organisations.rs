@@ -524,13 +524,13 @@ macro_rules! organisation_routes {
                 responses(
                     (status = 201, description = "Created", body = OrganisationResponse),
                     (status = 200, description = "The same request again: the stored record", body = OrganisationResponse),
-                    (status = 400, description = "The body cannot be read", body = Problem, content_type = PROBLEM_JSON),
-                    (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
-                    (status = 403, description = "Only administrators keep reference data", body = Problem, content_type = PROBLEM_JSON),
+                    (status = 400, response = crate::openapi::Malformed),
+                    (status = 401, response = crate::openapi::Unauthenticated),
+                    (status = 403, response = crate::openapi::Forbidden),
                     (status = 409, description = "The credit code is registered already (`existing_id`), or the id is another record's",
                         body = Problem, content_type = PROBLEM_JSON),
-                    (status = 415, description = "The body is not JSON", body = Problem, content_type = PROBLEM_JSON),
-                    (status = 422, description = "A field is invalid", body = Problem, content_type = PROBLEM_JSON),
+                    (status = 415, response = crate::openapi::UnsupportedMediaType),
+                    (status = 422, response = crate::openapi::Invalid),
                 )
             )]
             #[post($collection)]
@@ -548,9 +548,9 @@ macro_rules! organisation_routes {
                 params(PageParams, SyncParams, OrganisationFilter),
                 responses(
                     (status = 200, description = "One page, in the order they last changed", body = Page<OrganisationResponse>),
-                    (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
-                    (status = 403, description = "Employer accounts see their own employer only", body = Problem, content_type = PROBLEM_JSON),
-                    (status = 422, description = "A query parameter is invalid", body = Problem, content_type = PROBLEM_JSON),
+                    (status = 401, response = crate::openapi::Unauthenticated),
+                    (status = 403, response = crate::openapi::Forbidden),
+                    (status = 422, response = crate::openapi::Invalid),
                 )
             )]
             #[get($collection)]
@@ -574,10 +574,10 @@ macro_rules! organisation_routes {
                 responses(
                     (status = 200, description = "The record", body = OrganisationResponse, headers(("ETag" = String, description = "The version"))),
                     (status = 304, description = "Unchanged since the ETag sent"),
-                    (status = 400, description = "The id is malformed", body = Problem, content_type = PROBLEM_JSON),
-                    (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
-                    (status = 403, description = "Employer accounts see their own employer only", body = Problem, content_type = PROBLEM_JSON),
-                    (status = 404, description = "No such record, or not the caller's employer", body = Problem, content_type = PROBLEM_JSON),
+                    (status = 400, response = crate::openapi::Malformed),
+                    (status = 401, response = crate::openapi::Unauthenticated),
+                    (status = 403, response = crate::openapi::Forbidden),
+                    (status = 404, response = crate::openapi::NotFound),
                 )
             )]
             #[get($item)]
@@ -601,15 +601,15 @@ macro_rules! organisation_routes {
                 request_body = UpdateOrganisation,
                 responses(
                     (status = 200, description = "Changed", body = OrganisationResponse, headers(("ETag" = String, description = "The new version"))),
-                    (status = 400, description = "The body, the id or If-Match cannot be read", body = Problem, content_type = PROBLEM_JSON),
-                    (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
-                    (status = 403, description = "Only administrators keep reference data", body = Problem, content_type = PROBLEM_JSON),
-                    (status = 404, description = "No such record", body = Problem, content_type = PROBLEM_JSON),
+                    (status = 400, response = crate::openapi::Malformed),
+                    (status = 401, response = crate::openapi::Unauthenticated),
+                    (status = 403, response = crate::openapi::Forbidden),
+                    (status = 404, response = crate::openapi::NotFound),
                     (status = 409, description = "The new credit code is another record's", body = Problem, content_type = PROBLEM_JSON),
-                    (status = 412, description = "The record changed since it was read", body = Problem, content_type = PROBLEM_JSON),
-                    (status = 415, description = "The body is not JSON", body = Problem, content_type = PROBLEM_JSON),
-                    (status = 422, description = "A field is invalid", body = Problem, content_type = PROBLEM_JSON),
-                    (status = 428, description = "If-Match is missing", body = Problem, content_type = PROBLEM_JSON),
+                    (status = 412, response = crate::openapi::PreconditionFailed),
+                    (status = 415, response = crate::openapi::UnsupportedMediaType),
+                    (status = 422, response = crate::openapi::Invalid),
+                    (status = 428, response = crate::openapi::PreconditionRequired),
                 )
             )]
             #[patch($item)]

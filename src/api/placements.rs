@@ -288,11 +288,11 @@ fn answer(
     responses(
         (status = 201, description = "Reported", body = PlacementResponse),
         (status = 200, description = "The same request again: the stored placement", body = PlacementResponse),
-        (status = 400, description = "The body cannot be read", body = Problem, content_type = PROBLEM_JSON),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
-        (status = 403, description = "Employers report no placements", body = Problem, content_type = PROBLEM_JSON),
+        (status = 400, response = crate::openapi::Malformed),
+        (status = 401, response = crate::openapi::Unauthenticated),
+        (status = 403, response = crate::openapi::Forbidden),
         (status = 409, description = "The id is another placement's", body = Problem, content_type = PROBLEM_JSON),
-        (status = 415, description = "The body is not JSON", body = Problem, content_type = PROBLEM_JSON),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
         (status = 422, description = "A field is invalid or a rule is broken: open placement, not trained, dates",
             body = Problem, content_type = PROBLEM_JSON),
     )
@@ -383,8 +383,8 @@ pub struct PlacementFilter {
     params(PageParams, SyncParams, PlacementFilter),
     responses(
         (status = 200, description = "One page of placements", body = Page<PlacementResponse>),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
-        (status = 422, description = "A query parameter is invalid", body = Problem, content_type = PROBLEM_JSON),
+        (status = 401, response = crate::openapi::Unauthenticated),
+        (status = 422, response = crate::openapi::Invalid),
     )
 )]
 #[get("/placements")]
@@ -431,9 +431,9 @@ pub async fn list_placements(
     responses(
         (status = 200, description = "The placement", body = PlacementResponse, headers(("ETag" = String, description = "The version"))),
         (status = 304, description = "Unchanged since the ETag sent"),
-        (status = 400, description = "The id is malformed", body = Problem, content_type = PROBLEM_JSON),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
-        (status = 404, description = "No such placement the caller may see", body = Problem, content_type = PROBLEM_JSON),
+        (status = 400, response = crate::openapi::Malformed),
+        (status = 401, response = crate::openapi::Unauthenticated),
+        (status = 404, response = crate::openapi::NotFound),
     )
 )]
 #[get("/placements/{id}")]
@@ -570,10 +570,10 @@ async fn act(
     ),
     responses(
         (status = 200, description = "Confirmed", body = PlacementResponse),
-        (status = 400, description = "The id or the key cannot be read", body = Problem, content_type = PROBLEM_JSON),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
-        (status = 403, description = "Only the employer's users confirm", body = Problem, content_type = PROBLEM_JSON),
-        (status = 404, description = "No such placement naming the caller's employer", body = Problem, content_type = PROBLEM_JSON),
+        (status = 400, response = crate::openapi::Malformed),
+        (status = 401, response = crate::openapi::Unauthenticated),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
         (status = 409, description = "Not reported (confirmed or disputed already), or the key was used for another request",
             body = Problem, content_type = PROBLEM_JSON),
     )
@@ -601,13 +601,13 @@ pub async fn confirm_placement(
     request_body = DisputePlacement,
     responses(
         (status = 200, description = "Disputed", body = PlacementResponse),
-        (status = 400, description = "The body, the id or the key cannot be read", body = Problem, content_type = PROBLEM_JSON),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
-        (status = 403, description = "Only the employer's users dispute", body = Problem, content_type = PROBLEM_JSON),
-        (status = 404, description = "No such placement naming the caller's employer", body = Problem, content_type = PROBLEM_JSON),
+        (status = 400, response = crate::openapi::Malformed),
+        (status = 401, response = crate::openapi::Unauthenticated),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
         (status = 409, description = "Not reported (confirmed or disputed already), or the key was used for another request",
             body = Problem, content_type = PROBLEM_JSON),
-        (status = 415, description = "The body is not JSON", body = Problem, content_type = PROBLEM_JSON),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
         (status = 422, description = "The reason is missing or too long", body = Problem, content_type = PROBLEM_JSON),
     )
 )]
@@ -643,13 +643,13 @@ pub async fn dispute_placement(
     request_body = EndPlacement,
     responses(
         (status = 200, description = "Ended", body = PlacementResponse),
-        (status = 400, description = "The body, the id or the key cannot be read", body = Problem, content_type = PROBLEM_JSON),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
-        (status = 403, description = "Only staff end placements", body = Problem, content_type = PROBLEM_JSON),
-        (status = 404, description = "No such placement in the caller's counties", body = Problem, content_type = PROBLEM_JSON),
+        (status = 400, response = crate::openapi::Malformed),
+        (status = 401, response = crate::openapi::Unauthenticated),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
         (status = 409, description = "Ended already on another day, or the key was used for another request",
             body = Problem, content_type = PROBLEM_JSON),
-        (status = 415, description = "The body is not JSON", body = Problem, content_type = PROBLEM_JSON),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
         (status = 422, description = "A date out of range, or before a follow-up that found them at work", body = Problem,
             content_type = PROBLEM_JSON),
     )

@@ -14,7 +14,7 @@ use crate::db::{self, Db};
 use crate::domain::progression::Standing;
 use crate::domain::today_in_china;
 use crate::domain::training::{Level, Occupation};
-use crate::error::{AppError, PROBLEM_JSON, Problem};
+use crate::error::AppError;
 use crate::extract::Query;
 use crate::service::ladder;
 
@@ -85,10 +85,10 @@ impl From<Standing> for ProgressionResponse {
     params(("id" = Uuid, Path, description = "Trainee id")),
     responses(
         (status = 200, description = "One entry per occupation", body = Vec<ProgressionResponse>),
-        (status = 400, description = "The id is malformed", body = Problem, content_type = PROBLEM_JSON),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
-        (status = 403, description = "Employers see no trainees", body = Problem, content_type = PROBLEM_JSON),
-        (status = 404, description = "No such trainee in the caller's counties", body = Problem, content_type = PROBLEM_JSON),
+        (status = 400, response = crate::openapi::Malformed),
+        (status = 401, response = crate::openapi::Unauthenticated),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
     )
 )]
 #[get("/trainees/{id}/progression")]
@@ -150,9 +150,9 @@ pub struct CandidateResponse {
     params(CandidateFilter, PageParams),
     responses(
         (status = 200, description = "One page of candidates", body = Page<CandidateResponse>),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
-        (status = 403, description = "Employers see no trainees", body = Problem, content_type = PROBLEM_JSON),
-        (status = 422, description = "A query parameter is invalid", body = Problem, content_type = PROBLEM_JSON),
+        (status = 401, response = crate::openapi::Unauthenticated),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 422, response = crate::openapi::Invalid),
     )
 )]
 #[get("/progression/candidates")]

@@ -54,8 +54,8 @@ const TRAINING_ENDS: (u32, u32) = (11, 30);
     tag = "reports",
     responses(
         (status = 200, description = "Rebuilt", body = report_facts::Rebuilt),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
-        (status = 403, description = "Only administrators rebuild", body = Problem, content_type = PROBLEM_JSON),
+        (status = 401, response = crate::openapi::Unauthenticated),
+        (status = 403, response = crate::openapi::Forbidden),
     )
 )]
 #[post("/reports/rebuild")]
@@ -432,10 +432,10 @@ fn figure_rows(figures: &Figures) -> Vec<Vec<String>> {
             (ProgrammeReport = "application/json"),
             (String = "text/csv"),
         )),
-        (status = 400, description = "A query parameter cannot be read", body = Problem, content_type = PROBLEM_JSON),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
-        (status = 403, description = "Only administrators and managers read reports", body = Problem, content_type = PROBLEM_JSON),
-        (status = 404, description = "The county is not one of the caller's", body = Problem, content_type = PROBLEM_JSON),
+        (status = 400, response = crate::openapi::Malformed),
+        (status = 401, response = crate::openapi::Unauthenticated),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
         (status = 422, description = "A query parameter is invalid, or the year has not begun", body = Problem, content_type = PROBLEM_JSON),
     )
 )]
@@ -635,10 +635,10 @@ fn group_rows(groups: &[Group]) -> Vec<Vec<String>> {
             (Breakdown = "application/json"),
             (String = "text/csv"),
         )),
-        (status = 400, description = "A query parameter cannot be read", body = Problem, content_type = PROBLEM_JSON),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
-        (status = 403, description = "Only administrators and managers read reports", body = Problem, content_type = PROBLEM_JSON),
-        (status = 404, description = "The county is not one of the caller's", body = Problem, content_type = PROBLEM_JSON),
+        (status = 400, response = crate::openapi::Malformed),
+        (status = 401, response = crate::openapi::Unauthenticated),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
         (status = 422, description = "A query parameter is invalid, or the year has not begun", body = Problem, content_type = PROBLEM_JSON),
     )
 )]
@@ -718,10 +718,10 @@ fn period_end(year: i32, index: i32) -> Option<NaiveDate> {
             (PeriodSeries = "application/json"),
             (String = "text/csv"),
         )),
-        (status = 400, description = "A query parameter cannot be read", body = Problem, content_type = PROBLEM_JSON),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
-        (status = 403, description = "Only administrators and managers read reports", body = Problem, content_type = PROBLEM_JSON),
-        (status = 404, description = "The county is not one of the caller's", body = Problem, content_type = PROBLEM_JSON),
+        (status = 400, response = crate::openapi::Malformed),
+        (status = 401, response = crate::openapi::Unauthenticated),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
         (status = 422, description = "A query parameter is invalid, or the year has not begun", body = Problem, content_type = PROBLEM_JSON),
     )
 )]
@@ -997,12 +997,12 @@ fn differences(
     responses(
         (status = 201, description = "Issued: the first revision, or a new one", body = BiweeklyReport),
         (status = 200, description = "Nothing changed since the revision issued", body = BiweeklyReport),
-        (status = 400, description = "The body cannot be read", body = Problem, content_type = PROBLEM_JSON),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
-        (status = 403, description = "Only administrators and managers freeze reports", body = Problem, content_type = PROBLEM_JSON),
-        (status = 404, description = "The county is not one of the caller's", body = Problem, content_type = PROBLEM_JSON),
+        (status = 400, response = crate::openapi::Malformed),
+        (status = 401, response = crate::openapi::Unauthenticated),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
         (status = 409, description = "Frozen at the same moment by another request: send again", body = Problem, content_type = PROBLEM_JSON),
-        (status = 415, description = "The body is not JSON", body = Problem, content_type = PROBLEM_JSON),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
         (status = 422, description = "A field is invalid, or the period is not over", body = Problem, content_type = PROBLEM_JSON),
     )
 )]
@@ -1120,11 +1120,11 @@ pub struct BiweeklyFilter {
     params(BiweeklyFilter, PageParams),
     responses(
         (status = 200, description = "One page of reports", body = Page<BiweeklyReport>),
-        (status = 400, description = "A query parameter cannot be read", body = Problem, content_type = PROBLEM_JSON),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
-        (status = 403, description = "Only administrators and managers read reports", body = Problem, content_type = PROBLEM_JSON),
-        (status = 404, description = "The county is not one of the caller's", body = Problem, content_type = PROBLEM_JSON),
-        (status = 422, description = "A query parameter is invalid", body = Problem, content_type = PROBLEM_JSON),
+        (status = 400, response = crate::openapi::Malformed),
+        (status = 401, response = crate::openapi::Unauthenticated),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 422, response = crate::openapi::Invalid),
     )
 )]
 #[get("/reports/biweekly")]
@@ -1187,10 +1187,10 @@ fn bad_cursor() -> AppError {
             (BiweeklyReport = "application/json"),
             (String = "text/csv"),
         )),
-        (status = 400, description = "The id cannot be read", body = Problem, content_type = PROBLEM_JSON),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
-        (status = 403, description = "Only administrators and managers read reports", body = Problem, content_type = PROBLEM_JSON),
-        (status = 404, description = "No such report in the caller's scope", body = Problem, content_type = PROBLEM_JSON),
+        (status = 400, response = crate::openapi::Malformed),
+        (status = 401, response = crate::openapi::Unauthenticated),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
     )
 )]
 #[get("/reports/biweekly/{id}")]

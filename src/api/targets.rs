@@ -180,11 +180,11 @@ fn optional_if_match(req: &HttpRequest) -> Result<Option<i32>, AppError> {
     responses(
         (status = 201, description = "Set for the first time", body = TargetResponse, headers(("ETag" = String, description = "The version"))),
         (status = 200, description = "Replaced, or the same again", body = TargetResponse, headers(("ETag" = String, description = "The version"))),
-        (status = 400, description = "The body, the year or If-Match cannot be read", body = Problem, content_type = PROBLEM_JSON),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
-        (status = 403, description = "Only administrators and managers set targets", body = Problem, content_type = PROBLEM_JSON),
-        (status = 412, description = "The target changed since the version named", body = Problem, content_type = PROBLEM_JSON),
-        (status = 415, description = "The body is not JSON", body = Problem, content_type = PROBLEM_JSON),
+        (status = 400, response = crate::openapi::Malformed),
+        (status = 401, response = crate::openapi::Unauthenticated),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 412, response = crate::openapi::PreconditionFailed),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
         (status = 422, description = "A field is invalid, or the scope is not the caller's", body = Problem, content_type = PROBLEM_JSON),
     )
 )]
@@ -306,9 +306,9 @@ pub async fn put_target(
     params(("year" = i32, Path, description = "The programme year, 2016 to 2100", minimum = 2016, maximum = 2100)),
     responses(
         (status = 200, description = "The targets", body = TargetsResponse),
-        (status = 400, description = "The year cannot be read", body = Problem, content_type = PROBLEM_JSON),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
-        (status = 403, description = "Only administrators and managers read targets", body = Problem, content_type = PROBLEM_JSON),
+        (status = 400, response = crate::openapi::Malformed),
+        (status = 401, response = crate::openapi::Unauthenticated),
+        (status = 403, response = crate::openapi::Forbidden),
         (status = 422, description = "The year is out of range", body = Problem, content_type = PROBLEM_JSON),
     )
 )]

@@ -383,13 +383,12 @@ fn sorted_categories(categories: &[Category]) -> Vec<String> {
     responses(
         (status = 201, description = "Registered", body = TraineeResponse),
         (status = 200, description = "The same request again: the stored trainee", body = TraineeResponse),
-        (status = 400, description = "The body cannot be read", body = Problem, content_type = PROBLEM_JSON),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
-        (status = 403, description = "Only field staff and administrators register trainees", body = Problem,
-            content_type = PROBLEM_JSON),
+        (status = 400, response = crate::openapi::Malformed),
+        (status = 401, response = crate::openapi::Unauthenticated),
+        (status = 403, response = crate::openapi::Forbidden),
         (status = 409, description = "The identity number is registered already, or the id is another trainee's",
             body = Problem, content_type = PROBLEM_JSON),
-        (status = 415, description = "The body is not JSON", body = Problem, content_type = PROBLEM_JSON),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
         (status = 422, description = "A field is invalid, or the county is not the caller's", body = Problem,
             content_type = PROBLEM_JSON),
     )
@@ -496,9 +495,9 @@ fn identity_number_shape(value: &str) -> Result<(), validator::ValidationError> 
     params(PageParams, SyncParams, TraineeFilter),
     responses(
         (status = 200, description = "One page of trainees", body = Page<TraineeResponse>),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
-        (status = 403, description = "Employers see no trainees", body = Problem, content_type = PROBLEM_JSON),
-        (status = 422, description = "A query parameter is invalid", body = Problem, content_type = PROBLEM_JSON),
+        (status = 401, response = crate::openapi::Unauthenticated),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 422, response = crate::openapi::Invalid),
     )
 )]
 #[get("/trainees")]
@@ -581,10 +580,10 @@ fn parse_name_key(key: &str) -> Result<After, AppError> {
     responses(
         (status = 200, description = "The trainee", body = TraineeResponse, headers(("ETag" = String, description = "The version"))),
         (status = 304, description = "Unchanged since the ETag sent"),
-        (status = 400, description = "The id is malformed", body = Problem, content_type = PROBLEM_JSON),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
-        (status = 403, description = "Employers see no trainees", body = Problem, content_type = PROBLEM_JSON),
-        (status = 404, description = "No such trainee in the caller's counties", body = Problem, content_type = PROBLEM_JSON),
+        (status = 400, response = crate::openapi::Malformed),
+        (status = 401, response = crate::openapi::Unauthenticated),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
     )
 )]
 #[get("/trainees/{id}")]
@@ -635,16 +634,15 @@ pub async fn get_trainee(
     request_body = UpdateTrainee,
     responses(
         (status = 200, description = "Changed", body = TraineeResponse, headers(("ETag" = String, description = "The new version"))),
-        (status = 400, description = "The body, the id or If-Match cannot be read", body = Problem, content_type = PROBLEM_JSON),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
-        (status = 403, description = "Only field staff and administrators change trainees", body = Problem,
-            content_type = PROBLEM_JSON),
-        (status = 404, description = "No such trainee in the caller's counties", body = Problem, content_type = PROBLEM_JSON),
+        (status = 400, response = crate::openapi::Malformed),
+        (status = 401, response = crate::openapi::Unauthenticated),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
         (status = 409, description = "The new identity number is another trainee's", body = Problem, content_type = PROBLEM_JSON),
-        (status = 412, description = "The trainee changed since it was read", body = Problem, content_type = PROBLEM_JSON),
-        (status = 415, description = "The body is not JSON", body = Problem, content_type = PROBLEM_JSON),
-        (status = 422, description = "A field is invalid", body = Problem, content_type = PROBLEM_JSON),
-        (status = 428, description = "If-Match is missing", body = Problem, content_type = PROBLEM_JSON),
+        (status = 412, response = crate::openapi::PreconditionFailed),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 422, response = crate::openapi::Invalid),
+        (status = 428, response = crate::openapi::PreconditionRequired),
     )
 )]
 #[patch("/trainees/{id}")]
@@ -828,10 +826,10 @@ pub struct TimelineResponse {
     params(("id" = Uuid, Path, description = "Trainee id")),
     responses(
         (status = 200, description = "The timeline", body = TimelineResponse),
-        (status = 400, description = "The id is malformed", body = Problem, content_type = PROBLEM_JSON),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
-        (status = 403, description = "Employers see no trainees", body = Problem, content_type = PROBLEM_JSON),
-        (status = 404, description = "No such trainee in the caller's counties", body = Problem, content_type = PROBLEM_JSON),
+        (status = 400, response = crate::openapi::Malformed),
+        (status = 401, response = crate::openapi::Unauthenticated),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
     )
 )]
 #[get("/trainees/{id}/timeline")]

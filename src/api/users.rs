@@ -217,13 +217,13 @@ fn check_binding(
     responses(
         (status = 201, description = "Created", body = UserResponse, headers(("ETag" = String, description = "The version"))),
         (status = 200, description = "The same request again: the stored account", body = UserResponse),
-        (status = 400, description = "The body cannot be read", body = Problem, content_type = PROBLEM_JSON),
-        (status = 415, description = "The body is not JSON", body = Problem, content_type = PROBLEM_JSON),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
-        (status = 403, description = "Only administrators manage accounts", body = Problem, content_type = PROBLEM_JSON),
+        (status = 400, response = crate::openapi::Malformed),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 401, response = crate::openapi::Unauthenticated),
+        (status = 403, response = crate::openapi::Forbidden),
         (status = 409, description = "The username is taken, or the id is used by a different account", body = Problem,
             content_type = PROBLEM_JSON),
-        (status = 422, description = "A field is invalid", body = Problem, content_type = PROBLEM_JSON),
+        (status = 422, response = crate::openapi::Invalid),
     )
 )]
 #[post("/users")]
@@ -310,9 +310,9 @@ fn same_account(stored: &UserWithCounties, body: &CreateUser, employer_id: Optio
     params(PageParams, SyncParams),
     responses(
         (status = 200, description = "One page of accounts", body = Page<UserResponse>),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
-        (status = 403, description = "Only administrators manage accounts", body = Problem, content_type = PROBLEM_JSON),
-        (status = 422, description = "A query parameter is invalid", body = Problem, content_type = PROBLEM_JSON),
+        (status = 401, response = crate::openapi::Unauthenticated),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 422, response = crate::openapi::Invalid),
     )
 )]
 #[get("/users")]
@@ -355,10 +355,10 @@ pub async fn list_users(
     responses(
         (status = 200, description = "The account", body = UserResponse, headers(("ETag" = String, description = "The version"))),
         (status = 304, description = "Unchanged since the ETag sent"),
-        (status = 400, description = "The id is malformed", body = Problem, content_type = PROBLEM_JSON),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
-        (status = 403, description = "Only administrators manage accounts", body = Problem, content_type = PROBLEM_JSON),
-        (status = 404, description = "No such account", body = Problem, content_type = PROBLEM_JSON),
+        (status = 400, response = crate::openapi::Malformed),
+        (status = 401, response = crate::openapi::Unauthenticated),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
     )
 )]
 #[get("/users/{id}")]
@@ -392,15 +392,15 @@ pub async fn get_user(
     request_body = UpdateUser,
     responses(
         (status = 200, description = "Changed", body = UserResponse, headers(("ETag" = String, description = "The new version"))),
-        (status = 400, description = "The body, the id or If-Match cannot be read", body = Problem, content_type = PROBLEM_JSON),
-        (status = 415, description = "The body is not JSON", body = Problem, content_type = PROBLEM_JSON),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM_JSON),
-        (status = 403, description = "Only administrators manage accounts", body = Problem, content_type = PROBLEM_JSON),
-        (status = 404, description = "No such account", body = Problem, content_type = PROBLEM_JSON),
-        (status = 412, description = "The account changed since it was read", body = Problem, content_type = PROBLEM_JSON),
+        (status = 400, response = crate::openapi::Malformed),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 401, response = crate::openapi::Unauthenticated),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 412, response = crate::openapi::PreconditionFailed),
         (status = 422, description = "A field is invalid, or the change breaks a rule", body = Problem,
             content_type = PROBLEM_JSON),
-        (status = 428, description = "If-Match is missing", body = Problem, content_type = PROBLEM_JSON),
+        (status = 428, response = crate::openapi::PreconditionRequired),
     )
 )]
 #[patch("/users/{id}")]

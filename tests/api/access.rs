@@ -256,7 +256,10 @@ async fn call(
             "PATCH",
             "/api/v1/providers/{id}" | "/api/v1/agencies/{id}" | "/api/v1/employers/{id}",
         ) => Some(json!({"contact_name": format!("联系人 {who}")})),
-        ("POST", "/api/v1/cohorts") => Some(crate::training::new_cohort(&world.provider, "141125")),
+        ("POST", "/api/v1/cohorts") => Some(crate::support::builders::new_cohort(
+            &world.provider,
+            "141125",
+        )),
         ("PATCH", "/api/v1/cohorts/{id}") => Some(json!({"name": format!("班 {who}")})),
         ("POST", "/api/v1/cohorts/{id}/enrolments") => {
             let admin = world.actors[0].as_ref().unwrap();
@@ -264,7 +267,7 @@ async fn call(
                 .post_as(
                     admin,
                     "/api/v1/trainees",
-                    &crate::trainees::new_trainee("141125"),
+                    &crate::support::builders::new_trainee("141125"),
                 )
                 .await
                 .ok_json(201);
@@ -286,7 +289,7 @@ async fn call(
         ("POST", "/api/v1/enrolments/{id}/drop") => {
             Some(json!({"dropped_on": world.today, "reason": "外出务工"}))
         }
-        ("POST", "/api/v1/trainees") => Some(crate::trainees::new_trainee("141125")),
+        ("POST", "/api/v1/trainees") => Some(crate::support::builders::new_trainee("141125")),
         ("POST", "/api/v1/placements") => Some(json!({
             "id": world.placement, "trainee_id": world.completed_trainee,
             "employer_id": world.own_employer, "occupation": "elderly_care",
@@ -376,7 +379,7 @@ async fn every_operation_answers_every_role_as_the_table_says() {
         .post_as(
             &admin,
             "/api/v1/trainees",
-            &crate::trainees::new_trainee("141125"),
+            &crate::support::builders::new_trainee("141125"),
         )
         .await
         .ok_json(201);
@@ -406,7 +409,7 @@ async fn every_operation_answers_every_role_as_the_table_says() {
             .post_as(
                 &admin,
                 "/api/v1/trainees",
-                &crate::trainees::new_trainee("141125"),
+                &crate::support::builders::new_trainee("141125"),
             )
             .await
             .ok_json(201);

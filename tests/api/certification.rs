@@ -1,50 +1,12 @@
 //! Assessments, certificates, the ladder, candidates for a level and the level gate.
 
-use chrono::{Datelike, Duration, NaiveDate};
+use chrono::{Duration, NaiveDate};
 use serde_json::{Value, json};
 
+use crate::support::builders::{
+    Class, certificate_number as number, completed, new_trainee, pass, today,
+};
 use crate::support::{Actor, TestApp};
-use crate::trainees::new_trainee;
-use crate::training::{Class, today};
-
-/// A certificate number of the current form for `level` (digit 1–5) issued on `on`.
-fn number(level: char, on: NaiveDate, serial: u32) -> String {
-    format!("Y140114110100{:02}{level}{serial:06}", on.year() % 100)
-}
-
-/// A class with one completed enrolment, and an agency.
-async fn completed() -> (Class, String, String, String) {
-    let class = Class::new(json!({})).await;
-    let trainee = class.trainee().await;
-    let enrolment = class.enrol(&trainee).await.ok_json(201);
-    let enrolment = enrolment["id"].as_str().unwrap().to_owned();
-    class.attend(&enrolment, 4).await;
-    class
-        .action(
-            &enrolment,
-            "complete",
-            "",
-            json!({"completed_on": today() - Duration::days(2)}),
-        )
-        .await
-        .ok_json(200);
-    let agency = class
-        .app
-        .organisation("agencies", "吕梁市职业技能评价中心")
-        .await;
-    (class, trainee, enrolment, agency)
-}
-
-fn pass(agency: &str, number: &str) -> Value {
-    json!({
-        "agency_id": agency,
-        "assessed_on": today() - Duration::days(1),
-        "theory_score": 82,
-        "practical_score": 90,
-        "passed": true,
-        "certificate": {"number": number, "kind": "skill_level", "issued_on": today()},
-    })
-}
 
 async fn assess(class: &Class, enrolment: &str, body: &Value) -> crate::support::TestResponse {
     class
@@ -253,7 +215,7 @@ async fn with_l5(class: &Class, prior_months: i64) -> String {
         .ok_json(201);
     let id = trainee["id"].as_str().unwrap().to_owned();
     let issued = today() - Duration::days(200);
-    let serial = u32::try_from(prior_months).unwrap() * 100 + rand_serial();
+    let serial = usize::try_from(prior_months).unwrap() * 100 + rand_serial();
     class
         .app
         .post_as(
@@ -269,8 +231,8 @@ async fn with_l5(class: &Class, prior_months: i64) -> String {
     id
 }
 
-fn rand_serial() -> u32 {
-    u32::try_from(uuid::Uuid::new_v4().as_u128() % 90).unwrap()
+fn rand_serial() -> usize {
+    usize::try_from(uuid::Uuid::new_v4().as_u128() % 90).unwrap()
 }
 
 #[actix_web::test]

@@ -56,6 +56,16 @@ fn every_operation_has_an_id_a_tag_and_documented_errors() {
                 "{where_}: a 2xx"
             );
             for (status, response) in responses {
+                // A shared response is referenced: check the component it names.
+                let response = match response["$ref"].as_str() {
+                    Some(reference) => {
+                        let name = reference
+                            .strip_prefix("#/components/responses/")
+                            .unwrap_or_else(|| panic!("{where_}: {reference}"));
+                        &doc["components"]["responses"][name]
+                    }
+                    None => response,
+                };
                 if status.starts_with('4') || status.starts_with('5') {
                     assert!(
                         response["content"]["application/problem+json"].is_object(),

@@ -156,7 +156,7 @@ async fn changes_need_the_version_and_an_inactive_provider_runs_no_new_cohort() 
         .post_as(
             &admin,
             "/api/v1/cohorts",
-            &crate::training::new_cohort(created["id"].as_str().unwrap(), "141125"),
+            &crate::support::builders::new_cohort(created["id"].as_str().unwrap(), "141125"),
         )
         .await
         .problem(422, "/problems/rule-violated");

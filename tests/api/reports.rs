@@ -8,9 +8,8 @@ use actix_web::http::Method;
 use chrono::{Datelike, Duration, NaiveDate};
 use serde_json::{Value, json};
 
+use crate::support::builders::{certificate_number, id_number, new_cohort, new_trainee, today};
 use crate::support::{Actor, TestApp};
-use crate::trainees::{id_number, new_trainee};
-use crate::training::{new_cohort, today};
 
 const LIULIN: &str = "141125";
 const SHILOU: &str = "141126";
@@ -21,11 +20,6 @@ const ALL_COUNTIES: [&str; 13] = [
 
 fn day(year: i32, month: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(year, month, d).unwrap()
-}
-
-/// A certificate number of the current form for `level` issued on `on`.
-fn certificate_number(level: char, on: NaiveDate, serial: usize) -> String {
-    format!("Y140114110100{:02}{level}{serial:06}", on.year() % 100)
 }
 
 /// What happens to the i-th trainee of the scenario, by `i % 10`.

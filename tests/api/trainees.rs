@@ -1,45 +1,11 @@
 //! The trainee register: validation of real-name data, one person one record, the mobile
 //! conventions, search, masking and county scope.
 
-use std::sync::atomic::{AtomicU32, Ordering};
-
 use actix_web::http::Method;
 use serde_json::{Value, json};
 
+use crate::support::builders::{id_number, new_trainee};
 use crate::support::{Actor, TestApp};
-
-static SEQUENCE: AtomicU32 = AtomicU32::new(0);
-
-/// A valid identity number of `county` for someone born on `birth` (YYYYMMDD).
-pub fn id_number(county: &str, birth: &str, female: bool) -> String {
-    let n = SEQUENCE.fetch_add(1, Ordering::Relaxed) + std::process::id();
-    let sex_digit = if female { (n % 5) * 2 } else { (n % 5) * 2 + 1 };
-    let first17 = format!("{county}{birth}{:02}{sex_digit}", n % 100);
-    let check = tracker::domain::id_number::check_character(first17.as_bytes()) as char;
-    format!("{first17}{check}")
-}
-
-/// A unique mobile number.
-fn phone() -> String {
-    let n = SEQUENCE.fetch_add(1, Ordering::Relaxed);
-    format!(
-        "139{:08}",
-        (u64::from(n) * 7919 + u64::from(std::process::id())) % 100_000_000
-    )
-}
-
-/// A registration body for a trainee of `county`, unique each call.
-pub fn new_trainee(county: &str) -> Value {
-    json!({
-        "name": "王秀英",
-        "id_number": id_number(county, "19800315", true),
-        "phone": phone(),
-        "county_code": county,
-        "township": "穆村镇",
-        "categories": ["rural_transfer"],
-        "education": "junior_secondary",
-    })
-}
 
 async fn register(app: &TestApp, actor: &Actor, body: &Value) -> Value {
     app.post_as(actor, "/api/v1/trainees", body)

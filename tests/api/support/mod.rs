@@ -1,5 +1,6 @@
 //! The test harness: the real server on 127.0.0.1:0 with a fresh database, and a small client.
 
+pub mod builders;
 pub mod db;
 pub mod proxy;
 
