@@ -8,51 +8,25 @@
 
 use actix_web::{HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
-use diesel::Connection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
 use crate::api::{
-    CountyCode, PageParams, SyncParams, check_version, if_match, not_modified, parse_id,
-    parse_time_key, time_key, utc, with_etag,
+    CountyCode, PageParams, SyncParams, if_match, not_modified, parse_id, parse_time_key, time_key,
+    utc, with_etag,
 };
 use crate::api::{Page, nullable};
 use crate::auth::{AuthUser, Role};
 use crate::db::organisations::{Filter, Organisation, OrganisationChanges};
-use crate::db::{self, AnyConnection, Db};
+use crate::db::{self, Db};
+use crate::domain::rules::Rules;
 use crate::domain::{credit_code, phone};
 use crate::error::{AppError, FieldError};
+use crate::service;
 
-/// The role an organisation plays in the programme.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Kind {
-    /// A training provider (培训机构) that runs cohorts.
-    Provider,
-    /// An evaluation agency (评价机构) that assesses and certifies.
-    Agency,
-    /// An employer of trainees (用人单位).
-    Employer,
-}
-
-impl Kind {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Provider => "provider",
-            Self::Agency => "agency",
-            Self::Employer => "employer",
-        }
-    }
-
-    fn parse(name: &str) -> Option<Self> {
-        [Self::Provider, Self::Agency, Self::Employer]
-            .into_iter()
-            .find(|k| k.as_str() == name)
-    }
-}
+pub use crate::domain::organisation::Kind;
 
 /// A new provider, agency or employer.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -229,59 +203,14 @@ fn check_phone(raw: &str, errors: &mut Vec<FieldError>) -> Option<String> {
     normalised
 }
 
-fn no_place() -> FieldError {
-    FieldError::new(
-        "county_code",
-        "required",
-        "give the county (in Lüliang) or the city",
-    )
-}
-
-/// 409 for a credit code held by another organisation of the same kind.
-fn code_taken(kind: Kind, existing_id: String) -> AppError {
-    AppError::Conflict {
-        detail: format!(
-            "An organisation of kind `{}` with this credit code is registered already",
-            kind.as_str()
-        ),
-        existing_id: Some(existing_id),
-    }
-}
-
-fn same_organisation(stored: &Organisation, candidate: &Organisation) -> bool {
-    stored.kind == candidate.kind
-        && stored.name == candidate.name
-        && stored.credit_code == candidate.credit_code
-        && stored.city == candidate.city
-        && stored.county_code == candidate.county_code
-        && stored.contact_name == candidate.contact_name
-        && stored.contact_phone == candidate.contact_phone
-}
-
-/// The stored record for a replayed create, 409 for an id used by a different record, `None`
-/// for a new id.
-fn replayed(
-    conn: &mut AnyConnection,
-    candidate: &Organisation,
-) -> Result<Option<Organisation>, AppError> {
-    match db::organisations::find_any(conn, &candidate.id)? {
-        None => Ok(None),
-        Some(stored) if same_organisation(&stored, candidate) => Ok(Some(stored)),
-        Some(_) => Err(AppError::Conflict {
-            detail: "This id belongs to a different organisation".into(),
-            existing_id: None,
-        }),
-    }
-}
-
 /// Registers an organisation of `kind` (administrators only).
 pub async fn create(
     kind: Kind,
     db: &Db,
+    rules: Rules,
     caller: AuthUser,
     body: CreateOrganisation,
 ) -> Result<HttpResponse, AppError> {
-    caller.may(&format!("create_{}", kind.as_str()))?;
     let mut errors = Vec::new();
     let code = check_credit_code(&body.credit_code, &mut errors);
     let contact_phone = body
@@ -289,7 +218,7 @@ pub async fn create(
         .as_deref()
         .and_then(|p| check_phone(p, &mut errors));
     if body.city.is_none() && body.county_code.is_none() {
-        errors.push(no_place());
+        errors.push(service::organisations::no_place());
     }
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
@@ -310,40 +239,7 @@ pub async fn create(
         contact_phone,
     };
     let (created, row) = db
-        .run(move |conn| {
-            if let Some(stored) = replayed(conn, &candidate)? {
-                return Ok((false, stored));
-            }
-            let code = candidate.credit_code.as_deref().unwrap_or_default();
-            if let Some(existing) = db::organisations::id_of_credit_code(conn, kind.as_str(), code)?
-            {
-                return Err(code_taken(kind, existing));
-            }
-            let stored = conn.transaction(|c| {
-                db::organisations::insert(c, &candidate)?;
-                db::audit::record(
-                    c,
-                    caller.event("create", kind.as_str(), Some(&candidate.id)),
-                )
-            });
-            match stored {
-                Ok(()) => Ok((true, candidate)),
-                // A concurrent create of the same id or code won the unique index.
-                Err(diesel::result::Error::DatabaseError(
-                    diesel::result::DatabaseErrorKind::UniqueViolation,
-                    _,
-                )) => {
-                    if let Some(stored) = replayed(conn, &candidate)? {
-                        return Ok((false, stored));
-                    }
-                    match db::organisations::id_of_credit_code(conn, kind.as_str(), code)? {
-                        Some(existing) => Err(code_taken(kind, existing)),
-                        None => Err(AppError::conflict("A unique value of this record is taken")),
-                    }
-                }
-                Err(e) => Err(e.into()),
-            }
-        })
+        .run(move |conn| service::organisations::create(conn, &rules, &caller, kind, candidate))
         .await?;
     let response = OrganisationResponse::try_from(row)?;
     let status = if created {
@@ -430,15 +326,16 @@ pub async fn get(
 }
 
 /// Changes an organisation of `kind` (administrators only); needs `If-Match`.
+#[allow(clippy::too_many_arguments)]
 pub async fn update(
     kind: Kind,
     req: HttpRequest,
     db: &Db,
+    rules: Rules,
     caller: AuthUser,
     id: Uuid,
     body: UpdateOrganisation,
 ) -> Result<HttpResponse, AppError> {
-    caller.may(&format!("update_{}", kind.as_str()))?;
     let id = id.to_string();
     let version = if_match(&req)?;
     let mut errors = Vec::new();
@@ -454,46 +351,18 @@ pub async fn update(
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
+    let changes = OrganisationChanges {
+        name: body.name,
+        credit_code: code,
+        city: body.city,
+        county_code: body.county_code.map(|c| c.map(|c| c.0)),
+        contact_name: body.contact_name,
+        contact_phone,
+        active: body.active,
+    };
     let row = db
         .run(move |conn| {
-            let current = db::organisations::find(conn, kind.as_str(), &id, None)?
-                .ok_or(AppError::NotFound)?;
-            check_version(version, current.version)?;
-            let city = body.city.clone().unwrap_or(current.city.clone());
-            let county = match &body.county_code {
-                Some(c) => c.as_ref().map(|c| c.0.clone()),
-                None => current.county_code.clone(),
-            };
-            if city.is_none() && county.is_none() {
-                return Err(AppError::Validation(vec![no_place()]));
-            }
-            if let Some(code) = &code
-                && let Some(other) =
-                    db::organisations::id_of_credit_code(conn, kind.as_str(), code)?
-                && other != id
-            {
-                return Err(code_taken(kind, other));
-            }
-            let changes = OrganisationChanges {
-                name: body.name,
-                credit_code: code,
-                city: body.city,
-                county_code: body.county_code.map(|c| c.map(|c| c.0)),
-                contact_name: body.contact_name,
-                contact_phone,
-                active: body.active,
-            };
-            let applied = conn.transaction(|c| {
-                if !db::organisations::update(c, &id, current.version, &changes, db::now())? {
-                    return Ok(false);
-                }
-                db::audit::record(c, caller.event("update", kind.as_str(), Some(&id)))?;
-                Ok::<_, diesel::result::Error>(true)
-            })?;
-            if !applied {
-                return Err(AppError::PreconditionFailed);
-            }
-            db::organisations::find(conn, kind.as_str(), &id, None)?.ok_or(AppError::NotFound)
+            service::organisations::update(conn, &rules, &caller, kind, &id, version, changes)
         })
         .await?;
     let response = OrganisationResponse::try_from(row)?;
@@ -514,6 +383,7 @@ macro_rules! organisation_routes {
             use crate::api::{Page, PageParams, SyncParams};
             use crate::auth::AuthUser;
             use crate::db::Db;
+            use crate::domain::rules::Rules;
             use crate::error::{AppError, PROBLEM_JSON, Problem};
             use crate::extract::{Json, Query};
 
@@ -536,10 +406,11 @@ macro_rules! organisation_routes {
             #[post($collection)]
             pub async fn $create(
                 db: web::Data<Db>,
+                rules: web::Data<Rules>,
                 caller: AuthUser,
                 Json(body): Json<CreateOrganisation>,
             ) -> Result<HttpResponse, AppError> {
-                super::create($kind, &db, caller, body).await
+                super::create($kind, &db, **rules, caller, body).await
             }
 
             #[doc = $who_reads]
@@ -616,11 +487,12 @@ macro_rules! organisation_routes {
             pub async fn $update(
                 req: HttpRequest,
                 db: web::Data<Db>,
+                rules: web::Data<Rules>,
                 caller: AuthUser,
                 id: web::Path<Uuid>,
                 Json(body): Json<UpdateOrganisation>,
             ) -> Result<HttpResponse, AppError> {
-                super::update($kind, req, &db, caller, id.into_inner(), body).await
+                super::update($kind, req, &db, **rules, caller, id.into_inner(), body).await
             }
         }
     };

@@ -37,8 +37,7 @@ mod figures;
 
 pub use figures::{DEFINITIONS, Definitions, FIGURES, Figures};
 
-/// The scope of the whole city.
-const CITY: &str = "city";
+use crate::service::targets::CITY;
 
 /// The programme years reports are asked for.
 const YEARS: std::ops::RangeInclusive<i32> = 2016..=2100;

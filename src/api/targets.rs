@@ -8,21 +8,21 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, put, web};
 use chrono::{DateTime, Utc};
-use diesel::Connection;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::api::{check_version, utc, with_etag};
-use crate::auth::{AuthUser, Role};
+use crate::api::{utc, with_etag};
+use crate::auth::AuthUser;
 use crate::db::targets::Target;
-use crate::db::{self, Db, audit::Event};
+use crate::db::{self, Db};
 use crate::domain::COUNTY_CODES;
+use crate::domain::rules::Rules;
 use crate::error::{AppError, PROBLEM_JSON, Problem};
 use crate::extract::Json;
+use crate::service;
 
-/// The scope of the city's targets.
-const CITY: &str = "city";
+use crate::service::targets::CITY;
 
 /// The first and last programme years a target may be set for.
 const YEARS: std::ops::RangeInclusive<i32> = 2016..=2100;
@@ -122,21 +122,6 @@ pub struct TargetsResponse {
     pub items: Vec<TargetResponse>,
 }
 
-/// The scopes a caller may set and read: `None` for all (administrators).
-fn scopes_of(caller: &AuthUser) -> Result<Option<Vec<String>>, AppError> {
-    match caller.role {
-        Role::Admin => Ok(None),
-        Role::Manager => {
-            let mut scopes = caller.county_codes.clone();
-            if caller.covers_city() {
-                scopes.push(CITY.to_owned());
-            }
-            Ok(Some(scopes))
-        }
-        Role::FieldStaff | Role::Employer => Err(AppError::Forbidden),
-    }
-}
-
 fn check_year(year: i32) -> Result<(), AppError> {
     if YEARS.contains(&year) {
         Ok(())
@@ -192,11 +177,11 @@ fn optional_if_match(req: &HttpRequest) -> Result<Option<i32>, AppError> {
 pub async fn put_target(
     req: HttpRequest,
     db: web::Data<Db>,
+    rules: web::Data<Rules>,
     caller: AuthUser,
     year: web::Path<i32>,
     Json(body): Json<PutTarget>,
 ) -> Result<HttpResponse, AppError> {
-    let scopes = scopes_of(&caller)?;
     let year = year.into_inner();
     check_year(year)?;
     let version = optional_if_match(&req)?;
@@ -208,13 +193,6 @@ pub async fn put_target(
             "must be `city` or a county code of Lüliang",
         ));
     }
-    if scopes.as_ref().is_some_and(|mine| !mine.contains(&scope)) {
-        return Err(AppError::rule(
-            "scope",
-            "outside_your_counties",
-            "is not a scope of yours (the city's targets are set by managers of all 13 counties)",
-        ));
-    }
     let rate = body.certification_rate * 100.0;
     if (rate - rate.round()).abs() > 1e-6 {
         return Err(AppError::field(
@@ -224,71 +202,21 @@ pub async fn put_target(
         ));
     }
     let now = db::now();
+    let target = Target {
+        year,
+        scope,
+        trained: body.trained,
+        // Within 0..=10000 by the range check of the body.
+        certification_rate_bp: rate.round() as i32,
+        employed: body.employed,
+        intermediate_trained: body.intermediate_trained,
+        advanced_trained: body.advanced_trained,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
     let (created, row) = db
-        .run(move |conn| {
-            let set = |conn: &mut db::AnyConnection| {
-                conn.transaction(|c| {
-                    db::targets::lock(c, year, &scope)?;
-                    let current = db::targets::find(c, year, &scope)?;
-                    if let Some(expected) = version {
-                        let current_version = current.as_ref().map_or(0, |t| t.version);
-                        check_version(Some(expected), current_version)?;
-                    }
-                    let mut row = Target {
-                        year,
-                        scope: scope.clone(),
-                        trained: body.trained,
-                        // Within 0..=10000 by the range check above.
-                        certification_rate_bp: rate.round() as i32,
-                        employed: body.employed,
-                        intermediate_trained: body.intermediate_trained,
-                        advanced_trained: body.advanced_trained,
-                        version: 1,
-                        created_at: now,
-                        updated_at: now,
-                    };
-                    let created = match &current {
-                        None => {
-                            db::targets::insert(c, &row)?;
-                            true
-                        }
-                        Some(current) => {
-                            let same = Target {
-                                version: current.version,
-                                created_at: current.created_at,
-                                updated_at: current.updated_at,
-                                ..row.clone()
-                            };
-                            if same == *current {
-                                // The same target again: nothing changes.
-                                return Ok((false, same));
-                            }
-                            row.version = current.version + 1;
-                            row.created_at = current.created_at;
-                            if !db::targets::replace(c, &row, current.version)? {
-                                return Err(AppError::PreconditionFailed);
-                            }
-                            false
-                        }
-                    };
-                    let county = (scope != CITY).then_some(scope.as_str());
-                    db::audit::record(
-                        c,
-                        Event {
-                            county_code: county,
-                            ..caller.event("set", "target", Some(&format!("{year}/{scope}")))
-                        },
-                    )?;
-                    Ok((created, row))
-                })
-            };
-            match set(conn) {
-                // Two first settings of one target at once: the other one was stored;
-                // this one now replaces it.
-                Err(AppError::Conflict { .. }) => set(conn),
-                other => other,
-            }
-        })
+        .run(move |conn| service::targets::put(conn, &rules, &caller, target, version))
         .await?;
     let status = if created {
         StatusCode::CREATED
@@ -318,11 +246,10 @@ pub async fn get_targets(
     caller: AuthUser,
     year: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
-    let scopes = scopes_of(&caller)?;
     let year = year.into_inner();
     check_year(year)?;
     let mut rows = db
-        .run(move |conn| Ok(db::targets::of_year(conn, year, scopes)?))
+        .run(move |conn| service::targets::of_year(conn, &caller, year))
         .await?;
     // The city first, then the counties by code.
     rows.sort_by_key(|t| (t.scope != CITY, t.scope.clone()));

@@ -2,7 +2,6 @@
 
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
-use diesel::Connection;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -10,12 +9,14 @@ use validator::{Validate, ValidationError};
 
 use crate::api::parse_id;
 use crate::api::{
-    CountyCode, Page, PageParams, SyncParams, check_version, if_match, not_modified, utc, with_etag,
+    CountyCode, Page, PageParams, SyncParams, if_match, not_modified, utc, with_etag,
 };
 use crate::auth::{self, AuthUser, Role};
-use crate::db::{self, AnyConnection, Db, users::UserWithCounties};
-use crate::error::{AppError, FieldError, PROBLEM_JSON, Problem};
+use crate::db::{self, Db, users::UserWithCounties};
+use crate::domain::rules::Rules;
+use crate::error::{AppError, PROBLEM_JSON, Problem};
 use crate::extract::{Json, Query};
+use crate::service;
 
 /// Sign-in names: lower-case letters, digits, `.`, `_` and `-`, 3 to 64 characters.
 pub const USERNAME_PATTERN: &str = "^[a-z0-9][a-z0-9._-]{2,63}$";
@@ -149,66 +150,6 @@ impl TryFrom<UserWithCounties> for UserResponse {
     }
 }
 
-/// Checks that role, counties and employer fit together and exist; returns the sorted,
-/// de-duplicated county codes.
-fn check_binding(
-    conn: &mut AnyConnection,
-    role: Role,
-    county_codes: &[CountyCode],
-    employer_id: Option<&str>,
-) -> Result<Vec<String>, AppError> {
-    let mut errors = Vec::new();
-    let mut codes: Vec<String> = county_codes.iter().map(|c| c.0.clone()).collect();
-    codes.sort();
-    codes.dedup();
-    if role.is_county_scoped() {
-        if codes.is_empty() {
-            errors.push(FieldError::new(
-                "county_codes",
-                "required",
-                "a manager or field worker needs at least one county",
-            ));
-        }
-    } else if !codes.is_empty() {
-        errors.push(FieldError::new(
-            "county_codes",
-            "not_allowed",
-            "only managers and field workers have counties",
-        ));
-    }
-    match (role, employer_id) {
-        (Role::Employer, None) => {
-            errors.push(FieldError::new(
-                "employer_id",
-                "required",
-                "an employer account needs its employer",
-            ));
-        }
-        (Role::Employer, Some(id))
-            if db::organisations::is_active(conn, "employer", id)?.is_none() =>
-        {
-            errors.push(FieldError::new(
-                "employer_id",
-                "unknown_employer",
-                "no such employer",
-            ));
-        }
-        (Role::Employer, Some(_)) | (_, None) => {}
-        (_, Some(_)) => {
-            errors.push(FieldError::new(
-                "employer_id",
-                "not_allowed",
-                "only employer accounts have an employer",
-            ));
-        }
-    }
-    if errors.is_empty() {
-        Ok(codes)
-    } else {
-        Err(AppError::Validation(errors))
-    }
-}
-
 /// Creates an account.
 #[utoipa::path(
     tag = "accounts",
@@ -229,55 +170,24 @@ fn check_binding(
 #[post("/users")]
 pub async fn create_user(
     db: web::Data<Db>,
+    rules: web::Data<Rules>,
     caller: AuthUser,
     Json(body): Json<CreateUser>,
 ) -> Result<HttpResponse, AppError> {
-    caller.may("create_user")?;
-    let hash = auth::hash_password(body.password.clone()).await?;
+    let password_hash = auth::hash_password(body.password.clone()).await?;
+    let account = service::users::NewAccount {
+        id: body.id.unwrap_or_else(Uuid::new_v4).to_string(),
+        username: body.username,
+        display_name: body.display_name,
+        role: body.role,
+        county_codes: body.county_codes.into_iter().map(|c| c.0).collect(),
+        employer_id: body.employer_id.map(|e| e.to_string()),
+        active: body.active.unwrap_or(true),
+        password: body.password,
+        password_hash,
+    };
     let (created, row) = db
-        .run(move |conn| {
-            let id = body.id.unwrap_or_else(Uuid::new_v4).to_string();
-            let employer_id = body.employer_id.map(|e| e.to_string());
-            if let Some(existing) = db::users::find(conn, &id)? {
-                return if same_account(&existing, &body, employer_id.as_deref()) {
-                    Ok((false, existing))
-                } else {
-                    Err(AppError::Conflict {
-                        detail: "This id belongs to a different account".into(),
-                        existing_id: Some(id),
-                    })
-                };
-            }
-            let codes = check_binding(conn, body.role, &body.county_codes, employer_id.as_deref())?;
-            if let Some(other) = db::users::find_by_username(conn, &body.username)? {
-                return Err(AppError::Conflict {
-                    detail: "The username is taken".into(),
-                    existing_id: Some(other.id),
-                });
-            }
-            let now = db::now();
-            conn.transaction(|c| {
-                db::users::insert(
-                    c,
-                    &db::users::NewUser {
-                        id: &id,
-                        username: &body.username,
-                        display_name: &body.display_name,
-                        role: body.role.as_str(),
-                        employer_id: employer_id.as_deref(),
-                        active: body.active.unwrap_or(true),
-                        password_hash: &hash,
-                        version: 1,
-                        created_at: now,
-                        updated_at: now,
-                    },
-                    &codes,
-                )?;
-                db::audit::record(c, caller.event("create", "user", Some(&id)))
-            })?;
-            let row = db::users::find(conn, &id)?.ok_or(AppError::NotFound)?;
-            Ok((true, row))
-        })
+        .run(move |conn| service::users::create(conn, &rules, &caller, account))
         .await?;
     let response = UserResponse::try_from(row)?;
     let status = if created {
@@ -286,21 +196,6 @@ pub async fn create_user(
         HttpResponse::Ok()
     };
     Ok(with_etag(status, response.version).json(response))
-}
-
-/// Whether a replayed create carries the same account as the stored one.
-fn same_account(stored: &UserWithCounties, body: &CreateUser, employer_id: Option<&str>) -> bool {
-    let mut codes: Vec<String> = body.county_codes.iter().map(|c| c.0.clone()).collect();
-    codes.sort();
-    codes.dedup();
-    let user = &stored.user;
-    user.username == body.username
-        && user.display_name == body.display_name
-        && user.role == body.role.as_str()
-        && user.employer_id.as_deref() == employer_id
-        && user.active == body.active.unwrap_or(true)
-        && stored.county_codes == codes
-        && auth::verify_password_now(&body.password, &user.password_hash)
 }
 
 /// Lists accounts in username order.
@@ -407,83 +302,29 @@ pub async fn get_user(
 pub async fn update_user(
     req: HttpRequest,
     db: web::Data<Db>,
+    rules: web::Data<Rules>,
     caller: AuthUser,
     id: web::Path<Uuid>,
     Json(body): Json<UpdateUser>,
 ) -> Result<HttpResponse, AppError> {
-    caller.may("update_user")?;
     let id = id.into_inner().to_string();
     let version = if_match(&req)?;
-    let password_hash = match body.password.clone() {
+    let password_hash = match body.password {
         Some(password) => Some(auth::hash_password(password).await?),
         None => None,
     };
+    let changes = service::users::AccountChanges {
+        display_name: body.display_name,
+        role: body.role,
+        county_codes: body
+            .county_codes
+            .map(|codes| codes.into_iter().map(|c| c.0).collect()),
+        employer_id: body.employer_id.map(|e| e.to_string()),
+        active: body.active,
+        password_hash,
+    };
     let row = db
-        .run(move |conn| {
-            let current = db::users::find(conn, &id)?.ok_or(AppError::NotFound)?;
-            check_version(version, current.user.version)?;
-            let version = current.user.version;
-            if id == caller.id
-                && (body.active == Some(false) || body.role.is_some_and(|r| r != Role::Admin))
-            {
-                return Err(AppError::rule(
-                    if body.active == Some(false) {
-                        "active"
-                    } else {
-                        "role"
-                    },
-                    "own_account",
-                    "an administrator cannot deactivate or demote their own account",
-                ));
-            }
-            let stored_role =
-                Role::parse(&current.user.role).ok_or_else(|| AppError::internal("stored role"))?;
-            let role = body.role.unwrap_or(stored_role);
-            let employer_id = match (role, body.employer_id) {
-                (_, Some(e)) => Some(e.to_string()),
-                (Role::Employer, None) => current.user.employer_id.clone(),
-                (_, None) => None,
-            };
-            let county_codes: Vec<CountyCode> = match (&body.county_codes, role.is_county_scoped())
-            {
-                (Some(codes), _) => codes.clone(),
-                (None, true) => current
-                    .county_codes
-                    .iter()
-                    .cloned()
-                    .map(CountyCode)
-                    .collect(),
-                (None, false) => Vec::new(),
-            };
-            let codes = check_binding(conn, role, &county_codes, employer_id.as_deref())?;
-            let changes = db::users::UserChanges {
-                display_name: body.display_name.clone(),
-                role: body.role.map(|r| r.as_str().to_owned()),
-                employer_id: Some(employer_id),
-                active: body.active,
-                password_hash,
-            };
-            let now = db::now();
-            let applied = conn.transaction(|c| {
-                if !db::users::update(c, &id, version, &changes, now)? {
-                    return Ok(false);
-                }
-                if codes != current.county_codes {
-                    db::users::set_counties(c, &id, &codes)?;
-                }
-                // Deactivation, and a new password (perhaps because the old one leaked), end
-                // every session of the account.
-                if body.active == Some(false) || body.password.is_some() {
-                    db::tokens::revoke_user(c, &id, now)?;
-                }
-                db::audit::record(c, caller.event("update", "user", Some(&id)))?;
-                Ok::<_, diesel::result::Error>(true)
-            })?;
-            if !applied {
-                return Err(AppError::PreconditionFailed);
-            }
-            db::users::find(conn, &id)?.ok_or(AppError::NotFound)
-        })
+        .run(move |conn| service::users::update(conn, &rules, &caller, &id, version, changes))
         .await?;
     let response = UserResponse::try_from(row)?;
     Ok(with_etag(HttpResponse::Ok(), response.version).json(response))

@@ -4,6 +4,7 @@ pub mod certificate_number;
 pub mod credit_code;
 pub mod employment;
 pub mod id_number;
+pub mod organisation;
 pub mod phone;
 pub mod placement;
 pub mod progression;

@@ -12,9 +12,12 @@ pub mod enrolments;
 pub mod follow_ups;
 pub mod income_thresholds;
 pub mod ladder;
+pub mod organisations;
 pub mod placements;
 pub mod report_facts;
+pub mod targets;
 pub mod trainees;
+pub mod users;
 pub mod work;
 
 use std::collections::BTreeMap;
