@@ -15,6 +15,7 @@ pub mod ladder;
 pub mod organisations;
 pub mod placements;
 pub mod report_facts;
+pub mod reports;
 pub mod targets;
 pub mod trainees;
 pub mod users;
