@@ -1,26 +1,19 @@
 //! Signing in and out: access tokens, rotating refresh tokens, and who am I.
 
 use actix_web::{HttpResponse, get, post, web};
-use chrono::TimeDelta;
-use diesel::Connection;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
 use crate::api::parse_id;
-use crate::auth::{
-    self, ACCESS_TOKEN_SECONDS, AuthUser, DECOY_HASH, REFRESH_TOKEN_DAYS, RequestId, Role,
-    SigningKey,
-};
-use crate::db::{self, AnyConnection, Db, audit::Event};
+use crate::auth::{self, ACCESS_TOKEN_SECONDS, AuthUser, DECOY_HASH, RequestId, Role, SigningKey};
+use crate::db::Db;
 use crate::error::{AppError, PROBLEM_JSON, Problem};
 use crate::extract::Json;
+use crate::service::sessions;
 
-/// Failed sign-ins allowed for one username within [`THROTTLE_WINDOW_MINUTES`].
-pub const MAX_FAILED_SIGN_INS: usize = 5;
-/// The throttling window.
-pub const THROTTLE_WINDOW_MINUTES: i64 = 15;
+pub use crate::service::sessions::{MAX_FAILED_SIGN_INS, THROTTLE_WINDOW_MINUTES};
 
 /// Username and password.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -113,7 +106,9 @@ pub async fn login(
 
     // 1. Count the attempt as a failure until it proves otherwise (or refuse it: throttled).
     let name = username.clone();
-    let user = db.run(move |conn| begin_attempt(conn, &name)).await?;
+    let user = db
+        .run(move |conn| sessions::begin_attempt(conn, &name))
+        .await?;
 
     // 2. Check the password without holding a database connection.
     let accepted = match &user {
@@ -130,92 +125,19 @@ pub async fn login(
 
     // 3. Record the outcome.
     let Some(user) = user.filter(|_| accepted) else {
-        db.run(move |conn| {
-            Ok(db::audit::record(
-                conn,
-                Event {
-                    actor_id: None,
-                    action: "sign_in_failed",
-                    entity: "session",
-                    entity_id: None,
-                    county_code: None,
-                    request_id: Some(request_id),
-                },
-            )?)
-        })
-        .await?;
+        db.run(move |conn| sessions::failed(conn, request_id))
+            .await?;
         return Err(AppError::Unauthenticated(
             "The username or password is wrong.",
         ));
     };
     let role =
         Role::parse(&user.role).ok_or_else(|| AppError::internal("stored role is unknown"))?;
-    let new_token = auth::new_refresh_token();
-    let refresh = new_token.clone();
     let user_id = user.id.clone();
-    db.run(move |conn| {
-        let now = db::now();
-        let window = TimeDelta::minutes(THROTTLE_WINDOW_MINUTES);
-        Ok(conn.transaction(|c| {
-            db::tokens::clear_failures(c, &username, now - window)?;
-            let family = Uuid::new_v4().to_string();
-            store_refresh_token(c, &refresh, &family, &user_id, now)?;
-            db::audit::record(
-                c,
-                Event {
-                    actor_id: Some(&user_id),
-                    action: "sign_in",
-                    entity: "session",
-                    entity_id: Some(&family),
-                    county_code: None,
-                    request_id: Some(request_id),
-                },
-            )
-        })?)
-    })
-    .await?;
+    let new_token = db
+        .run(move |conn| sessions::start(conn, &username, &user_id, request_id))
+        .await?;
     Ok(HttpResponse::Ok().json(token_pair(&key, &user.id, role, new_token)?))
-}
-
-/// Records a sign-in attempt as a failure and returns the account, unless the username has
-/// failed more than [`MAX_FAILED_SIGN_INS`] times within the window (429). The attempts of one
-/// username are serialised by a write to its throttle row, so concurrent guesses are counted
-/// one after another and cannot slip past the limit together.
-fn begin_attempt(
-    conn: &mut AnyConnection,
-    username: &str,
-) -> Result<Option<db::users::User>, AppError> {
-    let now = db::now();
-    let window = TimeDelta::minutes(THROTTLE_WINDOW_MINUTES);
-    conn.transaction(|c| {
-        db::tokens::touch_throttle(c, username, now)?;
-        let earlier = db::tokens::recent_failures(c, username, now - window)?;
-        if earlier.len() >= MAX_FAILED_SIGN_INS {
-            let oldest_that_counts = earlier[earlier.len() - MAX_FAILED_SIGN_INS];
-            let wait = (oldest_that_counts + window - now).num_seconds().max(1);
-            return Err(AppError::TooManyRequests(wait.unsigned_abs()));
-        }
-        db::tokens::record_failure(c, username, now)?;
-        Ok(db::users::find_by_username(c, username)?)
-    })
-}
-
-fn store_refresh_token(
-    conn: &mut AnyConnection,
-    token: &str,
-    family: &str,
-    user_id: &str,
-    now: chrono::NaiveDateTime,
-) -> diesel::QueryResult<()> {
-    let expires = now + TimeDelta::days(REFRESH_TOKEN_DAYS);
-    db::tokens::insert(
-        conn,
-        &auth::token_digest(token),
-        family,
-        user_id,
-        now,
-        expires,
-    )
 }
 
 fn token_pair(
@@ -230,18 +152,6 @@ fn token_pair(
         expires_in: ACCESS_TOKEN_SECONDS,
         refresh_token: refresh,
     })
-}
-
-/// What became of a refresh token presented for exchange.
-enum Exchange {
-    Renewed {
-        user_id: String,
-        role: Role,
-        token: String,
-    },
-    Refused,
-    /// A spent token came back: someone holds a copy. The whole family is revoked.
-    Reused,
 }
 
 /// Exchanges a refresh token for a new pair; the old one is spent.
@@ -268,76 +178,21 @@ pub async fn refresh_token(
     Json(body): Json<RefreshRequest>,
 ) -> Result<HttpResponse, AppError> {
     let outcome = db
-        .run(move |conn| Ok(conn.transaction(|c| exchange(c, &body.refresh_token, request_id.0))?))
+        .run(move |conn| sessions::exchange(conn, &body.refresh_token, request_id.0))
         .await?;
     match outcome {
-        Exchange::Renewed {
+        sessions::Exchange::Renewed {
             user_id,
             role,
             token,
         } => Ok(HttpResponse::Ok().json(token_pair(&key, &user_id, role, token)?)),
-        Exchange::Refused => Err(AppError::Unauthenticated("The refresh token is not valid.")),
-        Exchange::Reused => Err(AppError::Unauthenticated(
+        sessions::Exchange::Refused => {
+            Err(AppError::Unauthenticated("The refresh token is not valid."))
+        }
+        sessions::Exchange::Reused => Err(AppError::Unauthenticated(
             "The refresh token was already used; every session from that sign-in is ended.",
         )),
     }
-}
-
-fn exchange(
-    conn: &mut AnyConnection,
-    token: &str,
-    request_id: Uuid,
-) -> diesel::QueryResult<Exchange> {
-    let now = db::now();
-    let digest = auth::token_digest(token);
-    // Spend first: a write as the first statement takes the write lock on SQLite at once, and
-    // on PostgreSQL the row lock makes a concurrent exchange of the same token wait, then find
-    // it spent. Either way exactly one exchange wins.
-    let spent_now = db::tokens::spend(conn, &digest, now)?;
-    let Some(row) = db::tokens::find(conn, &digest)? else {
-        return Ok(Exchange::Refused);
-    };
-    if row.revoked_at.is_some() || row.expires_at <= now {
-        return Ok(Exchange::Refused);
-    }
-    if !spent_now {
-        // A spent token came back: someone holds a copy of it.
-        db::tokens::revoke_family(conn, &row.family_id, now)?;
-        db::audit::record(
-            conn,
-            Event {
-                actor_id: Some(&row.user_id),
-                action: "refresh_token_reused",
-                entity: "session",
-                entity_id: Some(&row.family_id),
-                county_code: None,
-                request_id: Some(request_id),
-            },
-        )?;
-        return Ok(Exchange::Reused);
-    }
-    let user = db::users::find(conn, &row.user_id)?.filter(|u| u.user.active);
-    let Some(role) = user.and_then(|u| Role::parse(&u.user.role)) else {
-        return Ok(Exchange::Refused);
-    };
-    let new_token = auth::new_refresh_token();
-    store_refresh_token(conn, &new_token, &row.family_id, &row.user_id, now)?;
-    db::audit::record(
-        conn,
-        Event {
-            actor_id: Some(&row.user_id),
-            action: "refresh",
-            entity: "session",
-            entity_id: Some(&row.family_id),
-            county_code: None,
-            request_id: Some(request_id),
-        },
-    )?;
-    Ok(Exchange::Renewed {
-        user_id: row.user_id,
-        role,
-        token: new_token,
-    })
 }
 
 /// Signs out: revokes the refresh token and every token of its sign-in.
@@ -359,20 +214,8 @@ pub async fn logout(
     user: AuthUser,
     Json(body): Json<RefreshRequest>,
 ) -> Result<HttpResponse, AppError> {
-    db.run(move |conn| {
-        let row = db::tokens::find(conn, &auth::token_digest(&body.refresh_token))?;
-        // Only the caller's own tokens: a token of someone else is left alone, silently.
-        let Some(row) = row.filter(|r| r.user_id == user.id) else {
-            return Ok(());
-        };
-        // Writes only inside the transaction: on SQLite it then never has to upgrade a read.
-        conn.transaction(|c| {
-            db::tokens::revoke_family(c, &row.family_id, db::now())?;
-            db::audit::record(c, user.event("sign_out", "session", Some(&row.family_id)))
-        })?;
-        Ok(())
-    })
-    .await?;
+    db.run(move |conn| sessions::end(conn, &user, &body.refresh_token))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -388,9 +231,7 @@ pub async fn logout(
 #[get("/me")]
 pub async fn get_me(db: web::Data<Db>, user: AuthUser) -> Result<HttpResponse, AppError> {
     let id = user.id.clone();
-    let row = db
-        .run(move |conn| db::users::find(conn, &id)?.ok_or(AppError::NotFound))
-        .await?;
+    let row = db.run(move |conn| sessions::account(conn, &id)).await?;
     Ok(HttpResponse::Ok().json(MeResponse {
         id: parse_id(&row.user.id)?,
         username: row.user.username,

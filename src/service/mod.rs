@@ -16,6 +16,7 @@ pub mod organisations;
 pub mod placements;
 pub mod report_facts;
 pub mod reports;
+pub mod sessions;
 pub mod targets;
 pub mod trainees;
 pub mod users;
