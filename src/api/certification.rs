@@ -374,13 +374,9 @@ pub async fn list_certificates(
     caller: AuthUser,
     trainee_id: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
-    let scope = caller.trainee_scope()?;
     let trainee_id = trainee_id.into_inner().to_string();
     let rows = db
-        .run(move |conn| {
-            db::trainees::find(conn, &trainee_id, &scope)?.ok_or(AppError::NotFound)?;
-            Ok(db::certification::of_trainee(conn, &trainee_id)?)
-        })
+        .run(move |conn| service::certification::of_trainee(conn, &caller, &trainee_id))
         .await?;
     let body = rows
         .into_iter()

@@ -320,11 +320,10 @@ pub async fn list_cohorts(
     Query(sync): Query<SyncParams>,
     Query(filter): Query<CohortFilter>,
 ) -> Result<HttpResponse, AppError> {
-    let scope = caller.trainee_scope()?;
     let after = page.after()?.as_deref().map(parse_time_key).transpose()?;
     let limit = page.limit();
     let filter = Filter {
-        scope,
+        scope: crate::db::trainees::Scope::All,
         county: filter.county.map(|c| c.0),
         provider_id: filter.provider.map(|p| p.to_string()),
         status: filter.status.map(|s| s.as_str().to_owned()),
@@ -333,7 +332,7 @@ pub async fn list_cohorts(
         since: sync.since(),
     };
     let rows = db
-        .run(move |conn| Ok(db::cohorts::list(conn, &filter, after, limit + 1)?))
+        .run(move |conn| service::cohorts::list(conn, &caller, filter, after, limit + 1))
         .await?;
     let page = Page::from_rows(
         rows,
@@ -367,10 +366,9 @@ pub async fn get_cohort(
     caller: AuthUser,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
-    let scope = caller.trainee_scope()?;
     let id = id.into_inner().to_string();
     let row = db
-        .run(move |conn| db::cohorts::find(conn, &id, &scope)?.ok_or(AppError::NotFound))
+        .run(move |conn| service::cohorts::get(conn, &caller, &id))
         .await?;
     if let Some(response) = not_modified(&req, row.version) {
         return Ok(response);

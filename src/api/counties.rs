@@ -8,6 +8,7 @@ use crate::api::{Page, PageParams};
 use crate::db::{self, Db};
 use crate::error::{AppError, Problem};
 use crate::extract::Query;
+use crate::service;
 
 /// One county (GB/T 2260).
 #[derive(Debug, Serialize, ToSchema)]
@@ -49,7 +50,7 @@ pub async fn list_counties(
     let after = page.after()?;
     let limit = page.limit();
     let rows = db
-        .run(move |conn| Ok(db::counties::list(conn, after.as_deref(), limit + 1)?))
+        .run(move |conn| service::audit::counties(conn, after.as_deref(), limit + 1))
         .await?;
     let page = Page::from_rows(
         rows,

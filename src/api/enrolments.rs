@@ -222,21 +222,13 @@ pub async fn list_enrolments(
     crate::extract::Query(page): crate::extract::Query<PageParams>,
     crate::extract::Query(sync): crate::extract::Query<SyncParams>,
 ) -> Result<HttpResponse, AppError> {
-    let scope = caller.trainee_scope()?;
     let cohort_id = cohort_id.into_inner().to_string();
     let after = page.after()?.as_deref().map(parse_time_key).transpose()?;
     let limit = page.limit();
     let since = sync.since();
     let rows = db
         .run(move |conn| {
-            db::cohorts::find(conn, &cohort_id, &scope)?.ok_or(AppError::NotFound)?;
-            Ok(db::enrolments::list_for_cohort(
-                conn,
-                &cohort_id,
-                since,
-                after,
-                limit + 1,
-            )?)
+            service::enrolments::of_cohort(conn, &caller, &cohort_id, since, after, limit + 1)
         })
         .await?;
     let page = Page::from_rows(
@@ -271,10 +263,9 @@ pub async fn get_enrolment(
     caller: AuthUser,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
-    let scope = caller.trainee_scope()?;
     let id = id.into_inner().to_string();
     let row = db
-        .run(move |conn| db::enrolments::find(conn, &id, &scope)?.ok_or(AppError::NotFound))
+        .run(move |conn| service::enrolments::get(conn, &caller, &id))
         .await?;
     if let Some(response) = not_modified(&req, row.version) {
         return Ok(response);
@@ -525,17 +516,10 @@ pub async fn get_register(
     caller: AuthUser,
     path: web::Path<(Uuid, NaiveDate)>,
 ) -> Result<HttpResponse, AppError> {
-    let scope = caller.trainee_scope()?;
     let (cohort_id, day) = path.into_inner();
     let cohort_id = cohort_id.to_string();
-    let response = db
-        .run(move |conn| {
-            db::cohorts::find(conn, &cohort_id, &scope)?.ok_or(AppError::NotFound)?;
-            let register =
-                db::enrolments::register(conn, &cohort_id, day)?.ok_or(AppError::NotFound)?;
-            let present = db::enrolments::present_on(conn, &cohort_id, day)?;
-            register_response(register, present)
-        })
+    let (register, present) = db
+        .run(move |conn| service::enrolments::register(conn, &caller, &cohort_id, day))
         .await?;
-    Ok(HttpResponse::Ok().json(response))
+    Ok(HttpResponse::Ok().json(register_response(register, present)?))
 }

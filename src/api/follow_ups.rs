@@ -17,7 +17,7 @@ use crate::api::{
     time_key, utc,
 };
 use crate::auth::{AuthUser, Role};
-use crate::db::placements::{FollowUp, PlacementScope};
+use crate::db::placements::FollowUp;
 use crate::db::{self, Db};
 use crate::domain::placement::{Channel, PlacementStatus};
 use crate::domain::{phone, today_in_china};
@@ -202,20 +202,11 @@ pub async fn list_follow_ups(
     placement_id: web::Path<Uuid>,
     Query(page): Query<PageParams>,
 ) -> Result<HttpResponse, AppError> {
-    let scope = PlacementScope::Trainees(caller.trainee_scope()?);
     let placement_id = placement_id.into_inner().to_string();
     let limit = page.limit();
     let after = page.after()?.as_deref().map(parse_time_key).transpose()?;
     let rows = db
-        .run(move |conn| {
-            db::placements::find(conn, &placement_id, &scope)?.ok_or(AppError::NotFound)?;
-            Ok(db::placements::list_follow_ups(
-                conn,
-                &placement_id,
-                after,
-                limit + 1,
-            )?)
-        })
+        .run(move |conn| service::follow_ups::list(conn, &caller, &placement_id, after, limit + 1))
         .await?;
     let page = Page::from_rows(
         rows,
@@ -284,22 +275,16 @@ pub async fn list_due_follow_ups(
     Query(params): Query<DueParams>,
     Query(page): Query<PageParams>,
 ) -> Result<HttpResponse, AppError> {
-    let counties = caller.counties_within(params.county.as_ref().map(|c| c.0.as_str()))?;
+    let county = params.county.map(|c| c.0);
     let before = params.before.unwrap_or_else(today_in_china);
     let limit = page.limit();
     let after = page.after()?.as_deref().map(parse_due_key).transpose()?;
+    let masked = caller.role == Role::Manager;
     let rows = db
         .run(move |conn| {
-            Ok(db::placements::due(
-                conn,
-                counties,
-                before,
-                after,
-                limit + 1,
-            )?)
+            service::follow_ups::due(conn, &caller, county.as_deref(), before, after, limit + 1)
         })
         .await?;
-    let masked = caller.role == Role::Manager;
     let page = Page::from_rows(
         rows,
         limit,

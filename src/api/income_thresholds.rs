@@ -284,18 +284,12 @@ pub async fn list_income_thresholds(
     Query(filter): Query<ThresholdFilter>,
     Query(page): Query<PageParams>,
 ) -> Result<HttpResponse, AppError> {
-    caller.may("list_income_thresholds")?;
-    let counties = caller.counties_within(filter.county.as_ref().map(|c| c.0.as_str()))?;
+    let county = filter.county.map(|c| c.0);
     let limit = page.limit();
     let after = page.after()?.as_deref().map(parse_key).transpose()?;
     let rows = db
         .run(move |conn| {
-            Ok(db::placements::list_thresholds(
-                conn,
-                counties,
-                after,
-                limit + 1,
-            )?)
+            service::income_thresholds::list(conn, &caller, county.as_deref(), after, limit + 1)
         })
         .await?;
     let page = Page::from_rows(

@@ -18,7 +18,7 @@ use crate::api::{
     utc, with_etag,
 };
 use crate::api::{Page, nullable};
-use crate::auth::{AuthUser, Role};
+use crate::auth::AuthUser;
 use crate::db::organisations::{Filter, Organisation, OrganisationChanges};
 use crate::db::{self, Db};
 use crate::domain::rules::Rules;
@@ -250,20 +250,6 @@ pub async fn create(
     Ok(with_etag(status, response.version).json(response))
 }
 
-/// For an employer account, the one employer it may see (and 403 for other kinds); `None` for
-/// the other roles.
-fn visible_to(caller: &AuthUser, kind: Kind) -> Result<Option<String>, AppError> {
-    match (caller.role, kind) {
-        (Role::Employer, Kind::Employer) => caller
-            .employer_id
-            .clone()
-            .map(Some)
-            .ok_or_else(|| AppError::internal("employer account without employer")),
-        (Role::Employer, _) => Err(AppError::Forbidden),
-        _ => Ok(None),
-    }
-}
-
 /// Lists organisations of `kind` in the order they last changed.
 pub async fn list(
     kind: Kind,
@@ -273,24 +259,17 @@ pub async fn list(
     sync: SyncParams,
     filter: OrganisationFilter,
 ) -> Result<HttpResponse, AppError> {
-    let only = visible_to(&caller, kind)?;
     let after = page.after()?.as_deref().map(parse_time_key).transpose()?;
     let limit = page.limit();
     let filter = Filter {
-        only,
+        only: None,
         active: filter.active,
         county: filter.county.map(|c| c.0),
         since: sync.since(),
     };
     let rows = db
         .run(move |conn| {
-            Ok(db::organisations::list(
-                conn,
-                kind.as_str(),
-                &filter,
-                after,
-                limit + 1,
-            )?)
+            service::organisations::list(conn, &caller, kind, filter, after, limit + 1)
         })
         .await?;
     let page = Page::from_rows(
@@ -310,13 +289,9 @@ pub async fn get(
     caller: AuthUser,
     id: Uuid,
 ) -> Result<HttpResponse, AppError> {
-    let only = visible_to(&caller, kind)?;
     let id = id.to_string();
     let row = db
-        .run(move |conn| {
-            db::organisations::find(conn, kind.as_str(), &id, only.as_deref())?
-                .ok_or(AppError::NotFound)
-        })
+        .run(move |conn| service::organisations::get(conn, &caller, kind, &id))
         .await?;
     if let Some(response) = not_modified(&req, row.version) {
         return Ok(response);

@@ -395,7 +395,6 @@ pub async fn list_placements(
     Query(sync): Query<SyncParams>,
     Query(filter): Query<PlacementFilter>,
 ) -> Result<HttpResponse, AppError> {
-    let scope = caller.placement_scope()?;
     let limit = page.limit();
     let after = page.after()?.as_deref().map(parse_time_key).transpose()?;
     let filter = db::placements::Filter {
@@ -404,14 +403,10 @@ pub async fn list_placements(
         county: filter.county.map(|c| c.0),
         since: sync.since(),
     };
-    let (rows, context) = db
-        .run(move |conn| {
-            let rows = db::placements::list(conn, &scope, &filter, after, limit + 1)?;
-            let context = Context::load(conn, &rows)?;
-            Ok((rows, context))
-        })
-        .await?;
     let view = view_of(&caller, true);
+    let (rows, context) = db
+        .run(move |conn| service::placements::list(conn, &caller, &filter, after, limit + 1))
+        .await?;
     let page = Page::from_rows(
         rows,
         limit,
@@ -443,19 +438,15 @@ pub async fn get_placement(
     caller: AuthUser,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
-    let scope = caller.placement_scope()?;
     let id = id.into_inner().to_string();
+    let view = view_of(&caller, false);
     let row = db
-        .run(move |conn| {
-            let row = db::placements::find(conn, &id, &scope)?.ok_or(AppError::NotFound)?;
-            let context = Context::load(conn, std::slice::from_ref(&row))?;
-            Ok((row, context))
-        })
+        .run(move |conn| service::placements::get(conn, &caller, &id))
         .await?;
     if let Some(response) = not_modified(&req, row.0.version) {
         return Ok(response);
     }
-    answer(StatusCode::OK, row, view_of(&caller, false))
+    answer(StatusCode::OK, row, view)
 }
 
 /// A dispute of a placement.

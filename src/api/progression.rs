@@ -10,7 +10,7 @@ use validator::Validate;
 
 use crate::api::{CountyCode, Page, PageParams, parse_id};
 use crate::auth::AuthUser;
-use crate::db::{self, Db};
+use crate::db::Db;
 use crate::domain::progression::Standing;
 use crate::domain::today_in_china;
 use crate::domain::training::{Level, Occupation};
@@ -97,16 +97,9 @@ pub async fn get_progression(
     caller: AuthUser,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
-    let scope = caller.trainee_scope()?;
     let id = id.into_inner().to_string();
-    let today = today_in_china();
     let standings = db
-        .run(move |conn| {
-            let trainee = db::trainees::find(conn, &id, &scope)?
-                .ok_or(AppError::NotFound)?
-                .trainee;
-            ladder::standings(conn, &trainee, today)
-        })
+        .run(move |conn| ladder::standings_of(conn, &caller, &id))
         .await?;
     let body: Vec<ProgressionResponse> = standings.into_iter().map(Into::into).collect();
     Ok(HttpResponse::Ok().json(body))
@@ -162,7 +155,6 @@ pub async fn list_candidates(
     Query(filter): Query<CandidateFilter>,
     Query(page): Query<PageParams>,
 ) -> Result<HttpResponse, AppError> {
-    let scope = caller.trainee_scope()?;
     let after = page.after()?;
     let limit = page.limit();
     let occupation = filter.occupation.unwrap_or(Occupation::ElderlyCare);
@@ -171,16 +163,15 @@ pub async fn list_candidates(
     let today = today_in_china();
     let rows = db
         .run(move |conn| {
-            Ok(db::certification::candidates(
+            ladder::candidates(
                 conn,
-                occupation.as_str(),
-                level.as_str(),
+                &caller,
+                (occupation, level),
                 today,
-                &scope,
                 county.as_deref(),
                 after.as_deref(),
                 limit + 1,
-            )?)
+            )
         })
         .await?;
     let page = Page::from_rows(

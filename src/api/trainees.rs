@@ -18,11 +18,11 @@ use crate::auth::{AuthUser, Role};
 use crate::db::trainees::{After, Trainee, TraineeChanges, TraineeWithCategories};
 use crate::db::{self, Db};
 use crate::domain::rules::Rules;
-use crate::domain::{id_number, phone, today_in_china};
+use crate::domain::{id_number, phone};
 use crate::error::{AppError, FieldError, PROBLEM_JSON, Problem};
 use crate::extract::{Json, Query};
 use crate::service;
-use crate::service::work::{EmploymentResponse, employment_of};
+use crate::service::work::EmploymentResponse;
 
 /// A group of people the programme reports on (several per trainee).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
@@ -508,7 +508,6 @@ pub async fn list_trainees(
     Query(sync): Query<SyncParams>,
     Query(filter): Query<TraineeFilter>,
 ) -> Result<HttpResponse, AppError> {
-    let scope = caller.trainee_scope()?;
     let limit = page.limit();
     let (name_prefix, phone) = match filter.q.as_deref().map(str::trim) {
         Some(q) => match phone::normalise(q) {
@@ -527,7 +526,7 @@ pub async fn list_trainees(
         }
     };
     let filter = db::trainees::Filter {
-        scope,
+        scope: db::trainees::Scope::All,
         county: filter.county,
         category: filter.category.map(|c| c.as_str().to_owned()),
         name_prefix,
@@ -536,15 +535,15 @@ pub async fn list_trainees(
         cohort: filter.cohort.map(|c| c.to_string()),
         since: sync.since(),
     };
-    let rows = db
-        .run(move |conn| Ok(db::trainees::list(conn, &filter, after, limit + 1)?))
-        .await?;
-    // Managers read lists masked; the record itself shows them the numbers.
     let view = if caller.role == Role::Manager {
         View::Masked
     } else {
         View::Full
     };
+    let rows = db
+        .run(move |conn| service::trainees::list(conn, &caller, filter, after, limit + 1))
+        .await?;
+    // Managers read lists masked; the record itself shows them the numbers.
     let page = Page::from_rows(
         rows,
         limit,
@@ -594,15 +593,9 @@ pub async fn get_trainee(
     caller: AuthUser,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
-    let scope = caller.trainee_scope()?;
     let id = id.into_inner().to_string();
-    let retirement_age = rules.retirement_age;
     let (row, employment) = db
-        .run(move |conn| {
-            let row = db::trainees::find(conn, &id, &scope)?.ok_or(AppError::NotFound)?;
-            let employment = employment_of(conn, &row.trainee, retirement_age, today_in_china())?;
-            Ok((row, employment))
-        })
+        .run(move |conn| service::trainees::get(conn, &rules, &caller, &id))
         .await?;
     // The record's version, and a digest of the employment judged today, which changes with
     // placements, follow-ups, thresholds and the date without changing the record.
@@ -838,35 +831,24 @@ pub async fn get_timeline(
     caller: AuthUser,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
-    let scope = caller.trainee_scope()?;
     let id = id.into_inner().to_string();
-    let (trainee, enrolments, assessments, certificates, work) = db
-        .run(move |conn| {
-            let trainee = db::trainees::find(conn, &id, &scope)?.ok_or(AppError::NotFound)?;
-            let enrolments = db::enrolments::of_trainee(conn, &id)?;
-            let assessments = db::certification::assessments_of_trainee(conn, &id)?;
-            let certificates = db::certification::of_trainee(conn, &id)?;
-            let placements = db::placements::of_trainee(conn, &id)?;
-            let follow_ups = db::placements::follow_ups_of_trainee(conn, &id)?;
-            let employers: std::collections::HashMap<String, String> =
-                db::placements::employer_names(
-                    conn,
-                    placements
-                        .iter()
-                        .filter_map(|p| p.employer_id.clone())
-                        .collect(),
-                )?
-                .into_iter()
-                .collect();
-            Ok((
-                trainee.trainee,
-                enrolments,
-                assessments,
-                certificates,
-                (placements, follow_ups, employers),
-            ))
-        })
+    let records = db
+        .run(move |conn| service::trainees::timeline(conn, &caller, &id))
         .await?;
+    Ok(HttpResponse::Ok().json(timeline(records)?))
+}
+
+/// The journey in date order, from the records of one trainee.
+fn timeline(records: service::trainees::Records) -> Result<TimelineResponse, AppError> {
+    let service::trainees::Records {
+        trainee,
+        enrolments,
+        assessments,
+        certificates,
+        placements,
+        follow_ups,
+        employers,
+    } = records;
     let mut events = vec![TimelineEvent::new(
         (trainee.created_at + chrono::Duration::hours(8)).date(),
         TimelineKind::Registered,
@@ -918,7 +900,6 @@ pub async fn get_timeline(
             });
         }
     }
-    let (placements, follow_ups, employers) = work;
     for placement in placements {
         let placement_id = Some(parse_id(&placement.id)?);
         let employer_name = placement
@@ -965,8 +946,8 @@ pub async fn get_timeline(
     }
     // Stable: entries of one day keep the journey's order (registered, enrolled, finished).
     events.sort_by_key(|e| (e.on, e.kind));
-    Ok(HttpResponse::Ok().json(TimelineResponse {
+    Ok(TimelineResponse {
         trainee_id: parse_id(&trainee.id)?,
         events,
-    }))
+    })
 }

@@ -217,17 +217,11 @@ pub async fn list_users(
     Query(page): Query<PageParams>,
     Query(sync): Query<SyncParams>,
 ) -> Result<HttpResponse, AppError> {
-    caller.may("list_users")?;
     let after = page.after()?;
     let limit = page.limit();
     let rows = db
         .run(move |conn| {
-            Ok(db::users::list(
-                conn,
-                after.as_deref(),
-                sync.since(),
-                limit + 1,
-            )?)
+            service::users::list(conn, &caller, after.as_deref(), sync.since(), limit + 1)
         })
         .await?;
     let page = Page::from_rows(
@@ -263,10 +257,9 @@ pub async fn get_user(
     caller: AuthUser,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
-    caller.may("get_user")?;
     let id = id.into_inner().to_string();
     let row = db
-        .run(move |conn| db::users::find(conn, &id)?.ok_or(AppError::NotFound))
+        .run(move |conn| service::users::get(conn, &caller, &id))
         .await?;
     if let Some(response) = not_modified(&req, row.user.version) {
         return Ok(response);

@@ -268,3 +268,15 @@ pub fn record_prior(
     })?;
     Ok((true, candidate))
 }
+
+/// The certificates of trainee `trainee_id`, when the caller may see them (404 otherwise).
+pub fn of_trainee(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    trainee_id: &str,
+) -> Result<Vec<Certificate>, AppError> {
+    caller.may("list_certificates")?;
+    let scope = caller.trainee_scope()?;
+    db::trainees::find(conn, trainee_id, &scope)?.ok_or(AppError::NotFound)?;
+    Ok(db::certification::of_trainee(conn, trainee_id)?)
+}

@@ -273,3 +273,26 @@ pub fn create(
         Err(e) => Err(e),
     }
 }
+
+/// A page of the cohorts the caller may see, by `filter` (whose scope is set here).
+pub fn list(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    filter: db::cohorts::Filter,
+    after: Option<(chrono::NaiveDateTime, String)>,
+    limit: i64,
+) -> Result<Vec<Cohort>, AppError> {
+    caller.may("list_cohorts")?;
+    let filter = db::cohorts::Filter {
+        scope: caller.trainee_scope()?,
+        ..filter
+    };
+    Ok(db::cohorts::list(conn, &filter, after, limit)?)
+}
+
+/// Cohort `id`, when the caller may see it (404 otherwise).
+pub fn get(conn: &mut AnyConnection, caller: &Caller, id: &str) -> Result<Cohort, AppError> {
+    caller.may("get_cohort")?;
+    let scope = caller.trainee_scope()?;
+    db::cohorts::find(conn, id, &scope)?.ok_or(AppError::NotFound)
+}

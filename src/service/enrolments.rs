@@ -473,3 +473,43 @@ pub fn take_register(
         Ok((register, present))
     })
 }
+
+/// A page of the enrolments of cohort `cohort_id`, when the caller may see it (404 otherwise).
+pub fn of_cohort(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    cohort_id: &str,
+    since: Option<chrono::NaiveDateTime>,
+    after: Option<(chrono::NaiveDateTime, String)>,
+    limit: i64,
+) -> Result<Vec<Enrolment>, AppError> {
+    caller.may("list_enrolments")?;
+    let scope = caller.trainee_scope()?;
+    db::cohorts::find(conn, cohort_id, &scope)?.ok_or(AppError::NotFound)?;
+    Ok(db::enrolments::list_for_cohort(
+        conn, cohort_id, since, after, limit,
+    )?)
+}
+
+/// Enrolment `id`, when the caller may see it (404 otherwise).
+pub fn get(conn: &mut AnyConnection, caller: &Caller, id: &str) -> Result<Enrolment, AppError> {
+    caller.may("get_enrolment")?;
+    let scope = caller.trainee_scope()?;
+    db::enrolments::find(conn, id, &scope)?.ok_or(AppError::NotFound)
+}
+
+/// Cohort `cohort_id`'s register of `day` and who was present (404 when not taken that day, or
+/// not the caller's to see).
+pub fn register(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    cohort_id: &str,
+    day: NaiveDate,
+) -> Result<(Register, Vec<String>), AppError> {
+    caller.may("get_register")?;
+    let scope = caller.trainee_scope()?;
+    db::cohorts::find(conn, cohort_id, &scope)?.ok_or(AppError::NotFound)?;
+    let register = db::enrolments::register(conn, cohort_id, day)?.ok_or(AppError::NotFound)?;
+    let present = db::enrolments::present_on(conn, cohort_id, day)?;
+    Ok((register, present))
+}

@@ -164,3 +164,37 @@ fn after_follow_ups(
         open.then(|| employment::due_on(placement.start_date, state.last_follow_up_on));
     Ok(state)
 }
+
+/// A page of the follow-ups of placement `placement_id`, when the caller may see it.
+pub fn list(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    placement_id: &str,
+    after: Option<(chrono::NaiveDateTime, String)>,
+    limit: i64,
+) -> Result<Vec<FollowUp>, AppError> {
+    caller.may("list_follow_ups")?;
+    let scope = PlacementScope::Trainees(caller.trainee_scope()?);
+    db::placements::find(conn, placement_id, &scope)?.ok_or(AppError::NotFound)?;
+    Ok(db::placements::list_follow_ups(
+        conn,
+        placement_id,
+        after,
+        limit,
+    )?)
+}
+
+/// The worklist: a page of the open placements of the caller's counties (or `county`) whose
+/// follow-up is due before `before`, the longest overdue first.
+pub fn due(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    county: Option<&str>,
+    before: NaiveDate,
+    after: Option<(NaiveDate, String)>,
+    limit: i64,
+) -> Result<Vec<db::placements::Due>, AppError> {
+    caller.may("list_due_follow_ups")?;
+    let counties = caller.counties_within(county)?;
+    Ok(db::placements::due(conn, counties, before, after, limit)?)
+}

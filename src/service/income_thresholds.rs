@@ -155,3 +155,18 @@ pub fn update(
     })?;
     Ok(updated)
 }
+
+/// A page of the thresholds of the caller's counties (or `county`), by county and start.
+pub fn list(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    county: Option<&str>,
+    after: Option<(String, NaiveDate, String)>,
+    limit: i64,
+) -> Result<Vec<IncomeThreshold>, AppError> {
+    caller.may("list_income_thresholds")?;
+    let counties = caller.counties_within(county)?;
+    Ok(db::placements::list_thresholds(
+        conn, counties, after, limit,
+    )?)
+}

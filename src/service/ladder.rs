@@ -179,3 +179,42 @@ pub fn gate(
     }
     Ok(lines)
 }
+
+/// Where trainee `id` stands on each ladder, when the caller may see them (404 otherwise).
+pub fn standings_of(
+    conn: &mut AnyConnection,
+    caller: &crate::access::Caller,
+    id: &str,
+) -> Result<Vec<progression::Standing>, AppError> {
+    caller.may("get_progression")?;
+    let scope = caller.trainee_scope()?;
+    let trainee = db::trainees::find(conn, id, &scope)?
+        .ok_or(AppError::NotFound)?
+        .trainee;
+    standings(conn, &trainee, today_in_china())
+}
+
+/// A page of the trainees of the caller's counties (or `county`) eligible on `today` for
+/// `(occupation, level)` and not enrolled in it.
+pub fn candidates(
+    conn: &mut AnyConnection,
+    caller: &crate::access::Caller,
+    (occupation, level): (Occupation, Level),
+    today: NaiveDate,
+    county: Option<&str>,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<db::certification::Candidate>, AppError> {
+    caller.may("list_candidates")?;
+    let scope = caller.trainee_scope()?;
+    Ok(db::certification::candidates(
+        conn,
+        occupation.as_str(),
+        level.as_str(),
+        today,
+        &scope,
+        county,
+        after,
+        limit,
+    )?)
+}

@@ -6,6 +6,7 @@
 //! eligibility the ladder keeps ([`ladder`]) and what the trainee adds to the reports
 //! ([`report_facts`]). Nothing else refreshes derived data, so no write can forget it.
 
+pub mod audit;
 pub mod certification;
 pub mod cohorts;
 pub mod enrolments;

@@ -1,7 +1,7 @@
 //! Training providers, evaluation agencies and employers: registering one (one record per
 //! credit code and kind) and changing one, each in one unit of work.
 
-use crate::access::Caller;
+use crate::access::{Caller, Role};
 use crate::db::organisations::{Organisation, OrganisationChanges};
 use crate::db::{self, AnyConnection};
 use crate::domain::organisation::Kind;
@@ -132,4 +132,66 @@ pub fn update(
         return Err(AppError::PreconditionFailed);
     }
     db::organisations::find(conn, kind.as_str(), id, None)?.ok_or(AppError::NotFound)
+}
+/// For an employer account, the one employer it may see (and 403 for other kinds); `None` for
+/// the other roles.
+fn visible_to(caller: &Caller, kind: Kind) -> Result<Option<String>, AppError> {
+    match (caller.role, kind) {
+        (Role::Employer, Kind::Employer) => caller
+            .employer_id
+            .clone()
+            .map(Some)
+            .ok_or_else(|| AppError::internal("employer account without employer")),
+        (Role::Employer, _) => Err(crate::access::forbidden(crate::access::Who::Roles(&[
+            Role::Admin,
+            Role::Manager,
+            Role::FieldStaff,
+        ]))),
+        _ => Ok(None),
+    }
+}
+
+/// A page of the organisations of `kind` the caller may see, by `filter` (an employer
+/// account's own employer only).
+pub fn list(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    kind: Kind,
+    filter: db::organisations::Filter,
+    after: Option<(chrono::NaiveDateTime, String)>,
+    limit: i64,
+) -> Result<Vec<Organisation>, AppError> {
+    caller.may(&format!("list_{}", plural(kind)))?;
+    let filter = db::organisations::Filter {
+        only: visible_to(caller, kind)?,
+        ..filter
+    };
+    Ok(db::organisations::list(
+        conn,
+        kind.as_str(),
+        &filter,
+        after,
+        limit,
+    )?)
+}
+
+/// Organisation `id` of `kind`, when the caller may see it (404 otherwise).
+pub fn get(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    kind: Kind,
+    id: &str,
+) -> Result<Organisation, AppError> {
+    caller.may(&format!("get_{}", kind.as_str()))?;
+    let only = visible_to(caller, kind)?;
+    db::organisations::find(conn, kind.as_str(), id, only.as_deref())?.ok_or(AppError::NotFound)
+}
+
+/// The collection's name of a kind, as in its list operation.
+fn plural(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Provider => "providers",
+        Kind::Agency => "agencies",
+        Kind::Employer => "employers",
+    }
 }

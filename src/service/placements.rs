@@ -295,3 +295,32 @@ fn open_placement(id: &str) -> AppError {
         format!("holds the open placement {id}: end it before reporting another"),
     )
 }
+
+/// A page of the placements the caller may see (an employer's users: those naming their
+/// employer), with what their answers need.
+pub fn list(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    filter: &db::placements::Filter,
+    after: Option<(chrono::NaiveDateTime, String)>,
+    limit: i64,
+) -> Result<(Vec<Placement>, Context), AppError> {
+    caller.may("list_placements")?;
+    let scope = caller.placement_scope()?;
+    let rows = db::placements::list(conn, &scope, filter, after, limit)?;
+    let context = Context::load(conn, &rows)?;
+    Ok((rows, context))
+}
+
+/// Placement `id`, when the caller may see it (404 otherwise), with what its answer needs.
+pub fn get(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    id: &str,
+) -> Result<(Placement, Context), AppError> {
+    caller.may("get_placement")?;
+    let scope = caller.placement_scope()?;
+    let row = db::placements::find(conn, id, &scope)?.ok_or(AppError::NotFound)?;
+    let context = Context::load(conn, std::slice::from_ref(&row))?;
+    Ok((row, context))
+}

@@ -175,3 +175,78 @@ pub fn create(
     let row = db::trainees::find(conn, &id, &Scope::All)?.ok_or(AppError::NotFound)?;
     Ok((true, row))
 }
+
+/// Everything recorded of one trainee, for the timeline.
+pub struct Records {
+    /// The trainee.
+    pub trainee: Trainee,
+    /// Their enrolments, each with its cohort.
+    pub enrolments: Vec<(db::enrolments::Enrolment, db::enrolments::CohortSummary)>,
+    /// Their assessments, each with its cohort's id.
+    pub assessments: Vec<(db::certification::Assessment, String)>,
+    /// Their certificates.
+    pub certificates: Vec<db::certification::Certificate>,
+    /// Their placements.
+    pub placements: Vec<db::placements::Placement>,
+    /// The follow-ups of their placements.
+    pub follow_ups: Vec<db::placements::FollowUp>,
+    /// The names of the employers of their placements, by id.
+    pub employers: std::collections::HashMap<String, String>,
+}
+
+/// The records of trainee `id`, when the caller may see them (404 otherwise).
+pub fn timeline(conn: &mut AnyConnection, caller: &Caller, id: &str) -> Result<Records, AppError> {
+    caller.may("get_timeline")?;
+    let scope = caller.trainee_scope()?;
+    let trainee = db::trainees::find(conn, id, &scope)?.ok_or(AppError::NotFound)?;
+    let placements = db::placements::of_trainee(conn, id)?;
+    let employers = db::placements::employer_names(
+        conn,
+        placements
+            .iter()
+            .filter_map(|p| p.employer_id.clone())
+            .collect(),
+    )?
+    .into_iter()
+    .collect();
+    Ok(Records {
+        trainee: trainee.trainee,
+        enrolments: db::enrolments::of_trainee(conn, id)?,
+        assessments: db::certification::assessments_of_trainee(conn, id)?,
+        certificates: db::certification::of_trainee(conn, id)?,
+        placements,
+        follow_ups: db::placements::follow_ups_of_trainee(conn, id)?,
+        employers,
+    })
+}
+
+/// A page of the trainees the caller may see, by `filter` (whose scope is set here).
+pub fn list(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    filter: db::trainees::Filter,
+    after: Option<db::trainees::After>,
+    limit: i64,
+) -> Result<Vec<TraineeWithCategories>, AppError> {
+    caller.may("list_trainees")?;
+    let filter = db::trainees::Filter {
+        scope: caller.trainee_scope()?,
+        ..filter
+    };
+    Ok(db::trainees::list(conn, &filter, after, limit)?)
+}
+
+/// Trainee `id`, when the caller may see them (404 otherwise), with their employment today.
+pub fn get(
+    conn: &mut AnyConnection,
+    rules: &Rules,
+    caller: &Caller,
+    id: &str,
+) -> Result<(TraineeWithCategories, super::work::EmploymentResponse), AppError> {
+    caller.may("get_trainee")?;
+    let scope = caller.trainee_scope()?;
+    let row = db::trainees::find(conn, id, &scope)?.ok_or(AppError::NotFound)?;
+    let today = crate::domain::today_in_china();
+    let employment = super::work::employment_of(conn, &row.trainee, rules.retirement_age, today)?;
+    Ok((row, employment))
+}

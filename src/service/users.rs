@@ -248,3 +248,25 @@ pub fn update(
     }
     db::users::find(conn, id)?.ok_or(AppError::NotFound)
 }
+
+/// A page of the accounts in username order.
+pub fn list(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    after: Option<&str>,
+    since: Option<chrono::NaiveDateTime>,
+    limit: i64,
+) -> Result<Vec<UserWithCounties>, AppError> {
+    caller.may("list_users")?;
+    Ok(db::users::list(conn, after, since, limit)?)
+}
+
+/// Account `id`.
+pub fn get(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    id: &str,
+) -> Result<UserWithCounties, AppError> {
+    caller.may("get_user")?;
+    db::users::find(conn, id)?.ok_or(AppError::NotFound)
+}

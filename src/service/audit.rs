@@ -1,0 +1,33 @@
+//! Reading what the programme keeps for reference: the audit trail, within the caller's scope,
+//! and the counties.
+
+use crate::access::{Caller, Role};
+use crate::db::{self, AnyConnection};
+use crate::error::AppError;
+
+/// A page of the audit trail, newest first, by `filter`: managers see what happened in their
+/// counties and what they did themselves.
+pub fn list(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    filter: db::audit::Filter,
+    before: Option<(chrono::NaiveDateTime, String)>,
+    limit: i64,
+) -> Result<Vec<db::audit::AuditEntry>, AppError> {
+    caller.may("list_audit")?;
+    let filter = db::audit::Filter {
+        scope: (caller.role == Role::Manager)
+            .then(|| (caller.county_codes.clone(), caller.id.clone())),
+        ..filter
+    };
+    Ok(db::audit::list(conn, &filter, before, limit)?)
+}
+
+/// A page of the 13 counties, in code order.
+pub fn counties(
+    conn: &mut AnyConnection,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<db::counties::County>, AppError> {
+    Ok(db::counties::list(conn, after, limit)?)
+}
