@@ -179,6 +179,25 @@ impl EnrolmentStatus {
     }
 }
 
+/// A day the records may carry: not after `today` nor before the programme's first.
+pub fn recorded_day(field: &'static str, on: NaiveDate, today: NaiveDate) -> Result<(), Refusal> {
+    if on > today {
+        return Err(Refusal::Invalid(
+            field,
+            "future",
+            format!("{on} is in the future"),
+        ));
+    }
+    if on < earliest_date() {
+        return Err(Refusal::Invalid(
+            field,
+            "range",
+            format!("must be on or after {}", earliest_date()),
+        ));
+    }
+    Ok(())
+}
+
 /// What is asked of an enrolment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EnrolmentAction<'a> {
@@ -251,20 +270,7 @@ pub fn next_enrolment_status(
         EnrolmentAction::Complete { on } => ("completed_on", on),
         EnrolmentAction::Drop { on, .. } => ("dropped_on", on),
     };
-    if on > today {
-        return Err(Refusal::Invalid(
-            field,
-            "future",
-            format!("{on} is in the future"),
-        ));
-    }
-    if on < earliest_date() {
-        return Err(Refusal::Invalid(
-            field,
-            "range",
-            format!("must be on or after {}", earliest_date()),
-        ));
-    }
+    recorded_day(field, on, today)?;
     match action {
         EnrolmentAction::Complete { on } => {
             let first = now.cohort_start.max(now.enrolled_on);

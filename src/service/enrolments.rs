@@ -12,8 +12,8 @@ use crate::domain::id_number::age_on;
 use crate::domain::rules::Rules;
 use crate::domain::today_in_china;
 use crate::domain::training::{
-    CohortStatus, EnrolmentAction, EnrolmentNow, EnrolmentStatus, Level, Occupation, earliest_date,
-    next_enrolment_status,
+    CohortStatus, EnrolmentAction, EnrolmentNow, EnrolmentStatus, Level, Occupation,
+    next_enrolment_status, recorded_day,
 };
 use crate::error::{AppError, FieldError};
 use crate::service::{Idempotency, Stale, UnitOfWork, once};
@@ -124,25 +124,6 @@ fn no_place(cohort: &Cohort) -> AppError {
     }
 }
 
-fn not_in_future(field: &str, day: NaiveDate) -> Result<(), AppError> {
-    let today = today_in_china();
-    if day > today {
-        return Err(AppError::field(
-            field,
-            "future",
-            format!("{day} is in the future"),
-        ));
-    }
-    if day < earliest_date() {
-        return Err(AppError::field(
-            field,
-            "range",
-            format!("must be on or after {}", earliest_date()),
-        ));
-    }
-    Ok(())
-}
-
 /// Checks a register against the cohort and its enrolments; every wrong entry is named.
 fn check_register(
     cohort: &Cohort,
@@ -236,7 +217,7 @@ pub fn create(
     if let Some(stored) = replayed(conn, &candidate, dated)? {
         return Ok((false, stored));
     }
-    not_in_future("enrolled_on", candidate.enrolled_on)?;
+    recorded_day("enrolled_on", candidate.enrolled_on, today_in_china())?;
     if candidate.enrolled_on > cohort.end_date {
         return Err(AppError::rule(
             "enrolled_on",
