@@ -50,7 +50,7 @@ pub async fn list_counties(
     let after = page.after()?;
     let limit = page.limit();
     let rows = db
-        .run(move |conn| service::audit::counties(conn, after.as_deref(), limit + 1))
+        .run(move |conn| service::reference::counties(conn, after.as_deref(), limit + 1))
         .await?;
     let page = Page::from_rows(
         rows,

@@ -132,13 +132,6 @@ pub async fn create_income_threshold(
     caller: AuthUser,
     Json(body): Json<CreateIncomeThreshold>,
 ) -> Result<HttpResponse, AppError> {
-    if body.valid_to.is_some_and(|to| to < body.valid_from) {
-        return Err(AppError::field(
-            "valid_to",
-            "before_valid_from",
-            "must be on or after valid_from",
-        ));
-    }
     let now = db::now();
     let candidate = IncomeThreshold {
         id: body.id.unwrap_or_else(Uuid::new_v4).to_string(),

@@ -35,7 +35,7 @@ use crate::service::report_facts;
 pub use crate::service::reports::{
     DEFINITIONS, Definitions, Difference, FIGURES, Figure, Figures, Group, PeriodPoint,
 };
-use crate::service::reports::{as_of, elapsed_percent, groups, period_end, scope_for};
+use crate::service::reports::{as_of, elapsed_percent, period_end, scope_for};
 
 /// Recomputes the reports' data from the records (administrators). Needed only after data
 /// was loaded around the API; the server also does it at start when the rules it counts by
@@ -206,12 +206,12 @@ pub async fn get_programme_report(
     caller: AuthUser,
     Query(params): Query<ReportParams>,
 ) -> Result<HttpResponse, AppError> {
-    let scope = scope_for(&caller, params.county.map(|c| c.0))?;
+    let county = params.county.map(|c| c.0);
+    let name = scope_for(&caller, county.clone())?.name;
     let year = params.year;
     let day = as_of(year)?;
-    let name = scope.name.clone();
     let (counts, target) = db
-        .run(move |conn| service::reports::programme(conn, &scope, year, day))
+        .run(move |conn| service::reports::programme(conn, &caller, county, year, day))
         .await?;
     let elapsed = elapsed_percent(day);
     let report = ProgrammeReport {
@@ -307,13 +307,13 @@ pub async fn get_programme_breakdown(
     caller: AuthUser,
     Query(params): Query<BreakdownParams>,
 ) -> Result<HttpResponse, AppError> {
-    let scope = scope_for(&caller, params.county.map(|c| c.0))?;
+    let county = params.county.map(|c| c.0);
+    let name = scope_for(&caller, county.clone())?.name;
     let (year, by) = (params.year, params.by);
     let day = as_of(year)?;
-    let name = scope.name.clone();
     let elapsed = elapsed_percent(day);
     let groups = db
-        .run(move |conn| groups(conn, year, by, &scope.counties, day, elapsed))
+        .run(move |conn| service::reports::breakdown(conn, &caller, county, (year, by), day))
         .await?;
     if wants_csv(&req) {
         return Ok(csv_response(
@@ -367,12 +367,12 @@ pub async fn get_programme_periods(
     caller: AuthUser,
     Query(params): Query<ReportParams>,
 ) -> Result<HttpResponse, AppError> {
-    let scope = scope_for(&caller, params.county.map(|c| c.0))?;
+    let county = params.county.map(|c| c.0);
+    let name = scope_for(&caller, county.clone())?.name;
     let year = params.year;
     let day = as_of(year)?;
-    let name = scope.name.clone();
     let periods = db
-        .run(move |conn| service::reports::periods(conn, &scope, year, day))
+        .run(move |conn| service::reports::periods(conn, &caller, county, year, day))
         .await?;
     if wants_csv(&req) {
         let mut rows = vec![
@@ -521,7 +521,8 @@ pub async fn freeze_biweekly(
     caller: AuthUser,
     Json(body): Json<FreezeBiweekly>,
 ) -> Result<HttpResponse, AppError> {
-    let scope = scope_for(&caller, body.county.map(|c| c.0))?;
+    let county = body.county.map(|c| c.0);
+    scope_for(&caller, county.clone())?;
     let (year, period) = (body.year, body.period);
     let index = period - 1;
     let end = period_end(year, index)
@@ -539,7 +540,7 @@ pub async fn freeze_biweekly(
     let elapsed = elapsed_percent(end);
     let (row, created) = db
         .run(move |conn| {
-            service::reports::freeze(conn, &rules, &caller, &scope, (year, period), end, elapsed)
+            service::reports::freeze(conn, &rules, &caller, county, (year, period), end, elapsed)
         })
         .await?;
     let body = biweekly_response(row, false)?;
@@ -583,7 +584,8 @@ pub async fn list_biweekly(
     Query(filter): Query<BiweeklyFilter>,
     Query(page): Query<PageParams>,
 ) -> Result<HttpResponse, AppError> {
-    let scope = scope_for(&caller, filter.county.map(|c| c.0))?;
+    let county = filter.county.map(|c| c.0);
+    scope_for(&caller, county.clone())?;
     let limit = page.limit();
     let after = page
         .after()?
@@ -592,7 +594,9 @@ pub async fn list_biweekly(
         .transpose()?;
     let year = filter.year;
     let rows = db
-        .run(move |conn| service::reports::list_biweekly(conn, &scope, year, after, limit + 1))
+        .run(move |conn| {
+            service::reports::list_biweekly(conn, &caller, county, year, after, limit + 1)
+        })
         .await?;
     let page = Page::from_rows(
         rows,

@@ -193,6 +193,7 @@ pub async fn put_target(
             "must be `city` or a county code of Lüliang",
         ));
     }
+    service::targets::may_set(&caller, &scope)?;
     let rate = body.certification_rate * 100.0;
     if (rate - rate.round()).abs() > 1e-6 {
         return Err(AppError::field(

@@ -411,7 +411,6 @@ pub async fn create_trainee(
         return Err(AppError::Validation(errors));
     }
     let id_number = id_number.ok_or_else(|| AppError::internal("checked identity number"))?;
-    caller.require_county("county_code", &body.county_code.0)?;
     let categories = sorted_categories(&body.categories);
     let id = body.id.unwrap_or_else(Uuid::new_v4).to_string();
     let now = db::now();

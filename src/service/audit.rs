@@ -1,5 +1,4 @@
-//! Reading what the programme keeps for reference: the audit trail, within the caller's scope,
-//! and the counties.
+//! The audit trail, read within the caller's scope.
 
 use crate::access::{Caller, Role};
 use crate::db::{self, AnyConnection};
@@ -21,13 +20,4 @@ pub fn list(
         ..filter
     };
     Ok(db::audit::list(conn, &filter, before, limit)?)
-}
-
-/// A page of the 13 counties, in code order.
-pub fn counties(
-    conn: &mut AnyConnection,
-    after: Option<&str>,
-    limit: i64,
-) -> Result<Vec<db::counties::County>, AppError> {
-    Ok(db::counties::list(conn, after, limit)?)
 }

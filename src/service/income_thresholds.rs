@@ -84,6 +84,16 @@ pub fn create(
 ) -> Result<(bool, IncomeThreshold), AppError> {
     caller.may("create_income_threshold")?;
     caller.require_county("county_code", &candidate.county_code)?;
+    if candidate
+        .valid_to
+        .is_some_and(|to| to < candidate.valid_from)
+    {
+        return Err(AppError::field(
+            "valid_to",
+            "before_valid_from",
+            "must be on or after valid_from",
+        ));
+    }
     if let Some(stored) = replayed(conn, &candidate)? {
         return Ok((false, stored));
     }

@@ -15,6 +15,7 @@ pub mod income_thresholds;
 pub mod ladder;
 pub mod organisations;
 pub mod placements;
+pub mod reference;
 pub mod report_facts;
 pub mod reports;
 pub mod sessions;

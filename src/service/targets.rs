@@ -31,6 +31,19 @@ fn scopes_of(caller: &Caller) -> Result<Option<Vec<String>>, AppError> {
     }
 }
 
+/// 403/422 unless the caller may set the targets of `scope` (`city` or a county code).
+pub fn may_set(caller: &Caller, scope: &str) -> Result<(), AppError> {
+    caller.may("put_target")?;
+    if scopes_of(caller)?.is_some_and(|mine| !mine.iter().any(|s| s == scope)) {
+        return Err(AppError::rule(
+            "scope",
+            "outside_your_counties",
+            "is not a scope of yours (the city's targets are set by managers of all 13 counties)",
+        ));
+    }
+    Ok(())
+}
+
 /// Sets `target` (its year and scope) for `caller`; `version`, when sent, must be the current
 /// one. Answers whether it was created and the target as stored; the same target again changes
 /// nothing.
@@ -41,18 +54,7 @@ pub fn put(
     target: Target,
     version: Option<i32>,
 ) -> Result<(bool, Target), AppError> {
-    caller.may("put_target")?;
-    let scopes = scopes_of(caller)?;
-    if scopes
-        .as_ref()
-        .is_some_and(|mine| !mine.contains(&target.scope))
-    {
-        return Err(AppError::rule(
-            "scope",
-            "outside_your_counties",
-            "is not a scope of yours (the city's targets are set by managers of all 13 counties)",
-        ));
-    }
+    may_set(caller, &target.scope)?;
     let set = |conn: &mut AnyConnection| {
         UnitOfWork::run(conn, rules, |c| {
             db::targets::lock(c, target.year, &target.scope)?;

@@ -139,6 +139,7 @@ pub fn create(
     categories: Vec<String>,
 ) -> Result<(bool, TraineeWithCategories), AppError> {
     caller.may("create_trainee")?;
+    caller.require_county("county_code", &candidate.county_code)?;
     let scope = caller.trainee_scope()?;
     let id = candidate.id.clone();
     if let Some(stored) = replayed(conn, &candidate, &categories)? {

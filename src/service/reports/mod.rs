@@ -540,10 +540,13 @@ pub fn rebuild(
 /// The sums of the figures of `scope` in `year` on `day`, and the scope's target.
 pub fn programme(
     conn: &mut AnyConnection,
-    scope: &ReportScope,
+    caller: &Caller,
+    county: Option<String>,
     year: i32,
     day: NaiveDate,
 ) -> Result<(HashMap<Metric, i64>, Option<Target>), AppError> {
+    caller.may("get_programme_report")?;
+    let scope = scope_for(caller, county)?;
     let counts = total(counts_on(conn, year, Dim::County, &scope.counties, day)?);
     let target = db::targets::find(conn, year, &scope.name)?;
     Ok((counts, target))
@@ -553,10 +556,13 @@ pub fn programme(
 /// of `year` up to `day` (the period under way ends on `day`).
 pub fn periods(
     conn: &mut AnyConnection,
-    scope: &ReportScope,
+    caller: &Caller,
+    county: Option<String>,
     year: i32,
     day: NaiveDate,
 ) -> Result<Vec<PeriodPoint>, AppError> {
+    caller.may("get_programme_periods")?;
+    let scope = scope_for(caller, county)?;
     let rows = db::reports::by_period(conn, year, &scope.counties)?;
     let today = total(counts_on(conn, year, Dim::County, &scope.counties, day)?);
     let mut per_period: BTreeMap<i32, HashMap<Metric, i64>> = BTreeMap::new();
@@ -602,12 +608,13 @@ pub fn freeze(
     conn: &mut AnyConnection,
     rules: &Rules,
     caller: &Caller,
-    scope: &ReportScope,
+    county: Option<String>,
     (year, period): (i32, i32),
     end: NaiveDate,
     elapsed: f64,
 ) -> Result<(Biweekly, bool), AppError> {
     caller.may("freeze_biweekly")?;
+    let scope = scope_for(caller, county)?;
     UnitOfWork::run(conn, rules, |c| {
         let records = records_on(c, year, &scope.counties, end)?;
         let counts: HashMap<Metric, i64> = records
@@ -671,11 +678,14 @@ pub fn freeze(
 /// A page of the two-weekly reports of `scope`, optionally of one `year`, after `after`.
 pub fn list_biweekly(
     conn: &mut AnyConnection,
-    scope: &ReportScope,
+    caller: &Caller,
+    county: Option<String>,
     year: Option<i32>,
     after: Option<(i32, i32, String, i32)>,
     limit: i64,
 ) -> Result<Vec<Biweekly>, AppError> {
+    caller.may("list_biweekly")?;
+    let scope = scope_for(caller, county)?;
     Ok(db::reports::list_biweekly(
         conn,
         std::slice::from_ref(&scope.name),
@@ -683,6 +693,20 @@ pub fn list_biweekly(
         after,
         limit,
     )?)
+}
+
+/// The figures of `scope` in `year` on `day` by `by` (county, cohort, provider, occupation or
+/// category).
+pub fn breakdown(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    county: Option<String>,
+    (year, by): (i32, Dim),
+    day: NaiveDate,
+) -> Result<Vec<Group>, AppError> {
+    caller.may("get_programme_breakdown")?;
+    let scope = scope_for(caller, county)?;
+    groups(conn, year, by, &scope.counties, day, elapsed_percent(day))
 }
 
 /// Two-weekly report `id`, when it is of a scope the caller may read (404 otherwise).
