@@ -573,3 +573,83 @@ async fn a_refused_role_gets_403_before_its_body_is_validated() {
         .ok_json(200);
     assert_eq!(list["items"], json!([]));
 }
+
+/// The service layer holds every operation to the access table and the caller's scope by
+/// itself, without the HTTP gate: what the offline sync will run is checked the same way.
+#[actix_web::test]
+async fn service_operations_check_the_caller_without_the_gate() {
+    use tracker::access::{Caller, Role};
+    use tracker::error::AppError;
+
+    let app = TestApp::spawn().await;
+    let staff = app.field_staff(&["141125"]).await;
+    let trainee = app
+        .post_as(
+            &staff,
+            "/api/v1/trainees",
+            &crate::support::builders::new_trainee("141125"),
+        )
+        .await
+        .ok_json(201);
+    let trainee_id = trainee["id"].as_str().unwrap().to_owned();
+    let url = tracker::config::DatabaseUrl::parse(app.database_url()).unwrap();
+    let db = tracker::db::Db::connect(&url, 1).unwrap();
+    let caller = |role: Role, counties: &[&str]| Caller {
+        id: uuid::Uuid::new_v4().to_string(),
+        username: "service.test".into(),
+        role,
+        county_codes: counties.iter().map(|c| (*c).to_owned()).collect(),
+        employer_id: None,
+        request_id: uuid::Uuid::new_v4(),
+    };
+    let manager = caller(Role::Manager, &["141125"]);
+    let elsewhere = caller(Role::FieldStaff, &["141126"]);
+    let here = caller(Role::FieldStaff, &["141125"]);
+    let rules = crate::support::test_config(app.database_url()).rules;
+    let id = trainee_id.clone();
+    let (refused, hidden, seen) = db
+        .run(move |conn| {
+            // Accounts are the administrator's: a manager is refused, naming who may.
+            let account = tracker::service::users::NewAccount {
+                id: uuid::Uuid::new_v4().to_string(),
+                username: "not.created".into(),
+                display_name: "未建".into(),
+                role: Role::FieldStaff,
+                county_codes: vec!["141125".into()],
+                employer_id: None,
+                active: true,
+                password: "a-long-password".into(),
+                password_hash: "unused".into(),
+            };
+            let refused = tracker::service::users::create(conn, &rules, &manager, account);
+            // A trainee of another county is absent for a field worker elsewhere.
+            let hidden = tracker::service::trainees::get(conn, &rules, &elsewhere, &id);
+            let seen = tracker::service::trainees::get(conn, &rules, &here, &id);
+            Ok((
+                refused.err(),
+                hidden.err(),
+                seen.map(|(row, _)| row.trainee.id),
+            ))
+        })
+        .await
+        .unwrap();
+    assert!(
+        matches!(&refused, Some(AppError::ForRoles(roles)) if roles == "admin"),
+        "{refused:?}"
+    );
+    assert!(matches!(hidden, Some(AppError::NotFound)), "{hidden:?}");
+    assert_eq!(seen.unwrap(), trainee_id);
+    // Nothing was stored by the refused call.
+    let admin = app.admin().await;
+    let users = app
+        .get_as(&admin, "/api/v1/users?limit=200")
+        .await
+        .ok_json(200);
+    assert!(
+        users["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|u| u["username"] != "not.created")
+    );
+}
