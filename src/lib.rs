@@ -5,6 +5,9 @@
 //! queries, one code path over SQLite and PostgreSQL; `error.rs` turns every failure into
 //! RFC 9457 problem+json.
 
+// The `limited!` bodies of `api/` read a struct a token at a time.
+#![recursion_limit = "512"]
+
 pub mod access;
 pub mod api;
 pub mod auth;

@@ -14,22 +14,25 @@ use crate::error::AppError;
 use crate::extract::Query;
 use crate::service;
 
-/// Filters of the audit trail.
-#[derive(Debug, Deserialize, Validate, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct AuditFilter {
-    /// Only this kind of record: `user`, `employer`, `session`, …
-    #[validate(length(min = 1, max = 50))]
-    #[param(min_length = 1, max_length = 50, pattern = r"^[^\u0000]*$")]
-    pub entity: Option<String>,
-    /// Only this record.
-    pub entity_id: Option<Uuid>,
-    /// Only what this account did.
-    pub actor: Option<Uuid>,
-    /// Only at or after this time (RFC 3339, in the years 1970–9999).
-    #[validate(custom(function = "crate::api::plausible_time"))]
-    #[param(value_type = Option<String>, format = DateTime, pattern = "^(19[7-9][0-9]|[2-9][0-9]{3})-")]
-    pub since: Option<DateTime<Utc>>,
+limited! {
+    query;
+    /// Filters of the audit trail.
+    #[derive(Debug, Deserialize, Validate, IntoParams)]
+    #[into_params(parameter_in = Query)]
+    pub struct AuditFilter {
+        /// Only this kind of record: `user`, `employer`, `session`, …
+        #[param(pattern = r"^[^\u0000]*$")]
+        [1, 50]
+        pub entity: Option<String>,
+        /// Only this record.
+        pub entity_id: Option<Uuid>,
+        /// Only what this account did.
+        pub actor: Option<Uuid>,
+        /// Only at or after this time (RFC 3339, in the years 1970–9999).
+        #[validate(custom(function = "crate::api::plausible_time"))]
+        #[param(value_type = Option<String>, format = DateTime, pattern = "^(19[7-9][0-9]|[2-9][0-9]{3})-")]
+        pub since: Option<DateTime<Utc>>,
+    }
 }
 
 /// One audit entry. It names records by id and carries no personal data.

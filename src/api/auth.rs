@@ -15,33 +15,37 @@ use crate::service::sessions;
 
 pub use crate::service::sessions::{MAX_FAILED_SIGN_INS, THROTTLE_WINDOW_MINUTES};
 
-/// Username and password.
-#[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct LoginRequest {
-    /// The account's sign-in name.
-    #[validate(length(min = 1, max = 64))]
-    #[schema(
-        min_length = 1,
-        max_length = 64,
-        pattern = r"^[^\u0000]*$",
-        example = "admin"
-    )]
-    pub username: String,
-    /// The account's password.
-    #[validate(length(min = 1, max = 128))]
-    #[schema(min_length = 1, max_length = 128, pattern = r"^[^\u0000]*$", format = Password)]
-    pub password: String,
+limited! {
+    body;
+    /// Username and password.
+    #[derive(Debug, Deserialize, Validate, ToSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct LoginRequest {
+        /// The account's sign-in name.
+        #[schema(
+            pattern = r"^[^\u0000]*$",
+            example = "admin"
+        )]
+        [1, 64]
+        pub username: String,
+        /// The account's password.
+        #[schema(pattern = r"^[^\u0000]*$", format = Password)]
+        [1, 128]
+        pub password: String,
+    }
 }
 
-/// A refresh token to exchange or revoke.
-#[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RefreshRequest {
-    /// The `refresh_token` of the last sign-in or refresh.
-    #[validate(length(min = 1, max = 256))]
-    #[schema(min_length = 1, max_length = 256, pattern = r"^[^\u0000]*$")]
-    pub refresh_token: String,
+limited! {
+    body;
+    /// A refresh token to exchange or revoke.
+    #[derive(Debug, Deserialize, Validate, ToSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct RefreshRequest {
+        /// The `refresh_token` of the last sign-in or refresh.
+        #[schema(pattern = r"^[^\u0000]*$")]
+        [1, 256]
+        pub refresh_token: String,
+    }
 }
 
 /// A new pair of tokens.

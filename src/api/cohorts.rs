@@ -24,104 +24,106 @@ use crate::error::{AppError, PROBLEM_JSON, Problem};
 use crate::extract::{Json, Query};
 use crate::service;
 
-/// A new cohort.
-#[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateCohort {
-    /// A client-made id; sending the same request again answers the stored cohort.
-    pub id: Option<Uuid>,
-    /// The programme's code for the class (unique), e.g. `LL-2026-017`.
-    #[validate(length(min = 1, max = 40))]
-    #[schema(
-        min_length = 1,
-        max_length = 40,
-        pattern = r"^[^\u0000]*$",
-        example = "LL-2026-017"
-    )]
-    pub code: String,
-    /// Name.
-    #[validate(length(min = 1, max = 200))]
-    #[schema(
-        min_length = 1,
-        max_length = 200,
-        pattern = r"^[^\u0000]*$",
-        example = "柳林县第17期养老护理员(五级)培训班"
-    )]
-    pub name: String,
-    /// The training provider running it (an active provider).
-    pub provider_id: Uuid,
-    /// Occupation taught.
-    pub occupation: Occupation,
-    /// Skill level taught.
-    pub level: Level,
-    /// County that runs it.
-    pub county_code: CountyCode,
-    /// How it is paid for.
-    pub funding_type: FundingType,
-    /// How it is taught.
-    pub mode: Mode,
-    /// First day (2016 or later).
-    pub start_date: NaiveDate,
-    /// Last day, on or after the first and at most two years after it.
-    pub end_date: NaiveDate,
-    /// Days of teaching planned, at most the days from start to end.
-    #[validate(range(min = 1, max = 366))]
-    #[schema(minimum = 1, maximum = 366, example = 26)]
-    pub planned_days: i32,
-    /// Hours of teaching planned.
-    #[validate(range(min = 1, max = 3000))]
-    #[schema(minimum = 1, maximum = 3000, example = 208)]
-    pub planned_hours: i32,
-    /// Places.
-    #[validate(range(min = 1, max = 1000))]
-    #[schema(minimum = 1, maximum = 1000, example = 50)]
-    pub capacity: i32,
-    /// Initial status (default `planned`).
-    pub status: Option<CohortStatus>,
+limited! {
+    body;
+    /// A new cohort.
+    #[derive(Debug, Deserialize, Validate, ToSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct CreateCohort {
+        /// A client-made id; sending the same request again answers the stored cohort.
+        pub id: Option<Uuid>,
+        /// The programme's code for the class (unique), e.g. `LL-2026-017`.
+        #[schema(
+            pattern = r"^[^\u0000]*$",
+            example = "LL-2026-017"
+        )]
+        [1, 40]
+        pub code: String,
+        /// Name.
+        #[schema(
+            pattern = r"^[^\u0000]*$",
+            example = "柳林县第17期养老护理员(五级)培训班"
+        )]
+        [1, 200]
+        pub name: String,
+        /// The training provider running it (an active provider).
+        pub provider_id: Uuid,
+        /// Occupation taught.
+        pub occupation: Occupation,
+        /// Skill level taught.
+        pub level: Level,
+        /// County that runs it.
+        pub county_code: CountyCode,
+        /// How it is paid for.
+        pub funding_type: FundingType,
+        /// How it is taught.
+        pub mode: Mode,
+        /// First day (2016 or later).
+        pub start_date: NaiveDate,
+        /// Last day, on or after the first and at most two years after it.
+        pub end_date: NaiveDate,
+        /// Days of teaching planned, at most the days from start to end.
+        #[validate(range(min = 1, max = 366))]
+        #[schema(minimum = 1, maximum = 366, example = 26)]
+        pub planned_days: i32,
+        /// Hours of teaching planned.
+        #[validate(range(min = 1, max = 3000))]
+        #[schema(minimum = 1, maximum = 3000, example = 208)]
+        pub planned_hours: i32,
+        /// Places.
+        #[validate(range(min = 1, max = 1000))]
+        #[schema(minimum = 1, maximum = 1000, example = 50)]
+        pub capacity: i32,
+        /// Initial status (default `planned`).
+        pub status: Option<CohortStatus>,
+    }
 }
 
-/// Changes to a cohort; absent fields stay as they are.
-#[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct UpdateCohort {
-    /// Code.
-    #[validate(length(min = 1, max = 40))]
-    #[schema(min_length = 1, max_length = 40, pattern = r"^[^\u0000]*$")]
-    pub code: Option<String>,
-    /// Name.
-    #[validate(length(min = 1, max = 200))]
-    #[schema(min_length = 1, max_length = 200, pattern = r"^[^\u0000]*$")]
-    pub name: Option<String>,
-    /// Provider.
-    pub provider_id: Option<Uuid>,
-    /// Occupation.
-    pub occupation: Option<Occupation>,
-    /// Level.
-    pub level: Option<Level>,
-    /// County (a field worker moves a cohort only between their own counties).
-    pub county_code: Option<CountyCode>,
-    /// Funding type.
-    pub funding_type: Option<FundingType>,
-    /// Mode.
-    pub mode: Option<Mode>,
-    /// First day.
-    pub start_date: Option<NaiveDate>,
-    /// Last day.
-    pub end_date: Option<NaiveDate>,
-    /// Planned days.
-    #[validate(range(min = 1, max = 366))]
-    #[schema(minimum = 1, maximum = 366)]
-    pub planned_days: Option<i32>,
-    /// Planned hours.
-    #[validate(range(min = 1, max = 3000))]
-    #[schema(minimum = 1, maximum = 3000)]
-    pub planned_hours: Option<i32>,
-    /// Places; not fewer than the places taken.
-    #[validate(range(min = 1, max = 1000))]
-    #[schema(minimum = 1, maximum = 1000)]
-    pub capacity: Option<i32>,
-    /// Status: forward only, `planned → open → running → closed`.
-    pub status: Option<CohortStatus>,
+limited! {
+    body;
+    /// Changes to a cohort; absent fields stay as they are.
+    #[derive(Debug, Deserialize, Validate, ToSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct UpdateCohort {
+        /// Code.
+        #[schema(pattern = r"^[^\u0000]*$")]
+        [1, 40]
+        pub code: Option<String>,
+        /// Name.
+        #[schema(pattern = r"^[^\u0000]*$")]
+        [1, 200]
+        pub name: Option<String>,
+        /// Provider.
+        pub provider_id: Option<Uuid>,
+        /// Occupation.
+        pub occupation: Option<Occupation>,
+        /// Level.
+        pub level: Option<Level>,
+        /// County (a field worker moves a cohort only between their own counties).
+        pub county_code: Option<CountyCode>,
+        /// Funding type.
+        pub funding_type: Option<FundingType>,
+        /// Mode.
+        pub mode: Option<Mode>,
+        /// First day.
+        pub start_date: Option<NaiveDate>,
+        /// Last day.
+        pub end_date: Option<NaiveDate>,
+        /// Planned days.
+        #[validate(range(min = 1, max = 366))]
+        #[schema(minimum = 1, maximum = 366)]
+        pub planned_days: Option<i32>,
+        /// Planned hours.
+        #[validate(range(min = 1, max = 3000))]
+        #[schema(minimum = 1, maximum = 3000)]
+        pub planned_hours: Option<i32>,
+        /// Places; not fewer than the places taken.
+        #[validate(range(min = 1, max = 1000))]
+        #[schema(minimum = 1, maximum = 1000)]
+        pub capacity: Option<i32>,
+        /// Status: forward only, `planned → open → running → closed`.
+        pub status: Option<CohortStatus>,
+    }
 }
 
 /// A cohort.

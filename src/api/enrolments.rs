@@ -26,23 +26,26 @@ use crate::error::{AppError, PROBLEM_JSON, Problem};
 use crate::extract::Json;
 use crate::service::{self, Idempotency};
 
-/// A trainee to enrol.
-#[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateEnrolment {
-    /// A client-made id; sending the same request again answers the stored enrolment.
-    pub id: Option<Uuid>,
-    /// The trainee (of the caller's counties).
-    pub trainee_id: Uuid,
-    /// The day they joined (default: today), as the app recorded it offline; not in the
-    /// future and not after the cohort's last day.
-    pub enrolled_on: Option<NaiveDate>,
-    /// For a cohort of L4 or above, a manager may enrol a trainee who is not eligible for its
-    /// level, giving the reason; it is kept on the enrolment and in the audit trail. Field staff
-    /// cannot (403).
-    #[validate(length(min = 1, max = 500))]
-    #[schema(min_length = 1, max_length = 500, pattern = r"^[^\u0000]*$")]
-    pub override_reason: Option<String>,
+limited! {
+    body;
+    /// A trainee to enrol.
+    #[derive(Debug, Deserialize, Validate, ToSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct CreateEnrolment {
+        /// A client-made id; sending the same request again answers the stored enrolment.
+        pub id: Option<Uuid>,
+        /// The trainee (of the caller's counties).
+        pub trainee_id: Uuid,
+        /// The day they joined (default: today), as the app recorded it offline; not in the
+        /// future and not after the cohort's last day.
+        pub enrolled_on: Option<NaiveDate>,
+        /// For a cohort of L4 or above, a manager may enrol a trainee who is not eligible for its
+        /// level, giving the reason; it is kept on the enrolment and in the audit trail. Field staff
+        /// cannot (403).
+        #[schema(pattern = r"^[^\u0000]*$")]
+        [1, 500]
+        pub override_reason: Option<String>,
+    }
 }
 
 /// Completion of a cohort.
@@ -53,21 +56,22 @@ pub struct CompleteEnrolment {
     pub completed_on: NaiveDate,
 }
 
-/// Leaving a cohort before its end.
-#[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct DropEnrolment {
-    /// The day they left, not in the future.
-    pub dropped_on: NaiveDate,
-    /// Why, in a few words.
-    #[validate(length(min = 1, max = 500))]
-    #[schema(
-        min_length = 1,
-        max_length = 500,
-        pattern = r"^[^\u0000]*$",
-        example = "外出务工"
-    )]
-    pub reason: String,
+limited! {
+    body;
+    /// Leaving a cohort before its end.
+    #[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct DropEnrolment {
+        /// The day they left, not in the future.
+        pub dropped_on: NaiveDate,
+        /// Why, in a few words.
+        #[schema(
+            pattern = r"^[^\u0000]*$",
+            example = "外出务工"
+        )]
+        [1, 500]
+        pub reason: String,
+    }
 }
 
 /// A trainee's place in a cohort.
@@ -408,14 +412,16 @@ pub async fn drop_enrolment(
     .await
 }
 
-/// A day's register: who was present.
-#[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct TakeRegister {
-    /// The enrolments present that day (of this cohort); everyone else was absent.
-    #[validate(length(max = 1000))]
-    #[schema(max_items = 1000)]
-    pub present: Vec<Uuid>,
+limited! {
+    body;
+    /// A day's register: who was present.
+    #[derive(Debug, Deserialize, Validate, ToSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct TakeRegister {
+        /// The enrolments present that day (of this cohort); everyone else was absent.
+        [items 1000]
+        pub present: Vec<Uuid>,
+    }
 }
 
 /// A day's register as stored.

@@ -25,34 +25,37 @@ use crate::error::{AppError, PROBLEM_JSON, Problem};
 use crate::extract::{Json, Query};
 use crate::service;
 
-/// A follow-up to record.
-#[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateFollowUp {
-    /// A client-made id (the phone records follow-ups offline): sending it again is a no-op.
-    pub id: Option<Uuid>,
-    /// The day of the follow-up: from the placement's start, not in the future, and not after
-    /// its end once it ended.
-    #[validate(custom(function = "plausible_day"))]
-    pub followed_up_on: NaiveDate,
-    /// How the person was reached.
-    pub channel: Channel,
-    /// Whether they are in work.
-    pub still_employed: bool,
-    /// Whether they work for the placement's employer (false when not in work).
-    pub same_employer: bool,
-    /// Monthly income reported, in fen (0 to 10,000,000), when asked.
-    #[validate(range(min = 0, max = 10_000_000))]
-    #[schema(minimum = 0, maximum = 10_000_000, example = 480000)]
-    pub monthly_income_fen: Option<i64>,
-    /// A note.
-    #[validate(length(max = 500))]
-    #[schema(max_length = 500, pattern = r"^[^\u0000]*$")]
-    pub note: Option<String>,
-    /// When the phone recorded it, by its own clock (RFC 3339); default: when received.
-    #[validate(custom(function = "plausible_time"))]
-    #[schema(value_type = Option<String>, format = DateTime)]
-    pub recorded_at: Option<DateTime<Utc>>,
+limited! {
+    body;
+    /// A follow-up to record.
+    #[derive(Debug, Deserialize, Validate, ToSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct CreateFollowUp {
+        /// A client-made id (the phone records follow-ups offline): sending it again is a no-op.
+        pub id: Option<Uuid>,
+        /// The day of the follow-up: from the placement's start, not in the future, and not after
+        /// its end once it ended.
+        #[validate(custom(function = "plausible_day"))]
+        pub followed_up_on: NaiveDate,
+        /// How the person was reached.
+        pub channel: Channel,
+        /// Whether they are in work.
+        pub still_employed: bool,
+        /// Whether they work for the placement's employer (false when not in work).
+        pub same_employer: bool,
+        /// Monthly income reported, in fen (0 to 10,000,000), when asked.
+        #[validate(range(min = 0, max = 10_000_000))]
+        #[schema(minimum = 0, maximum = 10_000_000, example = 480000)]
+        pub monthly_income_fen: Option<i64>,
+        /// A note.
+        #[schema(pattern = r"^[^\u0000]*$")]
+        [0, 500]
+        pub note: Option<String>,
+        /// When the phone recorded it, by its own clock (RFC 3339); default: when received.
+        #[validate(custom(function = "plausible_time"))]
+        #[schema(value_type = Option<String>, format = DateTime)]
+        pub recorded_at: Option<DateTime<Utc>>,
+    }
 }
 
 /// A follow-up as stored.

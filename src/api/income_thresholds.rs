@@ -21,33 +21,35 @@ use crate::error::{AppError, PROBLEM_JSON, Problem};
 use crate::extract::{Json, Query};
 use crate::service;
 
-/// A threshold to record.
-#[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateIncomeThreshold {
-    /// A client-made id; sending the same request again answers the stored threshold.
-    pub id: Option<Uuid>,
-    /// The county.
-    pub county_code: CountyCode,
-    /// The monthly amount, in fen (more than 0, at most 10,000,000).
-    #[validate(range(min = 1, max = 10_000_000))]
-    #[schema(minimum = 1, maximum = 10_000_000, example = 78000)]
-    pub monthly_fen: i64,
-    /// The first day it is in force.
-    #[validate(custom(function = "plausible_day"))]
-    pub valid_from: NaiveDate,
-    /// The last day it is in force; absent or `null` until further notice.
-    #[validate(custom(function = "plausible_day"))]
-    pub valid_to: Option<NaiveDate>,
-    /// Where the figure comes from (the notice that set it).
-    #[validate(length(min = 1, max = 200), custom(function = "not_blank"))]
-    #[schema(
-        min_length = 1,
-        max_length = 200,
-        pattern = r"^[^\u0000]*$",
-        example = "吕梁市民政局 2025 年城市低保标准"
-    )]
-    pub source: String,
+limited! {
+    body;
+    /// A threshold to record.
+    #[derive(Debug, Deserialize, Validate, ToSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct CreateIncomeThreshold {
+        /// A client-made id; sending the same request again answers the stored threshold.
+        pub id: Option<Uuid>,
+        /// The county.
+        pub county_code: CountyCode,
+        /// The monthly amount, in fen (more than 0, at most 10,000,000).
+        #[validate(range(min = 1, max = 10_000_000))]
+        #[schema(minimum = 1, maximum = 10_000_000, example = 78000)]
+        pub monthly_fen: i64,
+        /// The first day it is in force.
+        #[validate(custom(function = "plausible_day"))]
+        pub valid_from: NaiveDate,
+        /// The last day it is in force; absent or `null` until further notice.
+        #[validate(custom(function = "plausible_day"))]
+        pub valid_to: Option<NaiveDate>,
+        /// Where the figure comes from (the notice that set it).
+        #[validate(custom(function = "not_blank"))]
+        #[schema(
+            pattern = r"^[^\u0000]*$",
+            example = "吕梁市民政局 2025 年城市低保标准"
+        )]
+        [1, 200]
+        pub source: String,
+    }
 }
 
 /// A threshold as stored.
@@ -155,21 +157,25 @@ pub async fn create_income_threshold(
     answer(status, row)
 }
 
-/// A change of a threshold: close its period when the next amount is announced, or mend its
-/// source. The amount and the start are facts of the notice and do not change: a different
-/// amount is a new period.
-#[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct UpdateIncomeThreshold {
-    /// The last day in force; `null` for until further notice.
-    #[serde(default, deserialize_with = "nullable")]
-    #[validate(custom(function = "plausible_day"))]
-    #[schema(value_type = Option<NaiveDate>)]
-    pub valid_to: Option<Option<NaiveDate>>,
-    /// Where the figure comes from.
-    #[validate(length(min = 1, max = 200), custom(function = "not_blank"))]
-    #[schema(min_length = 1, max_length = 200, pattern = r"^[^\u0000]*$")]
-    pub source: Option<String>,
+limited! {
+    body;
+    /// A change of a threshold: close its period when the next amount is announced, or mend its
+    /// source. The amount and the start are facts of the notice and do not change: a different
+    /// amount is a new period.
+    #[derive(Debug, Deserialize, Validate, ToSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct UpdateIncomeThreshold {
+        /// The last day in force; `null` for until further notice.
+        #[serde(default, deserialize_with = "nullable")]
+        #[validate(custom(function = "plausible_day"))]
+        #[schema(value_type = Option<NaiveDate>)]
+        pub valid_to: Option<Option<NaiveDate>>,
+        /// Where the figure comes from.
+        #[validate(custom(function = "not_blank"))]
+        #[schema(pattern = r"^[^\u0000]*$")]
+        [1, 200]
+        pub source: Option<String>,
+    }
 }
 
 /// One threshold of the caller's counties.

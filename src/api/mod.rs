@@ -1,5 +1,71 @@
 //! The HTTP resources: one file each, with their handlers and request and response bodies.
 
+/// Declares a request body (or, as `query`, a query's parameters) whose text fields carry
+/// their length limits once: `[min, max]` (characters) or `[items max]` (entries of a list)
+/// before a field is both the validator's check and the OpenAPI document's bounds, so the two
+/// cannot disagree.
+macro_rules! limited {
+    ($kind:ident; $(#[$attr:meta])* $vis:vis struct $name:ident { $($body:tt)* }) => {
+        limited!(@field $kind; [$(#[$attr])* $vis struct $name] [] [] []; $($body)*);
+    };
+    // All fields read.
+    (@field $kind:ident; [$($head:tt)*] [$($done:tt)*] [] []; ) => {
+        $($head)* { $($done)* }
+    };
+    // An attribute (or doc line) of the next field.
+    (@field $kind:ident; $head:tt $done:tt [$($attrs:tt)*] $lim:tt; #[$($a:tt)*] $($rest:tt)*) => {
+        limited!(@field $kind; $head $done [$($attrs)* #[$($a)*]] $lim; $($rest)*);
+    };
+    // Its length limits: `[min, max]` characters of a text, `[items max]` entries of a list.
+    (@field $kind:ident; $head:tt $done:tt $attrs:tt []; [$min:tt, $max:tt] $($rest:tt)*) => {
+        limited!(@field $kind; $head $done $attrs [$min, $max]; $($rest)*);
+    };
+    (@field $kind:ident; $head:tt $done:tt $attrs:tt []; [items $max:tt] $($rest:tt)*) => {
+        limited!(@field $kind; $head $done $attrs [items $max]; $($rest)*);
+    };
+    // Its name; the type follows, up to the next comma.
+    (@field $kind:ident; $head:tt $done:tt $attrs:tt $lim:tt; pub $field:ident : $($rest:tt)*) => {
+        limited!(@type $kind; $head $done $attrs $lim $field []; $($rest)*);
+    };
+    (@type body; $head:tt [$($done:tt)*] [$($attrs:tt)*] [$min:tt, $max:tt] $field:ident
+        [$($ty:tt)*]; , $($rest:tt)*) => {
+        limited!(@field body; $head [$($done)* $($attrs)*
+            #[validate(length(min = $min, max = $max))]
+            #[schema(min_length = $min, max_length = $max)]
+            pub $field: $($ty)*,
+        ] [] []; $($rest)*);
+    };
+    (@type query; $head:tt [$($done:tt)*] [$($attrs:tt)*] [$min:tt, $max:tt] $field:ident
+        [$($ty:tt)*]; , $($rest:tt)*) => {
+        limited!(@field query; $head [$($done)* $($attrs)*
+            #[validate(length(min = $min, max = $max))]
+            #[param(min_length = $min, max_length = $max)]
+            pub $field: $($ty)*,
+        ] [] []; $($rest)*);
+    };
+    (@type body; $head:tt [$($done:tt)*] [$($attrs:tt)*] [items $max:tt] $field:ident
+        [$($ty:tt)*]; , $($rest:tt)*) => {
+        limited!(@field body; $head [$($done)* $($attrs)*
+            #[validate(length(max = $max))]
+            #[schema(max_items = $max)]
+            pub $field: $($ty)*,
+        ] [] []; $($rest)*);
+    };
+    (@type $kind:ident; $head:tt [$($done:tt)*] [$($attrs:tt)*] [] $field:ident
+        [$($ty:tt)*]; , $($rest:tt)*) => {
+        limited!(@field $kind; $head [$($done)* $($attrs)* pub $field: $($ty)*,] [] [];
+            $($rest)*);
+    };
+    // The last field without a comma.
+    (@type $kind:ident; $head:tt $done:tt $attrs:tt $lim:tt $field:ident $ty:tt; ) => {
+        limited!(@type $kind; $head $done $attrs $lim $field $ty; ,);
+    };
+    (@type $kind:ident; $head:tt $done:tt $attrs:tt $lim:tt $field:ident [$($ty:tt)*];
+        $t:tt $($rest:tt)*) => {
+        limited!(@type $kind; $head $done $attrs $lim $field [$($ty)* $t]; $($rest)*);
+    };
+}
+
 pub mod audit;
 pub mod auth;
 pub mod certification;
@@ -321,6 +387,52 @@ fn decode_cursor(cursor: &str) -> Result<String, AppError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    limited! {
+        body;
+        /// A body of the test.
+        #[derive(Debug, Deserialize, Validate, ToSchema)]
+        pub struct Limited {
+            /// A name.
+            [2, 5]
+            pub name: String,
+            /// An optional note.
+            #[schema(example = "注")]
+            [0, 3]
+            pub note: Option<String>,
+            /// A list.
+            [items 2]
+            pub tags: Vec<String>,
+        }
+    }
+
+    #[test]
+    fn limits_written_once_bind_the_validator_and_the_schema() {
+        let ok = Limited {
+            name: "王秀英".into(),
+            note: None,
+            tags: vec![],
+        };
+        assert!(ok.validate().is_ok());
+        let long = Limited {
+            name: "王秀英王秀英".into(),
+            note: Some("四个字啊".into()),
+            tags: vec!["a".into(), "b".into(), "c".into()],
+        };
+        let errors = long.validate().unwrap_err();
+        let fields = errors.field_errors();
+        assert!(fields.contains_key("name") && fields.contains_key("note"));
+        assert!(fields.contains_key("tags"));
+        let schema = serde_json::to_value(<Limited as utoipa::PartialSchema>::schema()).unwrap();
+        let properties = &schema["properties"];
+        assert_eq!(properties["name"]["minLength"], 2);
+        assert_eq!(properties["name"]["maxLength"], 5);
+        assert_eq!(properties["note"]["maxLength"], 3);
+        assert_eq!(properties["note"]["example"], "注");
+        assert_eq!(properties["tags"]["maxItems"], 2);
+        // `note` is optional for both.
+        assert_eq!(schema["required"], serde_json::json!(["name", "tags"]));
+    }
 
     #[test]
     fn cursors_round_trip_and_reject_forgeries() {

@@ -28,83 +28,83 @@ use crate::service;
 
 pub use crate::domain::organisation::Kind;
 
-/// A new provider, agency or employer.
-#[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateOrganisation {
-    /// A client-made id; sending the same request again answers the stored record.
-    pub id: Option<Uuid>,
-    /// Registered name.
-    #[validate(length(min = 1, max = 200))]
-    #[schema(
-        min_length = 1,
-        max_length = 200,
-        pattern = r"^[^\u0000]*$",
-        example = "吕梁市康养护理院"
-    )]
-    pub name: String,
-    /// Unified social credit code (统一社会信用代码, GB 32100): 18 characters with a check
-    /// character; lower case is accepted.
-    #[schema(pattern = "^[0-9A-Za-z]{18}$", example = "91110000100017643K")]
-    pub credit_code: String,
-    /// City, for an organisation outside Lüliang (or as well as its county).
-    #[validate(length(min = 1, max = 50))]
-    #[schema(
-        min_length = 1,
-        max_length = 50,
-        pattern = r"^[^\u0000]*$",
-        example = "北京市"
-    )]
-    pub city: Option<String>,
-    /// County, for an organisation in Lüliang. At least one of `county_code` and `city`.
-    pub county_code: Option<CountyCode>,
-    /// Contact person.
-    #[validate(length(min = 1, max = 50))]
-    #[schema(min_length = 1, max_length = 50, pattern = r"^[^\u0000]*$")]
-    pub contact_name: Option<String>,
-    /// Contact mobile number; `+86`, spaces and dashes are accepted and removed.
-    #[validate(length(min = 1, max = 30))]
-    #[schema(
-        min_length = 1,
-        max_length = 30,
-        pattern = r"^[^\u0000]*$",
-        example = "13800138000"
-    )]
-    pub contact_phone: Option<String>,
+limited! {
+    body;
+    /// A new provider, agency or employer.
+    #[derive(Debug, Deserialize, Validate, ToSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct CreateOrganisation {
+        /// A client-made id; sending the same request again answers the stored record.
+        pub id: Option<Uuid>,
+        /// Registered name.
+        #[schema(
+            pattern = r"^[^\u0000]*$",
+            example = "吕梁市康养护理院"
+        )]
+        [1, 200]
+        pub name: String,
+        /// Unified social credit code (统一社会信用代码, GB 32100): 18 characters with a check
+        /// character; lower case is accepted.
+        #[schema(pattern = "^[0-9A-Za-z]{18}$", example = "91110000100017643K")]
+        pub credit_code: String,
+        /// City, for an organisation outside Lüliang (or as well as its county).
+        #[schema(
+            pattern = r"^[^\u0000]*$",
+            example = "北京市"
+        )]
+        [1, 50]
+        pub city: Option<String>,
+        /// County, for an organisation in Lüliang. At least one of `county_code` and `city`.
+        pub county_code: Option<CountyCode>,
+        /// Contact person.
+        #[schema(pattern = r"^[^\u0000]*$")]
+        [1, 50]
+        pub contact_name: Option<String>,
+        /// Contact mobile number; `+86`, spaces and dashes are accepted and removed.
+        #[schema(
+            pattern = r"^[^\u0000]*$",
+            example = "13800138000"
+        )]
+        [1, 30]
+        pub contact_phone: Option<String>,
+    }
 }
 
-/// Changes to an organisation; absent fields stay as they are, `null` clears an optional one.
-#[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct UpdateOrganisation {
-    /// Registered name.
-    #[validate(length(min = 1, max = 200))]
-    #[schema(min_length = 1, max_length = 200, pattern = r"^[^\u0000]*$")]
-    pub name: Option<String>,
-    /// A corrected credit code.
-    #[schema(pattern = "^[0-9A-Za-z]{18}$")]
-    pub credit_code: Option<String>,
-    /// City.
-    #[serde(default, deserialize_with = "nullable")]
-    #[validate(length(min = 1, max = 50))]
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 50, pattern = r"^[^\u0000]*$")]
-    pub city: Option<Option<String>>,
-    /// County.
-    #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<CountyCode>)]
-    pub county_code: Option<Option<CountyCode>>,
-    /// Contact person.
-    #[serde(default, deserialize_with = "nullable")]
-    #[validate(length(min = 1, max = 50))]
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 50, pattern = r"^[^\u0000]*$")]
-    pub contact_name: Option<Option<String>>,
-    /// Contact mobile number.
-    #[serde(default, deserialize_with = "nullable")]
-    #[validate(length(min = 1, max = 30))]
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 30, pattern = r"^[^\u0000]*$")]
-    pub contact_phone: Option<Option<String>>,
-    /// Whether new records may name it; an inactive organisation keeps its history.
-    pub active: Option<bool>,
+limited! {
+    body;
+    /// Changes to an organisation; absent fields stay as they are, `null` clears an optional one.
+    #[derive(Debug, Deserialize, Validate, ToSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct UpdateOrganisation {
+        /// Registered name.
+        #[schema(pattern = r"^[^\u0000]*$")]
+        [1, 200]
+        pub name: Option<String>,
+        /// A corrected credit code.
+        #[schema(pattern = "^[0-9A-Za-z]{18}$")]
+        pub credit_code: Option<String>,
+        /// City.
+        #[serde(default, deserialize_with = "nullable")]
+        #[schema(value_type = Option<String>, pattern = r"^[^\u0000]*$")]
+        [1, 50]
+        pub city: Option<Option<String>>,
+        /// County.
+        #[serde(default, deserialize_with = "nullable")]
+        #[schema(value_type = Option<CountyCode>)]
+        pub county_code: Option<Option<CountyCode>>,
+        /// Contact person.
+        #[serde(default, deserialize_with = "nullable")]
+        #[schema(value_type = Option<String>, pattern = r"^[^\u0000]*$")]
+        [1, 50]
+        pub contact_name: Option<Option<String>>,
+        /// Contact mobile number.
+        #[serde(default, deserialize_with = "nullable")]
+        #[schema(value_type = Option<String>, pattern = r"^[^\u0000]*$")]
+        [1, 30]
+        pub contact_phone: Option<Option<String>>,
+        /// Whether new records may name it; an inactive organisation keeps its history.
+        pub active: Option<bool>,
+    }
 }
 
 /// A provider, agency or employer.

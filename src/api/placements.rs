@@ -33,68 +33,71 @@ use crate::service::{self, Idempotency};
 /// The highest monthly wage believed: 100,000 yuan.
 pub const MAX_MONTHLY_FEN: i64 = 10_000_000;
 
-/// A household that hires directly (a nanny, a carer at home): no account, so its placements
-/// are verified by a follow-up rather than confirmed.
-#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Household {
-    /// The contact's name.
-    #[validate(length(min = 1, max = 50), custom(function = "not_blank"))]
-    #[schema(
-        min_length = 1,
-        max_length = 50,
-        pattern = r"^[^\u0000]*$",
-        example = "张女士"
-    )]
-    pub name: String,
-    /// The contact's mobile number (`+86`/`0086` and separators are accepted and removed).
-    #[validate(length(min = 1, max = 30))]
-    #[schema(min_length = 1, max_length = 30, example = "13800138000")]
-    pub phone: String,
+limited! {
+    body;
+    /// A household that hires directly (a nanny, a carer at home): no account, so its placements
+    /// are verified by a follow-up rather than confirmed.
+    #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct Household {
+        /// The contact's name.
+        #[validate(custom(function = "not_blank"))]
+        #[schema(
+            pattern = r"^[^\u0000]*$",
+            example = "张女士"
+        )]
+        [1, 50]
+        pub name: String,
+        /// The contact's mobile number (`+86`/`0086` and separators are accepted and removed).
+        #[schema(example = "13800138000")]
+        [1, 30]
+        pub phone: String,
+    }
 }
 
-/// A placement to report.
-#[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreatePlacement {
-    /// A client-made id; sending the same request again answers the stored placement.
-    pub id: Option<Uuid>,
-    /// The trainee (of the caller's counties), who has completed a cohort.
-    pub trainee_id: Uuid,
-    /// A registered, active employer; or else `household`.
-    pub employer_id: Option<Uuid>,
-    /// A household employer without an account; or else `employer_id`.
-    #[validate(nested)]
-    pub household: Option<Household>,
-    /// The occupation of the work.
-    pub occupation: Occupation,
-    /// The position, in a few words.
-    #[validate(length(min = 1, max = 100), custom(function = "not_blank"))]
-    #[schema(
-        min_length = 1,
-        max_length = 100,
-        pattern = r"^[^\u0000]*$",
-        example = "养老护理员"
-    )]
-    pub position: String,
-    /// Where the work is.
-    #[validate(length(min = 1, max = 50), custom(function = "not_blank"))]
-    #[schema(
-        min_length = 1,
-        max_length = 50,
-        pattern = r"^[^\u0000]*$",
-        example = "北京市"
-    )]
-    pub work_city: String,
-    /// First day of work: on or after the trainee's first completed cohort, not in the future.
-    #[validate(custom(function = "plausible_day"))]
-    pub start_date: NaiveDate,
-    /// The monthly wage agreed, in fen: more than 0, at most 10,000,000 (100,000 yuan).
-    #[validate(range(min = 1, max = 10_000_000))]
-    #[schema(minimum = 1, maximum = 10_000_000, example = 450000)]
-    pub monthly_wage_fen: i64,
-    /// What the work rests on.
-    pub contract_type: ContractType,
+limited! {
+    body;
+    /// A placement to report.
+    #[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct CreatePlacement {
+        /// A client-made id; sending the same request again answers the stored placement.
+        pub id: Option<Uuid>,
+        /// The trainee (of the caller's counties), who has completed a cohort.
+        pub trainee_id: Uuid,
+        /// A registered, active employer; or else `household`.
+        pub employer_id: Option<Uuid>,
+        /// A household employer without an account; or else `employer_id`.
+        #[validate(nested)]
+        pub household: Option<Household>,
+        /// The occupation of the work.
+        pub occupation: Occupation,
+        /// The position, in a few words.
+        #[validate(custom(function = "not_blank"))]
+        #[schema(
+            pattern = r"^[^\u0000]*$",
+            example = "养老护理员"
+        )]
+        [1, 100]
+        pub position: String,
+        /// Where the work is.
+        #[validate(custom(function = "not_blank"))]
+        #[schema(
+            pattern = r"^[^\u0000]*$",
+            example = "北京市"
+        )]
+        [1, 50]
+        pub work_city: String,
+        /// First day of work: on or after the trainee's first completed cohort, not in the future.
+        #[validate(custom(function = "plausible_day"))]
+        pub start_date: NaiveDate,
+        /// The monthly wage agreed, in fen: more than 0, at most 10,000,000 (100,000 yuan).
+        #[validate(range(min = 1, max = 10_000_000))]
+        #[schema(minimum = 1, maximum = 10_000_000, example = 450000)]
+        pub monthly_wage_fen: i64,
+        /// What the work rests on.
+        pub contract_type: ContractType,
+    }
 }
 
 /// The trainee a placement is of, with personal numbers masked for callers who do not need them.
@@ -449,37 +452,41 @@ pub async fn get_placement(
     answer(StatusCode::OK, row, view)
 }
 
-/// A dispute of a placement.
-#[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct DisputePlacement {
-    /// Why the employer disputes it.
-    #[validate(length(min = 1, max = 500), custom(function = "not_blank"))]
-    #[schema(
-        min_length = 1,
-        max_length = 500,
-        pattern = r"^[^\u0000]*$",
-        example = "查无此人"
-    )]
-    pub reason: String,
+limited! {
+    body;
+    /// A dispute of a placement.
+    #[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct DisputePlacement {
+        /// Why the employer disputes it.
+        #[validate(custom(function = "not_blank"))]
+        #[schema(
+            pattern = r"^[^\u0000]*$",
+            example = "查无此人"
+        )]
+        [1, 500]
+        pub reason: String,
+    }
 }
 
-/// The end of a placement.
-#[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct EndPlacement {
-    /// The last day of work: from the start, not in the future.
-    #[validate(custom(function = "plausible_day"))]
-    pub ended_on: NaiveDate,
-    /// Why, in a few words.
-    #[validate(length(min = 1, max = 500), custom(function = "not_blank"))]
-    #[schema(
-        min_length = 1,
-        max_length = 500,
-        pattern = r"^[^\u0000]*$",
-        example = "合同期满"
-    )]
-    pub reason: String,
+limited! {
+    body;
+    /// The end of a placement.
+    #[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct EndPlacement {
+        /// The last day of work: from the start, not in the future.
+        #[validate(custom(function = "plausible_day"))]
+        pub ended_on: NaiveDate,
+        /// Why, in a few words.
+        #[validate(custom(function = "not_blank"))]
+        #[schema(
+            pattern = r"^[^\u0000]*$",
+            example = "合同期满"
+        )]
+        [1, 500]
+        pub reason: String,
+    }
 }
 
 /// The body of an action.

@@ -128,92 +128,90 @@ impl Education {
     }
 }
 
-/// A new trainee.
-#[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateTrainee {
-    /// A client-made id; sending the same request again answers the stored trainee.
-    pub id: Option<Uuid>,
-    /// Real name.
-    #[validate(length(min = 1, max = 50))]
-    #[schema(
-        min_length = 1,
-        max_length = 50,
-        pattern = r"^[^\u0000]*$",
-        example = "王秀英"
-    )]
-    pub name: String,
-    /// Resident identity number (GB 11643-1999); a lower-case `x` is accepted.
-    #[schema(pattern = "^[0-9]{17}[0-9Xx]$", example = "11010519491231002X")]
-    pub id_number: String,
-    /// Mobile number; `+86`, spaces and dashes are accepted and removed.
-    #[validate(length(min = 1, max = 30))]
-    #[schema(
-        min_length = 1,
-        max_length = 30,
-        pattern = r"^[^\u0000]*$",
-        example = "+86 138-0013-8000"
-    )]
-    pub phone: Option<String>,
-    /// County of residence.
-    pub county_code: CountyCode,
-    /// Township (乡镇).
-    #[validate(length(min = 1, max = 50))]
-    #[schema(
-        min_length = 1,
-        max_length = 50,
-        pattern = r"^[^\u0000]*$",
-        example = "穆村镇"
-    )]
-    pub township: Option<String>,
-    /// Groups the person belongs to.
-    #[serde(default)]
-    #[validate(length(max = 11))]
-    #[schema(max_items = 11)]
-    pub categories: Vec<Category>,
-    /// Highest completed education.
-    pub education: Option<Education>,
-    /// Whether that education was in care work (counts towards the ladder).
-    pub education_in_care: Option<bool>,
-    /// Months of care work before the programme (declared).
-    #[validate(range(min = 0, max = 600))]
-    #[schema(minimum = 0, maximum = 600)]
-    pub prior_care_work_months: Option<i32>,
+limited! {
+    body;
+    /// A new trainee.
+    #[derive(Debug, Deserialize, Validate, ToSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct CreateTrainee {
+        /// A client-made id; sending the same request again answers the stored trainee.
+        pub id: Option<Uuid>,
+        /// Real name.
+        #[schema(
+            pattern = r"^[^\u0000]*$",
+            example = "王秀英"
+        )]
+        [1, 50]
+        pub name: String,
+        /// Resident identity number (GB 11643-1999); a lower-case `x` is accepted.
+        #[schema(pattern = "^[0-9]{17}[0-9Xx]$", example = "11010519491231002X")]
+        pub id_number: String,
+        /// Mobile number; `+86`, spaces and dashes are accepted and removed.
+        #[schema(
+            pattern = r"^[^\u0000]*$",
+            example = "+86 138-0013-8000"
+        )]
+        [1, 30]
+        pub phone: Option<String>,
+        /// County of residence.
+        pub county_code: CountyCode,
+        /// Township (乡镇).
+        #[schema(
+            pattern = r"^[^\u0000]*$",
+            example = "穆村镇"
+        )]
+        [1, 50]
+        pub township: Option<String>,
+        /// Groups the person belongs to.
+        #[serde(default)]
+        [items 11]
+        pub categories: Vec<Category>,
+        /// Highest completed education.
+        pub education: Option<Education>,
+        /// Whether that education was in care work (counts towards the ladder).
+        pub education_in_care: Option<bool>,
+        /// Months of care work before the programme (declared).
+        #[validate(range(min = 0, max = 600))]
+        #[schema(minimum = 0, maximum = 600)]
+        pub prior_care_work_months: Option<i32>,
+    }
 }
 
-/// Changes to a trainee; absent fields stay as they are.
-#[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct UpdateTrainee {
-    /// Real name.
-    #[validate(length(min = 1, max = 50))]
-    #[schema(min_length = 1, max_length = 50, pattern = r"^[^\u0000]*$")]
-    pub name: Option<String>,
-    /// A corrected identity number (sex and birth date follow it).
-    #[schema(pattern = "^[0-9]{17}[0-9Xx]$")]
-    pub id_number: Option<String>,
-    /// Mobile number.
-    #[validate(length(min = 1, max = 30))]
-    #[schema(min_length = 1, max_length = 30, pattern = r"^[^\u0000]*$")]
-    pub phone: Option<String>,
-    /// County (a field worker may move a trainee only between their own counties).
-    pub county_code: Option<CountyCode>,
-    /// Township.
-    #[validate(length(min = 1, max = 50))]
-    #[schema(min_length = 1, max_length = 50, pattern = r"^[^\u0000]*$")]
-    pub township: Option<String>,
-    /// Groups (replaces the list).
-    #[validate(length(max = 11))]
-    #[schema(max_items = 11)]
-    pub categories: Option<Vec<Category>>,
-    /// Highest completed education.
-    pub education: Option<Education>,
-    /// Whether that education was in care work.
-    pub education_in_care: Option<bool>,
-    /// Months of care work before the programme.
-    #[validate(range(min = 0, max = 600))]
-    #[schema(minimum = 0, maximum = 600)]
-    pub prior_care_work_months: Option<i32>,
+limited! {
+    body;
+    /// Changes to a trainee; absent fields stay as they are.
+    #[derive(Debug, Deserialize, Validate, ToSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct UpdateTrainee {
+        /// Real name.
+        #[schema(pattern = r"^[^\u0000]*$")]
+        [1, 50]
+        pub name: Option<String>,
+        /// A corrected identity number (sex and birth date follow it).
+        #[schema(pattern = "^[0-9]{17}[0-9Xx]$")]
+        pub id_number: Option<String>,
+        /// Mobile number.
+        #[schema(pattern = r"^[^\u0000]*$")]
+        [1, 30]
+        pub phone: Option<String>,
+        /// County (a field worker may move a trainee only between their own counties).
+        pub county_code: Option<CountyCode>,
+        /// Township.
+        #[schema(pattern = r"^[^\u0000]*$")]
+        [1, 50]
+        pub township: Option<String>,
+        /// Groups (replaces the list).
+        [items 11]
+        pub categories: Option<Vec<Category>>,
+        /// Highest completed education.
+        pub education: Option<Education>,
+        /// Whether that education was in care work.
+        pub education_in_care: Option<bool>,
+        /// Months of care work before the programme.
+        #[validate(range(min = 0, max = 600))]
+        #[schema(minimum = 0, maximum = 600)]
+        pub prior_care_work_months: Option<i32>,
+    }
 }
 
 /// A trainee. For roles that do not need them in full (managers, in lists), `id_number` and
@@ -442,26 +440,29 @@ pub async fn create_trainee(
     Ok(with_etag(status, response.version).json(response))
 }
 
-/// Filters of the trainee list.
-#[derive(Debug, Deserialize, Validate, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct TraineeFilter {
-    /// Only this county.
-    #[validate(custom(function = "six_digits"))]
-    #[param(value_type = Option<String>, pattern = "^[0-9]{6}$")]
-    pub county: Option<String>,
-    /// Only this group.
-    pub category: Option<Category>,
-    /// A name prefix, or a mobile number.
-    #[validate(length(min = 1, max = 50))]
-    #[param(min_length = 1, max_length = 50, pattern = r"^[^\u0000]*$")]
-    pub q: Option<String>,
-    /// An exact identity number.
-    #[validate(custom(function = "identity_number_shape"))]
-    #[param(pattern = "^[0-9]{17}[0-9Xx]$")]
-    pub id_number: Option<String>,
-    /// Only trainees enrolled in this cohort (in any state).
-    pub cohort: Option<Uuid>,
+limited! {
+    query;
+    /// Filters of the trainee list.
+    #[derive(Debug, Deserialize, Validate, IntoParams)]
+    #[into_params(parameter_in = Query)]
+    pub struct TraineeFilter {
+        /// Only this county.
+        #[validate(custom(function = "six_digits"))]
+        #[param(value_type = Option<String>, pattern = "^[0-9]{6}$")]
+        pub county: Option<String>,
+        /// Only this group.
+        pub category: Option<Category>,
+        /// A name prefix, or a mobile number.
+        #[param(pattern = r"^[^\u0000]*$")]
+        [1, 50]
+        pub q: Option<String>,
+        /// An exact identity number.
+        #[validate(custom(function = "identity_number_shape"))]
+        #[param(pattern = "^[0-9]{17}[0-9Xx]$")]
+        pub id_number: Option<String>,
+        /// Only trainees enrolled in this cohort (in any state).
+        pub cohort: Option<Uuid>,
+    }
 }
 
 fn six_digits(value: &str) -> Result<(), validator::ValidationError> {

@@ -32,65 +32,68 @@ fn valid_username(name: &str) -> Result<(), ValidationError> {
     }
 }
 
-/// A new account.
-#[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateUser {
-    /// A client-made id; sending the same request again answers the stored account.
-    pub id: Option<Uuid>,
-    /// Sign-in name.
-    #[validate(length(min = 3, max = 64), custom(function = "valid_username"))]
-    #[schema(pattern = "^[a-z0-9][a-z0-9._-]{2,63}$", example = "wang.fang")]
-    pub username: String,
-    /// Name shown to people.
-    #[validate(length(min = 1, max = 100))]
-    #[schema(
-        min_length = 1,
-        max_length = 100,
-        pattern = r"^[^\u0000]*$",
-        example = "王芳"
-    )]
-    pub display_name: String,
-    /// Role.
-    pub role: Role,
-    /// Counties, for a manager or field worker (at least one); empty for the other roles.
-    #[serde(default)]
-    #[validate(length(max = 13))]
-    #[schema(max_items = 13)]
-    pub county_codes: Vec<CountyCode>,
-    /// The employer, for an employer account; absent for the other roles.
-    pub employer_id: Option<Uuid>,
-    /// Whether the account may sign in (default true).
-    pub active: Option<bool>,
-    /// At least 10 characters; never returned.
-    #[validate(length(min = 10, max = 128))]
-    #[schema(min_length = 10, max_length = 128, pattern = r"^[^\u0000]*$", write_only, format = Password)]
-    pub password: String,
+limited! {
+    body;
+    /// A new account.
+    #[derive(Debug, Deserialize, Validate, ToSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct CreateUser {
+        /// A client-made id; sending the same request again answers the stored account.
+        pub id: Option<Uuid>,
+        /// Sign-in name.
+        #[validate(custom(function = "valid_username"))]
+        #[schema(pattern = "^[a-z0-9][a-z0-9._-]{2,63}$", example = "wang.fang")]
+        [3, 64]
+        pub username: String,
+        /// Name shown to people.
+        #[schema(
+            pattern = r"^[^\u0000]*$",
+            example = "王芳"
+        )]
+        [1, 100]
+        pub display_name: String,
+        /// Role.
+        pub role: Role,
+        /// Counties, for a manager or field worker (at least one); empty for the other roles.
+        #[serde(default)]
+        [items 13]
+        pub county_codes: Vec<CountyCode>,
+        /// The employer, for an employer account; absent for the other roles.
+        pub employer_id: Option<Uuid>,
+        /// Whether the account may sign in (default true).
+        pub active: Option<bool>,
+        /// At least 10 characters; never returned.
+        #[schema(pattern = r"^[^\u0000]*$", write_only, format = Password)]
+        [10, 128]
+        pub password: String,
+    }
 }
 
-/// Changes to an account; absent fields stay as they are. Changing the role to one without
-/// counties or without an employer clears them.
-#[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct UpdateUser {
-    /// Name shown to people.
-    #[validate(length(min = 1, max = 100))]
-    #[schema(min_length = 1, max_length = 100, pattern = r"^[^\u0000]*$")]
-    pub display_name: Option<String>,
-    /// Role.
-    pub role: Option<Role>,
-    /// Counties (replaces the list).
-    #[validate(length(max = 13))]
-    #[schema(max_items = 13)]
-    pub county_codes: Option<Vec<CountyCode>>,
-    /// Employer, for an employer account.
-    pub employer_id: Option<Uuid>,
-    /// `false` ends the account's access at once, including its refresh tokens.
-    pub active: Option<bool>,
-    /// A new password, at least 10 characters.
-    #[validate(length(min = 10, max = 128))]
-    #[schema(min_length = 10, max_length = 128, pattern = r"^[^\u0000]*$", write_only, format = Password)]
-    pub password: Option<String>,
+limited! {
+    body;
+    /// Changes to an account; absent fields stay as they are. Changing the role to one without
+    /// counties or without an employer clears them.
+    #[derive(Debug, Deserialize, Validate, ToSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct UpdateUser {
+        /// Name shown to people.
+        #[schema(pattern = r"^[^\u0000]*$")]
+        [1, 100]
+        pub display_name: Option<String>,
+        /// Role.
+        pub role: Option<Role>,
+        /// Counties (replaces the list).
+        [items 13]
+        pub county_codes: Option<Vec<CountyCode>>,
+        /// Employer, for an employer account.
+        pub employer_id: Option<Uuid>,
+        /// `false` ends the account's access at once, including its refresh tokens.
+        pub active: Option<bool>,
+        /// A new password, at least 10 characters.
+        #[schema(pattern = r"^[^\u0000]*$", write_only, format = Password)]
+        [10, 128]
+        pub password: Option<String>,
+    }
 }
 
 /// An account as administrators see it (never its password).
