@@ -222,6 +222,19 @@ pub fn present_on(
         .load(conn)
 }
 
+/// The last day an enrolment was marked present, if any.
+pub fn last_present_day(
+    conn: &mut AnyConnection,
+    enrolment_id: &str,
+) -> QueryResult<Option<NaiveDate>> {
+    attendance::table
+        .filter(attendance::enrolment_id.eq(enrolment_id))
+        .order(attendance::day.desc())
+        .select(attendance::day)
+        .first(conn)
+        .optional()
+}
+
 /// Marks an enrolment present on `day`.
 pub fn mark_present(
     conn: &mut AnyConnection,

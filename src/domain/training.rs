@@ -230,6 +230,8 @@ pub struct EnrolmentNow<'a> {
     pub dropped_on: Option<NaiveDate>,
     /// Why it was dropped.
     pub drop_reason: Option<&'a str>,
+    /// The last day it was marked present.
+    pub last_attended: Option<NaiveDate>,
     /// The cohort's first day.
     pub cohort_start: NaiveDate,
     /// The cohort's planned days.
@@ -238,8 +240,8 @@ pub struct EnrolmentNow<'a> {
 
 /// The status an action moves an enrolment to, `None` when it repeats what was done, or why it
 /// is refused: a finished enrolment stays finished; a day is neither in the future nor before
-/// the enrolment (nor, for completion, before the cohort's first day); completion needs
-/// `completion_percent` of the planned days attended.
+/// the enrolment (nor, for completion, before the cohort's first day or the last day attended);
+/// completion needs `completion_percent` of the planned days attended.
 pub fn next_enrolment_status(
     now: &EnrolmentNow<'_>,
     action: EnrolmentAction<'_>,
@@ -279,6 +281,13 @@ pub fn next_enrolment_status(
                     "completed_on",
                     "before_start",
                     format!("is before the cohort's first day or the enrolment, {first}"),
+                ));
+            }
+            if let Some(last) = now.last_attended.filter(|last| on < *last) {
+                return Err(Refusal::Rule(
+                    "completed_on",
+                    "before_last_attendance",
+                    format!("is before the last day attended, {last}"),
                 ));
             }
             let needed = required_days(now.planned_days, completion_percent);
@@ -389,6 +398,7 @@ mod tests {
             completed_on: None,
             dropped_on: None,
             drop_reason: None,
+            last_attended: Some(day("2024-03-30")),
             cohort_start: day("2024-03-01"),
             planned_days: 26,
         }
@@ -424,6 +434,9 @@ mod tests {
         );
         // After the cohort's start but before the enrolment.
         assert_eq!(run(21, "2024-03-04"), "completed_on.before_start");
+        // Before a day the register says they attended.
+        assert_eq!(run(21, "2024-03-29"), "completed_on.before_last_attendance");
+        assert_eq!(run(21, "2024-03-30"), "completed");
         assert_eq!(run(21, "2024-04-11"), "completed_on.future");
         assert_eq!(run(21, "2015-12-31"), "completed_on.range");
     }

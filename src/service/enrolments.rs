@@ -157,6 +157,14 @@ fn check_register(
                 "not_in_cohort",
                 "is not an enrolment of this cohort",
             )),
+            Some(e) if day < e.enrolled_on => errors.push(FieldError::new(
+                field,
+                "before_enrolment",
+                format!(
+                    "trainee {} was enrolled on {}: not present before",
+                    e.trainee_id, e.enrolled_on
+                ),
+            )),
             Some(e) if e.dropped_on.is_some_and(|d| d <= day) => errors.push(FieldError::new(
                 field,
                 "dropped",
@@ -347,6 +355,7 @@ pub fn act(
                 completed_on: enrolment.completed_on,
                 dropped_on: enrolment.dropped_on,
                 drop_reason: enrolment.drop_reason.as_deref(),
+                last_attended: db::enrolments::last_present_day(c, id)?,
                 cohort_start: cohort.start_date,
                 planned_days: cohort.planned_days,
             };

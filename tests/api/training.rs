@@ -808,3 +808,81 @@ async fn finishing_dates_follow_the_enrolment_and_a_completion_keeps_its_days() 
     assert_eq!(removed["errors"][0]["code"], "completed");
     assert_eq!(class.enrolment(&a).await["attended_days"], 4);
 }
+
+/// A trainee who joined a running cohort was not present before the day they joined: such a
+/// register is refused naming the trainee, and nothing of it is stored.
+#[actix_web::test]
+async fn a_day_before_the_enrolment_cannot_be_marked_present() {
+    let class = Class::new(json!({})).await;
+    let start = today() - Duration::days(10);
+    let early = class.enrolled().await;
+    let trainee = class.trainee().await;
+    let joined = start + Duration::days(3);
+    let late = class
+        .app
+        .post_as(
+            &class.worker,
+            &format!("/api/v1/cohorts/{}/enrolments", class.id()),
+            &json!({"trainee_id": trainee, "enrolled_on": joined}),
+        )
+        .await
+        .ok_json(201);
+    let late = late["id"].as_str().unwrap().to_owned();
+    let refused = class
+        .register(start + Duration::days(1), &[&early, &late])
+        .await
+        .problem(422, "/problems/rule-violated");
+    assert_eq!(refused["errors"][0]["field"], "present[1]");
+    assert_eq!(refused["errors"][0]["code"], "before_enrolment");
+    let message = refused["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains(&trainee), "{message}");
+    // Nothing of the refused register is stored.
+    assert_eq!(class.enrolment(&early).await["attended_days"], 0);
+    class
+        .app
+        .get_as(
+            &class.worker,
+            &format!(
+                "/api/v1/cohorts/{}/attendance/{}",
+                class.id(),
+                start + Duration::days(1)
+            ),
+        )
+        .await
+        .problem(404, "/problems/not-found");
+    // From the day they joined, they may be marked present.
+    class.register(joined, &[&early, &late]).await.ok_json(200);
+    assert_eq!(class.enrolment(&late).await["attended_days"], 1);
+}
+
+/// A completion is dated on or after the last day the register says the trainee attended.
+#[actix_web::test]
+async fn a_completion_before_the_last_day_attended_is_refused() {
+    let class = Class::new(json!({})).await;
+    let enrolment = class.enrolled().await;
+    // Four days from the cohort's first (ten days ago), then one more three days ago.
+    class.attend(&enrolment, 4).await;
+    let last = today() - Duration::days(3);
+    class.register(last, &[&enrolment]).await.ok_json(200);
+    let early = class
+        .action(
+            &enrolment,
+            "complete",
+            "",
+            json!({"completed_on": last - Duration::days(1)}),
+        )
+        .await
+        .invalid_rule("completed_on", "before_last_attendance");
+    assert!(
+        early["detail"]
+            .as_str()
+            .unwrap()
+            .contains(&last.to_string())
+    );
+    assert_eq!(class.enrolment(&enrolment).await["status"], "in_training");
+    class
+        .action(&enrolment, "complete", "", json!({"completed_on": last}))
+        .await
+        .ok_json(200);
+    assert_eq!(class.enrolment(&enrolment).await["status"], "completed");
+}
