@@ -417,7 +417,8 @@ async fn every_operation_answers_every_role_as_the_table_says() {
             .post_as(
                 &admin,
                 &format!("/api/v1/cohorts/{cohort}/enrolments"),
-                &json!({"trainee_id": trainee["id"]}),
+                // As of the cohort's first day, the day the register is taken.
+                &json!({"trainee_id": trainee["id"], "enrolled_on": day}),
             )
             .await
             .ok_json(201);
