@@ -93,11 +93,6 @@ impl<'c> UnitOfWork<'c> {
         })
     }
 
-    /// The programme's settings in force.
-    pub fn rules(&self) -> &Rules {
-        &self.rules
-    }
-
     /// Marks `trainee_id`'s derived data stale: refreshed once, at commit, whatever touched it.
     pub fn touch(&mut self, trainee_id: &str, stale: Stale) {
         let entry = self.touched.entry(trainee_id.to_owned()).or_default();
