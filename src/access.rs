@@ -135,6 +135,7 @@ pub const OPERATIONS: &[(&str, Who)] = &[
     ("get_placement", Who::SignedIn),
     ("confirm_placement", EMPLOYER),
     ("dispute_placement", EMPLOYER),
+    ("resolve_placement", ADMIN_MANAGER),
     ("end_placement", STAFF),
     ("create_follow_up", ADMIN_FIELD),
     ("list_follow_ups", STAFF),

@@ -73,6 +73,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(placements::get_placement)
                 .service(placements::confirm_placement)
                 .service(placements::dispute_placement)
+                .service(placements::resolve_placement)
                 .service(placements::end_placement)
                 .service(follow_ups::create_follow_up)
                 .service(follow_ups::list_follow_ups)

@@ -18,14 +18,15 @@ have stored, and keeps every rule of the schema:
 - an income threshold in force for every county but 141130 (交口县), whose employment is then
   `income_unassessed`;
 - a placement for about 65 % of those who completed, from their first completion on: 80 % with an
-  employer (confirmed by most, disputed by 5 %, still reported for 10 %), 20 % with a household
-  (verified by the first follow-up that found the person at work); 10 % ended since; wages of
+  employer (confirmed by most, disputed by 5 %, unanswered by 10 %), 20 % with a household;
+  unconfirmed work is field-verified by the first visit or call that finds the person at work
+  there; 10 % ended since; wages of
   2,000 to 9,000 yuan a month, 8 % under 1,000;
 - follow-ups about monthly from each placement's start to its end or yesterday, with extra
   check-ins between them (or fewer) so that there are about --follow-ups in all; some placements
   end with a run of follow-ups that no longer find the person there. Each placement keeps what
   the API keeps from its follow-ups: the latest day, the day the person stopped working there,
-  a household's verification, when the next one is due, its version.
+  its field verification, when the next one is due, its version.
 
 The attendance registers (enrolments carry their attended days all the same), eligibility,
 audit, idempotency and report tables are left empty: `POST /api/v1/reports/rebuild` computes
@@ -734,13 +735,13 @@ CERTIFICATE_COLUMNS = ["id", "trainee_id", "number", "kind", "occupation", "leve
                        "assessment_id", "created_at"]
 THRESHOLD_COLUMNS = ["id", "county_code", "monthly_fen", "valid_from", "valid_to", "source", "version", "created_at",
                      "updated_at"]
-PLACEMENT_COLUMNS = ["id", "trainee_id", "county_code", "employer_id", "household_name", "household_phone",
+PLACEMENT_COLUMNS = ["id", "trainee_id", "county_code", "kind", "employer_id", "household_name", "household_phone",
                      "occupation", "position", "work_city", "start_date", "monthly_wage_fen", "contract_type",
-                     "status", "confirmed_at", "disputed_at", "dispute_reason", "verified_on", "ended_on",
+                     "lifecycle", "evidence", "confirmed_at", "disputed_at", "dispute_reason", "verified_on", "ended_on",
                      "end_reason", "last_follow_up_on", "stopped_on", "follow_up_due_on", "version", "created_at",
                      "updated_at"]
 FOLLOW_UP_COLUMNS = ["id", "placement_id", "followed_up_on", "channel", "still_employed", "same_employer",
-                     "monthly_income_fen", "note", "recorded_at", "received_at", "recorded_by"]
+                     "monthly_income_fen", "note", "recorded_at", "received_at", "recorded_by", "new_placement_id"]
 
 BATCH = 20_000
 
@@ -956,7 +957,7 @@ def write_placements(p, sink, target, admin):
     base = cal.base
     now = cal.now
     detail = {"placements_open": 0, "employer_confirmed": 0, "employer_disputed": 0, "employer_unanswered": 0,
-              "households": 0, "households_verified": 0, "placements_ended": 0, "placements_stopped": 0}
+              "households": 0, "field_verified": 0, "placements_ended": 0, "placements_stopped": 0}
     outcome_key = {"confirmed": "employer_confirmed", "disputed": "employer_disputed",
                    "reported": "employer_unanswered", "household": "households"}
     rows, follow_ups = [], []
@@ -966,15 +967,15 @@ def write_placements(p, sink, target, admin):
         start, last_day = plan.start, plan.last_day
         pid = plan.id
         household = plan.household is not None
-        status = "reported"
+        evidence = "unverified"
         version = 1
         updated = plan.created
         confirmed_at = disputed_at = None
         if plan.outcome in ("confirmed", "disputed"):
-            status = plan.outcome
+            evidence = "employer_confirmed" if plan.outcome == "confirmed" else "disputed"
             version += 1
             updated = plan.answered
-            if status == "confirmed":
+            if plan.outcome == "confirmed":
                 confirmed_at = plan.answered
             else:
                 disputed_at = plan.answered
@@ -1020,36 +1021,41 @@ def write_placements(p, sink, target, admin):
                     received = now
                 previous = received
                 note = FOLLOW_UP_NOTES[int(u() * len(FOLLOW_UP_NOTES))] if u() < 0.03 else None
-                follow_ups.append((uuid_from(getrandbits(128)), pid, day(d), CHANNELS[int(u() * 10)], employed,
-                                   works, income, note, stamp(recorded), stamp(received), admin))
-                # What the placement keeps, as the API updates it with each follow-up.
+                channel = CHANNELS[int(u() * 10)]
+                follow_ups.append((uuid_from(getrandbits(128)), pid, day(d), channel, employed,
+                                   works, income, note, stamp(recorded), stamp(received), admin, None))
+                # What the placement keeps, as the API updates it with each follow-up: a visit or a
+                # call that finds the person at work there verifies unverified work.
                 new_last = d if last is None or d > last else last
                 new_stopped = None if works else (stopped if stopped is not None else d)
-                new_verified, new_status = verified, status
-                if household and works and verified is None:
+                new_verified, new_evidence = verified, evidence
+                if works and channel in ("visit", "phone") and verified is None:
                     new_verified = d
-                    new_status = "verified"
-                if (new_last, new_stopped, new_verified, new_status) != (last, stopped, verified, status):
+                    if evidence == "unverified":
+                        new_evidence = "field_verified"
+                if (new_last, new_stopped, new_verified, new_evidence) != (last, stopped, verified, evidence):
                     version += 1
                     updated = max(updated, received)
-                last, stopped, verified, status = new_last, new_stopped, new_verified, new_status
+                last, stopped, verified, evidence = new_last, new_stopped, new_verified, new_evidence
         ended_on = plan.ended_on
+        lifecycle = "open"
         if ended_on is not None:
-            status = "ended"
+            lifecycle = "ended"
             version += 1
             updated = max(cal.office(min(ended_on + int(u() * 5), cal.yesterday), u()), updated + 60)
         due = None
-        if status in ("reported", "confirmed", "verified"):
+        if lifecycle == "open" and evidence != "disputed":
             due = (last or start) + 30
-            detail["placements_open"] += 1
+        detail["placements_open"] += lifecycle == "open"
         detail[outcome_key[plan.outcome]] += 1
-        detail["households_verified"] += verified is not None
+        detail["field_verified"] += evidence == "field_verified"
         detail["placements_ended"] += ended_on is not None
         detail["placements_stopped"] += stopped is not None
         household_name, household_phone = plan.household if household else (None, None)
-        rows.append((pid, p.trainee_id(t), COUNTIES[p.county[t]], plan.employer, household_name, household_phone,
+        rows.append((pid, p.trainee_id(t), COUNTIES[p.county[t]], "household" if household else "employer",
+                     plan.employer, household_name, household_phone,
                      OCCUPATIONS[plan.occupation], POSITIONS[plan.occupation], plan.work_city, day(start), plan.wage,
-                     plan.contract, status, stamp(confirmed_at) if confirmed_at else None,
+                     plan.contract, lifecycle, evidence, stamp(confirmed_at) if confirmed_at else None,
                      stamp(disputed_at) if disputed_at else None, plan.dispute_reason,
                      day(verified) if verified else None, day(ended_on) if ended_on else None, plan.end_reason,
                      day(last) if last else None, day(stopped) if stopped else None, day(due) if due else None,

@@ -2,7 +2,8 @@
 //! append-only. A correction is a new follow-up; nothing is edited or deleted. Each one keeps
 //! the phone's clock (`recorded_at`) and the server's (`received_at`), and updates in the same
 //! transaction what the placement keeps from them: the latest day, whether the person stopped
-//! working there, a household's verification, and when the next one is due.
+//! working there, its verification by a visit or a call, and when the next one is due. One that
+//! finds the person in new work may carry it: the placement ends and the new one opens.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
@@ -12,18 +13,65 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
+use crate::api::{Business, Household, work_of};
 use crate::api::{
-    CountyCode, Page, PageParams, parse_id, parse_time_key, plausible_day, plausible_time,
-    time_key, utc,
+    CountyCode, Page, PageParams, not_blank, parse_id, parse_time_key, plausible_day,
+    plausible_time, time_key, utc,
 };
 use crate::auth::{AuthUser, Role};
 use crate::db::placements::FollowUp;
 use crate::db::{self, Db};
-use crate::domain::placement::{Channel, PlacementStatus};
+use crate::domain::placement::{Channel, ContractType, Evidence, WorkKind};
+use crate::domain::training::Occupation;
 use crate::domain::{phone, today_in_china};
 use crate::error::{AppError, PROBLEM_JSON, Problem};
 use crate::extract::{Json, Query};
 use crate::service;
+
+limited! {
+    body;
+    /// New work a follow-up found the person in: the placement followed up ends the day before
+    /// it started, and this one opens — field-verified when the follow-up was a visit or a call.
+    #[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct NewWork {
+        /// A client-made id for the new placement.
+        pub id: Option<Uuid>,
+        /// `employer`, `household` or `self_employed`; may be left out, as the one of
+        /// `employer_id`, `household` and `business` given says it.
+        pub kind: Option<WorkKind>,
+        /// A registered, active employer.
+        pub employer_id: Option<Uuid>,
+        /// A household that hires directly.
+        #[validate(nested)]
+        pub household: Option<Household>,
+        /// The business, for self-employment.
+        #[validate(nested)]
+        pub business: Option<Business>,
+        /// The occupation; default: the placement's followed up.
+        pub occupation: Option<Occupation>,
+        /// The position; default: the placement's followed up.
+        #[validate(custom(function = "not_blank"))]
+        #[schema(pattern = r"^[^\u0000]*$", example = "住家护理员")]
+        [1, 100]
+        pub position: Option<String>,
+        /// Where; default: the placement's followed up.
+        #[validate(custom(function = "not_blank"))]
+        #[schema(pattern = r"^[^\u0000]*$", example = "太原市")]
+        [1, 50]
+        pub work_city: Option<String>,
+        /// Its first day: after the placement's start and latest follow-up, at the latest the
+        /// follow-up's day.
+        #[validate(custom(function = "plausible_day"))]
+        pub started_on: NaiveDate,
+        /// Its monthly income (wage, or self-employed income), in fen: 1 to 10,000,000.
+        #[validate(range(min = 1, max = 10_000_000))]
+        #[schema(minimum = 1, maximum = 10_000_000, example = 500000)]
+        pub monthly_income_fen: i64,
+        /// What it rests on; default `unwritten`.
+        pub contract_type: Option<ContractType>,
+    }
+}
 
 limited! {
     body;
@@ -55,6 +103,10 @@ limited! {
         #[validate(custom(function = "plausible_time"))]
         #[schema(value_type = Option<String>, format = DateTime)]
         pub recorded_at: Option<DateTime<Utc>>,
+        /// The new work the person was found in (with `still_employed` true and `same_employer`
+        /// false).
+        #[validate(nested)]
+        pub new_work: Option<NewWork>,
     }
 }
 
@@ -83,6 +135,8 @@ pub struct FollowUpResponse {
     pub received_at: DateTime<Utc>,
     /// The account that sent it.
     pub recorded_by: Option<Uuid>,
+    /// The placement its new work opened.
+    pub new_placement_id: Option<Uuid>,
 }
 
 impl TryFrom<FollowUp> for FollowUpResponse {
@@ -101,6 +155,7 @@ impl TryFrom<FollowUp> for FollowUpResponse {
             recorded_at,
             received_at,
             recorded_by,
+            new_placement_id,
         } = row;
         Ok(Self {
             id: parse_id(&id)?,
@@ -115,6 +170,7 @@ impl TryFrom<FollowUp> for FollowUpResponse {
             recorded_at: utc(recorded_at),
             received_at: utc(received_at),
             recorded_by: recorded_by.as_deref().map(parse_id).transpose()?,
+            new_placement_id: new_placement_id.as_deref().map(parse_id).transpose()?,
         })
     }
 }
@@ -154,6 +210,7 @@ pub async fn create_follow_up(
             "cannot be true when still_employed is false",
         ));
     }
+    let new_work = body.new_work.map(new_work).transpose()?;
     let now = db::now();
     let timed = body.recorded_at.is_some();
     let candidate = FollowUp {
@@ -173,9 +230,12 @@ pub async fn create_follow_up(
             .map_or(now, |t| db::truncate(t.naive_utc())),
         received_at: now,
         recorded_by: Some(caller.id.clone()),
+        new_placement_id: None,
     };
     let (created, row) = db
-        .run(move |conn| service::follow_ups::record(conn, &rules, &caller, candidate, timed))
+        .run(move |conn| {
+            service::follow_ups::record(conn, &rules, &caller, candidate, new_work, timed)
+        })
         .await?;
     let status = if created {
         StatusCode::CREATED
@@ -183,6 +243,30 @@ pub async fn create_follow_up(
         StatusCode::OK
     };
     Ok(HttpResponse::build(status).json(FollowUpResponse::try_from(row)?))
+}
+
+/// The new work of a follow-up, as the service takes it.
+fn new_work(body: NewWork) -> Result<service::follow_ups::NewWork, AppError> {
+    let work = work_of(
+        "new_work.",
+        body.kind,
+        body.employer_id,
+        body.household.as_ref(),
+        body.business.as_ref(),
+    )?;
+    Ok(service::follow_ups::NewWork {
+        id: body.id.map(|id| id.to_string()),
+        kind: work.kind,
+        employer_id: work.employer_id,
+        household: work.household,
+        business: work.business,
+        occupation: body.occupation.map(|o| o.as_str().to_owned()),
+        position: body.position.map(|p| p.trim().to_owned()),
+        work_city: body.work_city.map(|c| c.trim().to_owned()),
+        started_on: body.started_on,
+        monthly_income_fen: body.monthly_income_fen,
+        contract_type: body.contract_type.map(|c| c.as_str().to_owned()),
+    })
 }
 
 /// The follow-ups of a placement of the caller's counties, in the order they arrived.
@@ -245,12 +329,17 @@ pub struct DueFollowUp {
     pub phone: Option<String>,
     /// Their county.
     pub county_code: String,
-    /// The employer, or `null` for a household.
+    /// `employer`, `household` or `self_employed`.
+    pub kind: WorkKind,
+    /// The employer, for an employer's placement.
     pub employer_name: Option<String>,
     /// The household's contact, for a household placement.
     pub household_name: Option<String>,
-    /// The placement's status.
-    pub status: PlacementStatus,
+    /// The business, for self-employment.
+    pub business: Option<String>,
+    /// The placement's evidence: a visit or a call that finds the person at work verifies
+    /// unverified work.
+    pub evidence: Evidence,
     /// First day of work.
     pub start_date: NaiveDate,
     /// The day of the latest follow-up, if any.
@@ -308,9 +397,12 @@ pub async fn list_due_follow_ups(
                     .map(|p| if masked { phone::mask(&p) } else { p }),
                 county_code: d.placement.county_code,
                 employer_name: d.employer_name,
+                kind: WorkKind::parse(&d.placement.kind)
+                    .ok_or_else(|| AppError::internal("stored kind is unknown"))?,
                 household_name: d.placement.household_name,
-                status: PlacementStatus::parse(&d.placement.status)
-                    .ok_or_else(|| AppError::internal("stored status is unknown"))?,
+                business: d.placement.business,
+                evidence: Evidence::parse(&d.placement.evidence)
+                    .ok_or_else(|| AppError::internal("stored evidence is unknown"))?,
                 start_date: d.placement.start_date,
                 last_follow_up_on: d.placement.last_follow_up_on,
                 due_on: d.placement.follow_up_due_on.unwrap_or(before),

@@ -90,8 +90,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
+use crate::domain::phone;
+use crate::domain::placement::WorkKind;
 use crate::error::AppError;
 pub use crate::service::check_version;
+use uuid::Uuid;
 
 /// A county code of Lüliang (the `GET /api/v1/counties` list), checked when the request is read.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, ToSchema)]
@@ -382,6 +385,115 @@ fn decode_cursor(cursor: &str) -> Result<String, AppError> {
         .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).map_err(|_| invalid()))
         .collect::<Result<Vec<u8>, _>>()?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+// Who a piece of work is for, as the bodies of a placement and of a follow-up's new work name
+// it.
+
+limited! {
+    body;
+    /// A household that hires directly (a nanny, a carer at home): no account, so its placements
+    /// are verified by a follow-up rather than confirmed.
+    #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct Household {
+        /// The contact's name.
+        #[validate(custom(function = "not_blank"))]
+        #[schema(
+            pattern = r"^[^\u0000]*$",
+            example = "张女士"
+        )]
+        [1, 50]
+        pub name: String,
+        /// The contact's mobile number (`+86`/`0086` and separators are accepted and removed).
+        #[schema(example = "13800138000")]
+        [1, 30]
+        pub phone: String,
+    }
+}
+
+limited! {
+    body;
+    /// Self-employment (经营收入): what the business is. Its declared monthly income is the
+    /// placement's `monthly_wage_fen`.
+    #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct Business {
+        /// What the business is, in a few words.
+        #[validate(custom(function = "not_blank"))]
+        #[schema(
+            pattern = r"^[^\u0000]*$",
+            example = "村里开办的托老所"
+        )]
+        [1, 200]
+        pub description: String,
+    }
+}
+
+/// Who a piece of work is for, as a body names it: the kind (or the one of `employer_id`,
+/// `household` and `business` given) and that one.
+pub(crate) struct Work {
+    pub kind: WorkKind,
+    pub employer_id: Option<String>,
+    pub household: Option<(String, String)>,
+    pub business: Option<String>,
+}
+
+/// Reads who the work is for: exactly one of `employer_id`, `household` and `business`, and
+/// the `kind` when given agreeing with it. `prefix` names the body's part (`new_work.`).
+pub(crate) fn work_of(
+    prefix: &str,
+    kind: Option<WorkKind>,
+    employer_id: Option<Uuid>,
+    household: Option<&Household>,
+    business: Option<&Business>,
+) -> Result<Work, AppError> {
+    let given = match (employer_id, household, business) {
+        (Some(_), None, None) => WorkKind::Employer,
+        (None, Some(_), None) => WorkKind::Household,
+        (None, None, Some(_)) => WorkKind::SelfEmployed,
+        _ => {
+            return Err(AppError::field(
+                format!("{prefix}employer_id"),
+                "one_of",
+                "name exactly one of a registered employer (employer_id), a household or a business",
+            ));
+        }
+    };
+    if let Some(kind) = kind.filter(|k| *k != given) {
+        return Err(AppError::field(
+            format!("{prefix}kind"),
+            "mismatch",
+            format!(
+                "is {} but the body names {}",
+                kind.as_str(),
+                match given {
+                    WorkKind::Employer => "an employer_id",
+                    WorkKind::Household => "a household",
+                    WorkKind::SelfEmployed => "a business",
+                }
+            ),
+        ));
+    }
+    let household = household
+        .map(|h| {
+            phone::normalise(&h.phone)
+                .map(|phone| (h.name.trim().to_owned(), phone))
+                .ok_or_else(|| {
+                    AppError::field(
+                        format!("{prefix}household.phone"),
+                        "invalid",
+                        "is not a mainland mobile number (11 digits from 13 to 19)",
+                    )
+                })
+        })
+        .transpose()?;
+    Ok(Work {
+        kind: given,
+        employer_id: employer_id.map(|e| e.to_string()),
+        household,
+        business: business.map(|b| b.description.trim().to_owned()),
+    })
 }
 
 #[cfg(test)]

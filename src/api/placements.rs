@@ -1,5 +1,7 @@
-//! Placements in work (DOMAIN.md, journey step 4): reported from the field, confirmed or
-//! disputed by the employer named — or, for a household, verified by a follow-up — and ended.
+//! Placements in work (DOMAIN.md, "Placements and evidence"): one piece of work each — for a
+//! registered employer, a household, or self-employment — reported from the field, open until
+//! it ends; and apart from that, its evidence: confirmed or disputed by the employer named,
+//! verified by a visit or a call that found the person at work, a dispute settled by a manager.
 //!
 //! Scope: staff see the placements of trainees of their counties; an employer's users see only
 //! the placements that name their employer, with personal numbers masked, and nothing else.
@@ -12,16 +14,16 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
+use crate::api::{Business, Household, not_blank, plausible_day, work_of};
 use crate::api::{
     CountyCode, Page, PageParams, SyncParams, idempotency_key, not_modified, parse_id,
     parse_time_key, request_digest, time_key, utc, with_etag,
 };
-use crate::api::{not_blank, plausible_day};
 use crate::auth::{AuthUser, Role};
 use crate::db::placements::Placement;
 use crate::db::{self, Db};
 use crate::domain::employment::{self};
-use crate::domain::placement::{ContractType, PlacementStatus};
+use crate::domain::placement::{ContractType, Evidence, Lifecycle, Resolution, WorkKind};
 use crate::domain::rules::Rules;
 use crate::domain::training::Occupation;
 use crate::domain::{id_number, phone};
@@ -35,28 +37,6 @@ pub const MAX_MONTHLY_FEN: i64 = 10_000_000;
 
 limited! {
     body;
-    /// A household that hires directly (a nanny, a carer at home): no account, so its placements
-    /// are verified by a follow-up rather than confirmed.
-    #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
-    #[serde(deny_unknown_fields)]
-    pub struct Household {
-        /// The contact's name.
-        #[validate(custom(function = "not_blank"))]
-        #[schema(
-            pattern = r"^[^\u0000]*$",
-            example = "张女士"
-        )]
-        [1, 50]
-        pub name: String,
-        /// The contact's mobile number (`+86`/`0086` and separators are accepted and removed).
-        #[schema(example = "13800138000")]
-        [1, 30]
-        pub phone: String,
-    }
-}
-
-limited! {
-    body;
     /// A placement to report.
     #[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
     #[serde(deny_unknown_fields)]
@@ -65,11 +45,17 @@ limited! {
         pub id: Option<Uuid>,
         /// The trainee (of the caller's counties), who has completed a cohort.
         pub trainee_id: Uuid,
-        /// A registered, active employer; or else `household`.
+        /// `employer`, `household` or `self_employed`; may be left out, as the one of
+        /// `employer_id`, `household` and `business` given says it.
+        pub kind: Option<WorkKind>,
+        /// A registered, active employer (kind `employer`).
         pub employer_id: Option<Uuid>,
-        /// A household employer without an account; or else `employer_id`.
+        /// A household that hires directly, without an account (kind `household`).
         #[validate(nested)]
         pub household: Option<Household>,
+        /// The business, for self-employment (kind `self_employed`).
+        #[validate(nested)]
+        pub business: Option<Business>,
         /// The occupation of the work.
         pub occupation: Occupation,
         /// The position, in a few words.
@@ -91,11 +77,12 @@ limited! {
         /// First day of work: on or after the trainee's first completed cohort, not in the future.
         #[validate(custom(function = "plausible_day"))]
         pub start_date: NaiveDate,
-        /// The monthly wage agreed, in fen: more than 0, at most 10,000,000 (100,000 yuan).
+        /// The monthly wage agreed (or, self-employed, the income declared), in fen: more than
+        /// 0, at most 10,000,000 (100,000 yuan).
         #[validate(range(min = 1, max = 10_000_000))]
         #[schema(minimum = 1, maximum = 10_000_000, example = 450000)]
         pub monthly_wage_fen: i64,
-        /// What the work rests on.
+        /// What the work rests on (self-employment: `unwritten`).
         pub contract_type: ContractType,
     }
 }
@@ -120,12 +107,16 @@ pub struct PlacementResponse {
     pub id: Uuid,
     /// The trainee.
     pub trainee: PlacedTrainee,
+    /// `employer`, `household` or `self_employed`.
+    pub kind: WorkKind,
     /// The employer, for a placement with one.
     pub employer_id: Option<Uuid>,
     /// Its name.
     pub employer_name: Option<String>,
     /// The household, for a household placement (its phone masked like the trainee's).
     pub household: Option<Household>,
+    /// The business, for self-employment.
+    pub business: Option<Business>,
     /// Occupation.
     pub occupation: Occupation,
     /// Position.
@@ -134,20 +125,30 @@ pub struct PlacementResponse {
     pub work_city: String,
     /// First day of work.
     pub start_date: NaiveDate,
-    /// Monthly wage agreed, in fen.
+    /// Monthly wage agreed (self-employed: income declared), in fen.
     pub monthly_wage_fen: i64,
     /// What the work rests on.
     pub contract_type: ContractType,
-    /// `reported → confirmed | disputed → ended`; `verified` for a household after a follow-up.
-    pub status: PlacementStatus,
+    /// `open` until it ends, then `ended`.
+    pub lifecycle: Lifecycle,
+    /// `unverified`, `employer_confirmed`, `field_verified` or `disputed`: only confirmed and
+    /// field-verified work counts. Evidence may come after the end; it covers the period worked.
+    pub evidence: Evidence,
     /// When the employer confirmed it.
     pub confirmed_at: Option<DateTime<Utc>>,
     /// When the employer disputed it.
     pub disputed_at: Option<DateTime<Utc>>,
     /// Why.
     pub dispute_reason: Option<String>,
-    /// The day of the follow-up that verified a household placement.
+    /// The day of the first visit or call that found the person at work there.
     pub verified_on: Option<NaiveDate>,
+    /// How a manager settled the dispute: `upheld` (it does not count) or `overruled` (it counts
+    /// as field-verified).
+    pub resolution: Option<Resolution>,
+    /// Why.
+    pub resolution_reason: Option<String>,
+    /// When.
+    pub resolved_at: Option<DateTime<Utc>>,
     /// Last day of work, once ended.
     pub ended_on: Option<NaiveDate>,
     /// Why it ended.
@@ -185,20 +186,27 @@ pub(crate) fn response(
         id,
         trainee_id,
         county_code: _,
+        kind,
         employer_id,
         household_name,
         household_phone,
+        business,
         occupation,
         position,
         work_city,
         start_date,
         monthly_wage_fen,
         contract_type,
-        status,
+        lifecycle,
+        evidence,
         confirmed_at,
         disputed_at,
         dispute_reason,
         verified_on,
+        resolution,
+        resolution_reason,
+        resolved_at,
+        resolved_by: _,
         ended_on,
         end_reason,
         last_follow_up_on,
@@ -229,6 +237,7 @@ pub(crate) fn response(
             },
             phone: trainee_phone.map(mask_phone),
         },
+        kind: WorkKind::parse(&kind).ok_or_else(unknown)?,
         employer_name: employer_id
             .as_ref()
             .and_then(|e| context.employers.get(e).cloned()),
@@ -240,17 +249,25 @@ pub(crate) fn response(
             }),
             _ => None,
         },
+        business: business.map(|description| Business { description }),
         occupation: Occupation::parse(&occupation).ok_or_else(unknown)?,
         position,
         work_city,
         start_date,
         monthly_wage_fen,
         contract_type: ContractType::parse(&contract_type).ok_or_else(unknown)?,
-        status: PlacementStatus::parse(&status).ok_or_else(unknown)?,
+        lifecycle: Lifecycle::parse(&lifecycle).ok_or_else(unknown)?,
+        evidence: Evidence::parse(&evidence).ok_or_else(unknown)?,
         confirmed_at: confirmed_at.map(utc),
         disputed_at: disputed_at.map(utc),
         dispute_reason,
         verified_on,
+        resolution: resolution
+            .as_deref()
+            .map(|r| Resolution::parse(r).ok_or_else(unknown))
+            .transpose()?,
+        resolution_reason,
+        resolved_at: resolved_at.map(utc),
         ended_on,
         end_reason,
         last_follow_up_on: last_follow_up_on.filter(|_| staff),
@@ -280,11 +297,14 @@ fn answer(
     Ok(with_etag(HttpResponse::build(status), body.version).json(body))
 }
 
-/// Reports a placement of a trainee who has completed a cohort: with a registered employer,
-/// who is then asked to confirm it, or with a household, which a follow-up verifies.
+/// Reports a piece of work of a trainee who has completed a cohort: for a registered employer,
+/// who is then asked to confirm it; for a household; or self-employment. A visit or a call that
+/// finds the person at work verifies any kind. A trainee may hold several open placements (two
+/// households part-time, a business and a job).
 ///
-/// Refused (422, naming the rule) when the trainee holds an open placement already, has completed
-/// no cohort, or the start is before their first completion or in the future.
+/// Refused (422, naming the rule) when the same work (employer, household or business) is open
+/// already for the trainee, the trainee has completed no cohort, or the start is before their
+/// first completion or in the future.
 #[utoipa::path(
     tag = "placements",
     request_body = CreatePlacement,
@@ -296,7 +316,7 @@ fn answer(
         (status = 403, response = crate::openapi::Forbidden),
         (status = 409, description = "The id is another placement's", body = Problem, content_type = PROBLEM_JSON),
         (status = 415, response = crate::openapi::UnsupportedMediaType),
-        (status = 422, description = "A field is invalid or a rule is broken: open placement, not trained, dates",
+        (status = 422, description = "A field is invalid or a rule is broken: the same work open, not trained, dates",
             body = Problem, content_type = PROBLEM_JSON),
     )
 )]
@@ -308,45 +328,39 @@ pub async fn create_placement(
     Json(body): Json<CreatePlacement>,
 ) -> Result<HttpResponse, AppError> {
     let view = view_of(&caller, false);
-    let household = match (&body.employer_id, &body.household) {
-        (Some(_), None) => None,
-        (None, Some(household)) => {
-            let phone = phone::normalise(&household.phone).ok_or_else(|| {
-                AppError::field(
-                    "household.phone",
-                    "invalid",
-                    "is not a mainland mobile number (11 digits from 13 to 19)",
-                )
-            })?;
-            Some((household.name.trim().to_owned(), phone))
-        }
-        _ => {
-            return Err(AppError::field(
-                "employer_id",
-                "one_of",
-                "name either a registered employer or a household, not both or neither",
-            ));
-        }
-    };
+    let work = work_of(
+        "",
+        body.kind,
+        body.employer_id,
+        body.household.as_ref(),
+        body.business.as_ref(),
+    )?;
     let now = db::now();
     let candidate = Placement {
         id: body.id.unwrap_or_else(Uuid::new_v4).to_string(),
         trainee_id: body.trainee_id.to_string(),
         county_code: String::new(),
-        employer_id: body.employer_id.map(|e| e.to_string()),
-        household_name: household.as_ref().map(|h| h.0.clone()),
-        household_phone: household.map(|h| h.1),
+        kind: work.kind.as_str().to_owned(),
+        employer_id: work.employer_id,
+        household_name: work.household.as_ref().map(|h| h.0.clone()),
+        household_phone: work.household.map(|h| h.1),
+        business: work.business,
         occupation: body.occupation.as_str().to_owned(),
         position: body.position.trim().to_owned(),
         work_city: body.work_city.trim().to_owned(),
         start_date: body.start_date,
         monthly_wage_fen: body.monthly_wage_fen,
         contract_type: body.contract_type.as_str().to_owned(),
-        status: PlacementStatus::Reported.as_str().to_owned(),
+        lifecycle: Lifecycle::Open.as_str().to_owned(),
+        evidence: Evidence::Unverified.as_str().to_owned(),
         confirmed_at: None,
         disputed_at: None,
         dispute_reason: None,
         verified_on: None,
+        resolution: None,
+        resolution_reason: None,
+        resolved_at: None,
+        resolved_by: None,
         ended_on: None,
         end_reason: None,
         last_follow_up_on: None,
@@ -373,8 +387,10 @@ pub async fn create_placement(
 pub struct PlacementFilter {
     /// One trainee's.
     pub trainee_id: Option<Uuid>,
-    /// In one status.
-    pub status: Option<PlacementStatus>,
+    /// Open or ended.
+    pub lifecycle: Option<Lifecycle>,
+    /// With one evidence.
+    pub evidence: Option<Evidence>,
     /// Of trainees of one county.
     pub county: Option<CountyCode>,
 }
@@ -402,7 +418,8 @@ pub async fn list_placements(
     let after = page.after()?.as_deref().map(parse_time_key).transpose()?;
     let filter = db::placements::Filter {
         trainee_id: filter.trainee_id.map(|t| t.to_string()),
-        status: filter.status.map(|s| s.as_str().to_owned()),
+        lifecycle: filter.lifecycle.map(|l| l.as_str().to_owned()),
+        evidence: filter.evidence.map(|e| e.as_str().to_owned()),
         county: filter.county.map(|c| c.0),
         since: sync.since(),
     };
@@ -471,6 +488,26 @@ limited! {
 
 limited! {
     body;
+    /// A manager's settlement of a dispute.
+    #[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct ResolvePlacement {
+        /// `upheld`: the employer is right, the placement does not count. `overruled`: the
+        /// field's evidence stands, the placement counts as field-verified.
+        pub outcome: Resolution,
+        /// Why, in a few words: kept with the placement.
+        #[validate(custom(function = "not_blank"))]
+        #[schema(
+            pattern = r"^[^\u0000]*$",
+            example = "上门核实：本人在该院工作，有工资流水"
+        )]
+        [1, 500]
+        pub reason: String,
+    }
+}
+
+limited! {
+    body;
     /// The end of a placement.
     #[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
     #[serde(deny_unknown_fields)]
@@ -493,6 +530,7 @@ limited! {
 enum Action {
     Confirm,
     Dispute(DisputePlacement),
+    Resolve(ResolvePlacement),
     End(EndPlacement),
 }
 
@@ -501,6 +539,7 @@ impl Action {
         match self {
             Self::Confirm => "confirm",
             Self::Dispute(_) => "dispute",
+            Self::Resolve(_) => "resolve",
             Self::End(_) => "end",
         }
     }
@@ -509,6 +548,10 @@ impl Action {
         match self {
             Self::Confirm => service::placements::Action::Confirm,
             Self::Dispute(body) => service::placements::Action::Dispute {
+                reason: body.reason.trim().to_owned(),
+            },
+            Self::Resolve(body) => service::placements::Action::Resolve {
+                outcome: body.outcome,
                 reason: body.reason.trim().to_owned(),
             },
             Self::End(body) => service::placements::Action::End {
@@ -522,6 +565,7 @@ impl Action {
         match self {
             Self::Confirm => request_digest(operation, &()),
             Self::Dispute(body) => request_digest(operation, body),
+            Self::Resolve(body) => request_digest(operation, body),
             Self::End(body) => request_digest(operation, body),
         }
     }
@@ -557,8 +601,10 @@ async fn act(
     answer(StatusCode::OK, row, view)
 }
 
-/// The employer named confirms the placement: it then counts as work. Only from `reported`
-/// (409 otherwise); a retry with the same `Idempotency-Key` answers the placement as it is.
+/// The employer named confirms the placement, open or ended: it then counts as work, for the
+/// period worked. Unverified or field-verified work may be confirmed; confirming again answers
+/// the placement as it is. Refused (409) once the employer disputed it (a manager settles
+/// that).
 #[utoipa::path(
     tag = "placements",
     params(
@@ -572,7 +618,7 @@ async fn act(
         (status = 401, response = crate::openapi::Unauthenticated),
         (status = 403, response = crate::openapi::Forbidden),
         (status = 404, response = crate::openapi::NotFound),
-        (status = 409, description = "Not reported (confirmed or disputed already), or the key was used for another request",
+        (status = 409, description = "Disputed, or settled by a manager, or the key was used for another request",
             body = Problem, content_type = PROBLEM_JSON),
     )
 )]
@@ -587,8 +633,10 @@ pub async fn confirm_placement(
     act(&req, &db, **rules, caller, id.into_inner(), Action::Confirm).await
 }
 
-/// The employer named disputes the placement, with a reason: it never counts. Only from
-/// `reported` (409 otherwise); safe to retry with an `Idempotency-Key`.
+/// The employer named disputes the placement, open or ended, with a reason: it does not count,
+/// also over field verification, until a manager settles the dispute. Refused (409) once the
+/// employer confirmed it or a manager settled it; the same dispute again answers the placement
+/// as it is.
 #[utoipa::path(
     tag = "placements",
     params(
@@ -603,7 +651,7 @@ pub async fn confirm_placement(
         (status = 401, response = crate::openapi::Unauthenticated),
         (status = 403, response = crate::openapi::Forbidden),
         (status = 404, response = crate::openapi::NotFound),
-        (status = 409, description = "Not reported (confirmed or disputed already), or the key was used for another request",
+        (status = 409, description = "Confirmed, disputed for another reason, settled, or the key was used for another request",
             body = Problem, content_type = PROBLEM_JSON),
         (status = 415, response = crate::openapi::UnsupportedMediaType),
         (status = 422, description = "The reason is missing or too long", body = Problem, content_type = PROBLEM_JSON),
@@ -625,6 +673,49 @@ pub async fn dispute_placement(
         caller,
         id.into_inner(),
         Action::Dispute(body),
+    )
+    .await
+}
+
+/// A manager settles an employer's dispute, with a reason kept on the placement: `upheld`, it
+/// does not count; `overruled`, it counts as field-verified. Once: the same settlement again
+/// answers the placement as it is, another is refused (409).
+#[utoipa::path(
+    tag = "placements",
+    params(
+        ("id" = Uuid, Path, description = "Placement id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "A key of the client's (say a UUID): a retry with the same key and body answers the placement as it is; another body under the key is refused (409)",
+            pattern = "^[!-~]{1,200}$"),
+    ),
+    request_body = ResolvePlacement,
+    responses(
+        (status = 200, description = "Settled", body = PlacementResponse),
+        (status = 400, response = crate::openapi::Malformed),
+        (status = 401, response = crate::openapi::Unauthenticated),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, description = "Not disputed, settled otherwise already, or the key was used for another request",
+            body = Problem, content_type = PROBLEM_JSON),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 422, description = "The outcome or the reason is missing or invalid", body = Problem, content_type = PROBLEM_JSON),
+    )
+)]
+#[post("/placements/{id}/resolve")]
+pub async fn resolve_placement(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    rules: web::Data<Rules>,
+    caller: AuthUser,
+    id: web::Path<Uuid>,
+    Json(body): Json<ResolvePlacement>,
+) -> Result<HttpResponse, AppError> {
+    act(
+        &req,
+        &db,
+        **rules,
+        caller,
+        id.into_inner(),
+        Action::Resolve(body),
     )
     .await
 }

@@ -704,8 +704,10 @@ pub enum TimelineKind {
     Confirmed,
     /// The employer disputed the placement.
     Disputed,
-    /// A follow-up verified a household placement.
+    /// A visit or a call found the person at work there.
     Verified,
+    /// A manager settled the employer's dispute.
+    Resolved,
     /// Followed up (回访).
     FollowedUp,
     /// The placement ended.
@@ -906,7 +908,8 @@ fn timeline(records: service::trainees::Records) -> Result<TimelineResponse, App
             .employer_id
             .as_ref()
             .and_then(|e| employers.get(e).cloned())
-            .or_else(|| placement.household_name.clone());
+            .or_else(|| placement.household_name.clone())
+            .or_else(|| placement.business.clone());
         let china_day = |at: chrono::NaiveDateTime| (at + chrono::Duration::hours(8)).date();
         let dated = [
             (Some(placement.start_date), TimelineKind::Placed),
@@ -916,6 +919,7 @@ fn timeline(records: service::trainees::Records) -> Result<TimelineResponse, App
             ),
             (placement.disputed_at.map(china_day), TimelineKind::Disputed),
             (placement.verified_on, TimelineKind::Verified),
+            (placement.resolved_at.map(china_day), TimelineKind::Resolved),
             (placement.ended_on, TimelineKind::Left),
         ];
         for (on, kind) in dated {
@@ -928,6 +932,7 @@ fn timeline(records: service::trainees::Records) -> Result<TimelineResponse, App
                     .then_some(placement.monthly_wage_fen),
                 reason: match kind {
                     TimelineKind::Disputed => placement.dispute_reason.clone(),
+                    TimelineKind::Resolved => placement.resolution_reason.clone(),
                     TimelineKind::Left => placement.end_reason.clone(),
                     _ => None,
                 },

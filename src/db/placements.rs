@@ -17,12 +17,16 @@ pub struct Placement {
     pub trainee_id: String,
     /// The trainee's county.
     pub county_code: String,
+    /// `employer`, `household` or `self_employed`.
+    pub kind: String,
     /// The employer, for a placement with one.
     pub employer_id: Option<String>,
     /// The household's contact name, for a household placement.
     pub household_name: Option<String>,
     /// The household's mobile number.
     pub household_phone: Option<String>,
+    /// What the business is, for self-employment.
+    pub business: Option<String>,
     /// Occupation.
     pub occupation: String,
     /// Position.
@@ -31,20 +35,30 @@ pub struct Placement {
     pub work_city: String,
     /// First day of work.
     pub start_date: NaiveDate,
-    /// Monthly wage agreed, in fen.
+    /// Monthly wage agreed, or income declared, in fen.
     pub monthly_wage_fen: i64,
     /// Contract type.
     pub contract_type: String,
-    /// `reported`, `confirmed`, `disputed`, `verified` or `ended`.
-    pub status: String,
+    /// `open` or `ended`.
+    pub lifecycle: String,
+    /// `unverified`, `employer_confirmed`, `field_verified` or `disputed`.
+    pub evidence: String,
     /// When the employer confirmed it.
     pub confirmed_at: Option<NaiveDateTime>,
     /// When the employer disputed it.
     pub disputed_at: Option<NaiveDateTime>,
     /// Why.
     pub dispute_reason: Option<String>,
-    /// The day of the follow-up that verified a household placement.
+    /// The day of the first visit or call that found the person at work there.
     pub verified_on: Option<NaiveDate>,
+    /// How a manager settled the dispute: `upheld` or `overruled`.
+    pub resolution: Option<String>,
+    /// Why.
+    pub resolution_reason: Option<String>,
+    /// When.
+    pub resolved_at: Option<NaiveDateTime>,
+    /// The manager's account.
+    pub resolved_by: Option<String>,
     /// Last day of work, once ended.
     pub ended_on: Option<NaiveDate>,
     /// Why it ended.
@@ -67,8 +81,10 @@ pub struct Placement {
 #[derive(Debug, Clone, PartialEq, Eq, AsChangeset)]
 #[diesel(table_name = placements, treat_none_as_null = true)]
 pub struct PlacementState {
-    /// Status.
-    pub status: String,
+    /// Open or ended.
+    pub lifecycle: String,
+    /// Evidence.
+    pub evidence: String,
     /// Confirmation time.
     pub confirmed_at: Option<NaiveDateTime>,
     /// Dispute time.
@@ -77,6 +93,14 @@ pub struct PlacementState {
     pub dispute_reason: Option<String>,
     /// Verification day.
     pub verified_on: Option<NaiveDate>,
+    /// How a dispute was settled.
+    pub resolution: Option<String>,
+    /// Why.
+    pub resolution_reason: Option<String>,
+    /// When.
+    pub resolved_at: Option<NaiveDateTime>,
+    /// By whom.
+    pub resolved_by: Option<String>,
     /// End day.
     pub ended_on: Option<NaiveDate>,
     /// End reason.
@@ -93,11 +117,16 @@ impl Placement {
     /// The placement's current state.
     pub fn state(&self) -> PlacementState {
         PlacementState {
-            status: self.status.clone(),
+            lifecycle: self.lifecycle.clone(),
+            evidence: self.evidence.clone(),
             confirmed_at: self.confirmed_at,
             disputed_at: self.disputed_at,
             dispute_reason: self.dispute_reason.clone(),
             verified_on: self.verified_on,
+            resolution: self.resolution.clone(),
+            resolution_reason: self.resolution_reason.clone(),
+            resolved_at: self.resolved_at,
+            resolved_by: self.resolved_by.clone(),
             ended_on: self.ended_on,
             end_reason: self.end_reason.clone(),
             last_follow_up_on: self.last_follow_up_on,
@@ -142,6 +171,8 @@ pub struct FollowUp {
     pub received_at: NaiveDateTime,
     /// The account that sent it.
     pub recorded_by: Option<String>,
+    /// The placement it opened, when it found the person in new work.
+    pub new_placement_id: Option<String>,
 }
 
 /// One income threshold row.
@@ -222,8 +253,10 @@ pub fn find(
 pub struct Filter {
     /// One trainee's.
     pub trainee_id: Option<String>,
-    /// In one status.
-    pub status: Option<String>,
+    /// Open or ended.
+    pub lifecycle: Option<String>,
+    /// With one evidence.
+    pub evidence: Option<String>,
     /// Of one county.
     pub county: Option<String>,
     /// Changed at or after.
@@ -255,8 +288,11 @@ pub fn list(
     if let Some(trainee) = &filter.trainee_id {
         query = query.filter(placements::trainee_id.eq(trainee.clone()));
     }
-    if let Some(status) = &filter.status {
-        query = query.filter(placements::status.eq(status.clone()));
+    if let Some(lifecycle) = &filter.lifecycle {
+        query = query.filter(placements::lifecycle.eq(lifecycle.clone()));
+    }
+    if let Some(evidence) = &filter.evidence {
+        query = query.filter(placements::evidence.eq(evidence.clone()));
     }
     if let Some(county) = &filter.county {
         query = query.filter(placements::county_code.eq(county.clone()));
@@ -272,6 +308,16 @@ pub fn list(
         );
     }
     query.load(conn)
+}
+
+/// A trainee's open placements.
+pub fn open_of_trainee(conn: &mut AnyConnection, trainee_id: &str) -> QueryResult<Vec<Placement>> {
+    placements::table
+        .filter(placements::trainee_id.eq(trainee_id.to_owned()))
+        .filter(placements::lifecycle.eq("open"))
+        .select(Placement::as_select())
+        .order((placements::start_date, placements::id))
+        .load(conn)
 }
 
 /// A trainee's placements, by start.

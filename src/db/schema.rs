@@ -298,26 +298,33 @@ diesel::joinable!(certificates -> trainees (trainee_id));
 diesel::joinable!(eligibility -> trainees (trainee_id));
 
 diesel::table! {
-    /// Placements in work: reported, confirmed or disputed by the employer, verified for a
-    /// household by a follow-up, ended.
+    /// Placements in work: one piece of work each (an employer, a household or a business), open
+    /// or ended, and apart from that its evidence.
     placements (id) {
         id -> Text,
         trainee_id -> Text,
         county_code -> Text,
+        kind -> Text,
         employer_id -> Nullable<Text>,
         household_name -> Nullable<Text>,
         household_phone -> Nullable<Text>,
+        business -> Nullable<Text>,
         occupation -> Text,
         position -> Text,
         work_city -> Text,
         start_date -> Date,
         monthly_wage_fen -> BigInt,
         contract_type -> Text,
-        status -> Text,
+        lifecycle -> Text,
+        evidence -> Text,
         confirmed_at -> Nullable<Timestamp>,
         disputed_at -> Nullable<Timestamp>,
         dispute_reason -> Nullable<Text>,
         verified_on -> Nullable<Date>,
+        resolution -> Nullable<Text>,
+        resolution_reason -> Nullable<Text>,
+        resolved_at -> Nullable<Timestamp>,
+        resolved_by -> Nullable<Text>,
         ended_on -> Nullable<Date>,
         end_reason -> Nullable<Text>,
         last_follow_up_on -> Nullable<Date>,
@@ -343,6 +350,7 @@ diesel::table! {
         recorded_at -> Timestamp,
         received_at -> Timestamp,
         recorded_by -> Nullable<Text>,
+        new_placement_id -> Nullable<Text>,
     }
 }
 

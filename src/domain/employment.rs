@@ -103,9 +103,9 @@ stored_names!(EmploymentStatus {
 pub struct Employment {
     /// The answer.
     pub status: EmploymentStatus,
-    /// The placement the answer rests on; `None` when not employed.
+    /// The placement the answer rests on (of several, the best paid); `None` when not employed.
     pub placement_id: Option<String>,
-    /// That placement's income on the day.
+    /// The income on the day: the sum over every placement that counts that day.
     pub income_fen: Option<i64>,
     /// The threshold in force on the day, if any (reported even when not employed).
     pub threshold_fen: Option<i64>,
@@ -174,11 +174,11 @@ pub fn threshold_on(thresholds: &[Threshold], date: NaiveDate) -> Option<i64> {
         .map(|t| t.monthly_fen)
 }
 
-/// How a trainee stands on `date`. Only placements that `works_on` that day count. With none,
-/// or out of working age, not employed. With no threshold in force the income cannot be judged:
-/// income unassessed, naming the newest job (ties: the best paid). Otherwise employed if any
-/// job pays at least the threshold (equal is enough), else employed below it, naming the best
-/// paid job (ties: the newest).
+/// How a trainee stands on `date`. Only placements that `works_on` that day count, and their
+/// incomes add up (two households part-time, a business and a job). With none, or out of
+/// working age, not employed. With no threshold in force the income cannot be judged: income
+/// unassessed. Otherwise employed if the sum reaches the threshold (equal is enough), else
+/// employed below it. The placement named is the best paid (ties: the newest).
 pub fn status_on(
     placements: &[PlacementFacts],
     thresholds: &[Threshold],
@@ -188,42 +188,30 @@ pub fn status_on(
     use EmploymentStatus::{Employed, EmployedBelowThreshold, IncomeUnassessed, NotEmployed};
     let threshold_fen = threshold_on(thresholds, date);
     // Out of working age, no job counts.
-    let counting = placements
+    let counting: Vec<(&PlacementFacts, i64)> = placements
         .iter()
         .filter(|p| of_working_age && works_on(p, date))
-        .map(|p| (p, income_on(p, date)));
-    let (status, pick) = match threshold_fen {
-        // Without a threshold there is no best job to pick: name the current one.
-        None => (
-            IncomeUnassessed,
-            counting.max_by_key(|(p, income)| (p.start, *income)),
-        ),
-        Some(threshold) => {
-            let best = counting.max_by_key(|(p, income)| (*income, p.start));
-            let meets = best.is_some_and(|(_, income)| income >= threshold);
-            (
-                if meets {
-                    Employed
-                } else {
-                    EmployedBelowThreshold
-                },
-                best,
-            )
-        }
-    };
-    match pick {
-        Some((p, income)) => Employment {
-            status,
-            placement_id: Some(p.id.clone()),
-            income_fen: Some(income),
-            threshold_fen,
-        },
-        None => Employment {
+        .map(|p| (p, income_on(p, date)))
+        .collect();
+    let Some((best, _)) = counting.iter().max_by_key(|(p, income)| (*income, p.start)) else {
+        return Employment {
             status: NotEmployed,
             placement_id: None,
             income_fen: None,
             threshold_fen,
-        },
+        };
+    };
+    let income: i64 = counting.iter().map(|(_, income)| income).sum();
+    let status = match threshold_fen {
+        None => IncomeUnassessed,
+        Some(threshold) if income >= threshold => Employed,
+        Some(_) => EmployedBelowThreshold,
+    };
+    Employment {
+        status,
+        placement_id: Some(best.id.clone()),
+        income_fen: Some(income),
+        threshold_fen,
     }
 }
 
@@ -559,24 +547,37 @@ mod tests {
     }
 
     #[test]
-    fn of_two_jobs_the_best_paid_is_named_or_the_newest_when_unassessed() {
+    fn the_incomes_of_work_on_the_day_add_up_and_the_best_paid_is_named() {
+        // Two households part-time at 500 yuan each, against 800: employed.
         let mut old = placement("old", "e1", "2026-01-01");
-        old.wage_fen = 90_000;
+        old.wage_fen = 50_000;
         let mut new = placement("new", "e2", "2026-04-01");
-        new.wage_fen = 60_000;
+        new.wage_fen = 50_000;
         let both = [old.clone(), new.clone()];
-        assert_eq!(judged(&both, "2026-06-01"), "employed old");
+        // Equal pay: the newest is named.
+        assert_eq!(judged(&both, "2026-06-01"), "employed new");
+        assert_eq!(
+            status_on(&both, &table(), true, d("2026-06-01")).income_fen,
+            Some(100_000)
+        );
+        // Before the second started, the first alone is below.
+        assert_eq!(judged(&both, "2026-03-31"), "employed_below_threshold old");
         let unassessed = status_on(&both, &[], true, d("2026-06-01"));
-        assert_eq!(unassessed.placement_id.as_deref(), Some("new"));
-        assert_eq!(unassessed.income_fen, Some(60_000));
-        // Both below: still the best paid. Equal pay: the newest.
-        old.wage_fen = 70_000;
-        let below = judged(&[old.clone(), new.clone()], "2026-06-01");
-        assert_eq!(below, "employed_below_threshold old");
-        new.wage_fen = 70_000;
+        assert_eq!(unassessed.status, EmploymentStatus::IncomeUnassessed);
+        assert_eq!(unassessed.income_fen, Some(100_000));
+        // Together still below: the best paid is named.
+        old.wage_fen = 30_000;
+        new.wage_fen = 40_000;
+        assert_eq!(
+            judged(&[old.clone(), new.clone()], "2026-06-01"),
+            "employed_below_threshold new"
+        );
+        // Work that does not count adds nothing.
+        new.evidenced = false;
+        new.wage_fen = 900_000;
         assert_eq!(
             judged(&[old, new], "2026-06-01"),
-            "employed_below_threshold new"
+            "employed_below_threshold old"
         );
     }
 

@@ -8,11 +8,15 @@ use chrono::NaiveDate;
 use crate::access::Caller;
 use crate::db::placements::{Placement, PlacementScope};
 use crate::db::{self, AnyConnection, audit::Event};
-use crate::domain::placement::{PlacementAction, PlacementNow, PlacementStatus, next_status};
+use crate::domain::employment;
+use crate::domain::placement::{
+    Evidence, Lifecycle, PlacementAction, PlacementNow, Resolution, followed_up, next_state,
+};
 use crate::domain::rules::Rules;
 use crate::domain::today_in_china;
 use crate::domain::training::EnrolmentStatus;
 use crate::error::AppError;
+use crate::service::work::employer_key;
 use crate::service::{Idempotency, Stale, UnitOfWork, once};
 
 /// What a placement response needs besides the row.
@@ -80,59 +84,59 @@ pub fn create(
         ));
     }
     if let Some(employer) = &candidate.employer_id {
-        match db::organisations::is_active(conn, "employer", employer)? {
-            None => {
-                return Err(AppError::field(
-                    "employer_id",
-                    "unknown",
-                    "is not a registered employer",
-                ));
-            }
-            Some(false) => {
-                return Err(AppError::rule(
-                    "employer_id",
-                    "inactive",
-                    "this employer is no longer active",
-                ));
-            }
-            Some(true) => {}
-        }
+        check_employer(conn, "employer_id", employer)?;
     }
     let stored = Placement {
         county_code: trainee.county_code.clone(),
         ..candidate.clone()
     };
-    let result = UnitOfWork::run(conn, rules, |c| {
-        // A threshold of the county recorded meanwhile waits (its refresh must see this).
-        db::reports::share_counties(c, std::slice::from_ref(&stored.county_code))?;
-        // One placement of a trainee at a time: the check below sees the others.
-        db::trainees::lock(c, &stored.trainee_id)?;
-        if let Some(open) = db::placements::of_trainee(c, &stored.trainee_id)?
-            .into_iter()
-            .find(|p| PlacementStatus::parse(&p.status).is_some_and(|s| s.is_open()))
-        {
-            return Err(open_placement(&open.id));
-        }
-        db::placements::insert(c, &stored)?;
-        // A placement owes follow-ups from its start: the reports count them.
-        c.touch(&stored.trainee_id, Stale::Reports);
-        c.audit(Event {
-            county_code: Some(&stored.county_code),
-            ..caller.event("create", "placement", Some(&stored.id))
-        })?;
-        Ok(())
-    });
+    let result = UnitOfWork::run(conn, rules, |c| open(c, caller, &stored));
     let (created, row) = match result {
         Ok(()) => (true, stored),
-        // Sent twice at once: the primary key or the one-open index decided.
-        Err(AppError::Conflict { .. }) => match replayed(conn, &candidate)? {
-            Some(stored) => (false, stored),
-            None => return Err(open_placement("reported meanwhile")),
-        },
+        // Sent twice at once: the primary key decided.
+        Err(AppError::Conflict { .. }) if let Some(stored) = replayed(conn, &candidate)? => {
+            (false, stored)
+        }
         Err(e) => return Err(e),
     };
     let context = Context::load(conn, std::slice::from_ref(&row))?;
     Ok((created, (row, context)))
+}
+
+/// Stores a new placement in the unit of work: the same work open twice (the same employer,
+/// household or business; two field workers reporting one job offline) is refused, other work
+/// may run beside it (two households part-time, a business and a job).
+pub(super) fn open(
+    c: &mut UnitOfWork<'_>,
+    caller: &Caller,
+    stored: &Placement,
+) -> Result<(), AppError> {
+    // A threshold of the county recorded meanwhile waits (its refresh must see this).
+    db::reports::share_counties(c, std::slice::from_ref(&stored.county_code))?;
+    // One report of a piece of work: the check below sees the trainee's other placements.
+    db::trainees::lock(c, &stored.trainee_id)?;
+    let key = employer_key(stored);
+    if let Some(same) = db::placements::open_of_trainee(c, &stored.trainee_id)?
+        .into_iter()
+        .find(|p| p.id != stored.id && employer_key(p) == key)
+    {
+        return Err(AppError::rule(
+            "trainee_id",
+            "open_placement",
+            format!(
+                "holds the open placement {} for the same work: end it before reporting it again",
+                same.id
+            ),
+        ));
+    }
+    db::placements::insert(c, stored)?;
+    // A placement owes follow-ups from its start: the reports count them.
+    c.touch(&stored.trainee_id, Stale::Both);
+    c.audit(Event {
+        county_code: Some(&stored.county_code),
+        ..caller.event("create", "placement", Some(&stored.id))
+    })?;
+    Ok(())
 }
 
 /// An action on a placement, as its rule needs it.
@@ -142,6 +146,13 @@ pub enum Action {
     Confirm,
     /// The employer named disputes it.
     Dispute {
+        /// Why (trimmed).
+        reason: String,
+    },
+    /// A manager settles the dispute.
+    Resolve {
+        /// Upheld or overruled.
+        outcome: Resolution,
         /// Why (trimmed).
         reason: String,
     },
@@ -160,6 +171,7 @@ impl Action {
         match self {
             Self::Confirm => "confirm_placement",
             Self::Dispute { .. } => "dispute_placement",
+            Self::Resolve { .. } => "resolve_placement",
             Self::End { .. } => "end_placement",
         }
     }
@@ -168,6 +180,7 @@ impl Action {
         match self {
             Self::Confirm => "confirm",
             Self::Dispute { .. } => "dispute",
+            Self::Resolve { .. } => "resolve",
             Self::End { .. } => "end",
         }
     }
@@ -187,7 +200,9 @@ pub fn act(
     let scope = match action {
         // The employer's word is the evidence: no one else may give it.
         Action::Confirm | Action::Dispute { .. } => caller.placement_scope()?,
-        Action::End { .. } => PlacementScope::Trainees(caller.trainee_scope()?),
+        Action::Resolve { .. } | Action::End { .. } => {
+            PlacementScope::Trainees(caller.trainee_scope()?)
+        }
     };
     let row = once(
         conn,
@@ -203,41 +218,59 @@ pub fn act(
                 return Err(AppError::NotFound);
             }
             let placement = db::placements::find(c, id, &scope)?.ok_or(AppError::NotFound)?;
-            let status = PlacementStatus::parse(&placement.status)
-                .ok_or_else(|| AppError::internal("stored status is unknown"))?;
+            let unknown = || AppError::internal("stored placement state is unknown");
+            let resolution = match (&placement.resolution, &placement.resolution_reason) {
+                (Some(outcome), Some(reason)) => Some((
+                    Resolution::parse(outcome).ok_or_else(unknown)?,
+                    reason.as_str(),
+                )),
+                _ => None,
+            };
             let asked = match &action {
                 Action::Confirm => PlacementAction::Confirm,
-                Action::Dispute { .. } => PlacementAction::Dispute,
+                Action::Dispute { reason } => PlacementAction::Dispute(reason),
+                Action::Resolve { outcome, reason } => PlacementAction::Resolve(*outcome, reason),
                 Action::End { on, reason } => PlacementAction::End { on: *on, reason },
             };
             let now = PlacementNow {
-                status,
+                lifecycle: Lifecycle::parse(&placement.lifecycle).ok_or_else(unknown)?,
+                evidence: Evidence::parse(&placement.evidence).ok_or_else(unknown)?,
+                dispute_reason: placement.dispute_reason.as_deref(),
+                resolution,
                 start_date: placement.start_date,
                 ended_on: placement.ended_on,
                 end_reason: placement.end_reason.as_deref(),
                 last_follow_up_on: placement.last_follow_up_on,
             };
-            if let Some(next) = next_status(&now, asked, today_in_china())? {
+            if let Some(next) = next_state(&now, asked, today_in_china())? {
                 let at = db::now();
                 let mut state = placement.state();
-                state.status = next.as_str().to_owned();
+                state.lifecycle = next.lifecycle.as_str().to_owned();
+                state.evidence = next.evidence.as_str().to_owned();
                 match &action {
                     Action::Confirm => state.confirmed_at = Some(at),
                     Action::Dispute { reason } => {
                         state.disputed_at = Some(at);
                         state.dispute_reason = Some(reason.clone());
-                        state.follow_up_due_on = None;
+                    }
+                    Action::Resolve { outcome, reason } => {
+                        state.resolution = Some(outcome.as_str().to_owned());
+                        state.resolution_reason = Some(reason.clone());
+                        state.resolved_at = Some(at);
+                        state.resolved_by = Some(caller.id.clone());
                     }
                     Action::End { on, reason } => {
                         state.ended_on = Some(*on);
                         state.end_reason = Some(reason.clone());
-                        state.follow_up_due_on = None;
                     }
                 }
+                state.follow_up_due_on = followed_up(next.lifecycle, next.evidence)
+                    .then(|| employment::due_on(placement.start_date, placement.last_follow_up_on));
                 if !db::placements::set_state(c, id, placement.version, &state, at)? {
                     return Err(AppError::PreconditionFailed);
                 }
                 c.touch(&placement.trainee_id, Stale::Both);
+                // The reasons are kept on the placement itself.
                 c.audit(Event {
                     county_code: Some(&placement.county_code),
                     ..caller.event(action.name(), "placement", Some(id))
@@ -248,6 +281,27 @@ pub fn act(
     )?;
     let context = Context::load(conn, std::slice::from_ref(&row))?;
     Ok((row, context))
+}
+
+/// Work is for a registered employer that is still active.
+pub(super) fn check_employer(
+    conn: &mut AnyConnection,
+    field: &str,
+    employer: &str,
+) -> Result<(), AppError> {
+    match db::organisations::is_active(conn, "employer", employer)? {
+        None => Err(AppError::field(
+            field,
+            "unknown",
+            "is not a registered employer",
+        )),
+        Some(false) => Err(AppError::rule(
+            field,
+            "inactive",
+            "this employer is no longer active",
+        )),
+        Some(true) => Ok(()),
+    }
 }
 
 fn not_in_future(field: &str, day: NaiveDate) -> Result<(), AppError> {
@@ -270,6 +324,8 @@ fn replayed(
         None => Ok(None),
         Some(stored)
             if stored.trainee_id == candidate.trainee_id
+                && stored.kind == candidate.kind
+                && stored.business == candidate.business
                 && stored.employer_id == candidate.employer_id
                 && stored.household_name == candidate.household_name
                 && stored.household_phone == candidate.household_phone
@@ -286,14 +342,6 @@ fn replayed(
             "This id belongs to a different placement",
         )),
     }
-}
-
-fn open_placement(id: &str) -> AppError {
-    AppError::rule(
-        "trainee_id",
-        "open_placement",
-        format!("holds the open placement {id}: end it before reporting another"),
-    )
 }
 
 /// A page of the placements the caller may see (an employer's users: those naming their

@@ -10,24 +10,17 @@ use crate::db::placements::{FollowUp, Placement};
 use crate::db::{self, AnyConnection};
 use crate::domain::employment::{self, FollowUpFact, PlacementFacts};
 use crate::domain::id_number;
+use crate::domain::placement::Evidence;
 use crate::error::AppError;
 
 /// The ladder's and the employment rule's view of a placement and its follow-ups.
 pub fn facts(placement: &Placement, follow_ups: &[FollowUp]) -> PlacementFacts {
     PlacementFacts {
         id: placement.id.clone(),
-        employer_key: match (&placement.employer_id, &placement.household_phone) {
-            (Some(employer), _) => employer.clone(),
-            (None, phone) => format!(
-                "household:{}|{}",
-                placement.household_name.as_deref().unwrap_or_default(),
-                phone.as_deref().unwrap_or_default()
-            ),
-        },
+        employer_key: employer_key(placement),
         start: placement.start_date,
-        evidenced: placement.confirmed_at.is_some() || placement.verified_on.is_some(),
-        // Disputed once is disputed for good, also after it was ended.
-        disputed: placement.disputed_at.is_some(),
+        evidenced: evidence(placement).counts(),
+        disputed: evidence(placement) == Evidence::Disputed,
         ended_on: placement.ended_on,
         wage_fen: placement.monthly_wage_fen,
         follow_ups: follow_ups
@@ -42,6 +35,30 @@ pub fn facts(placement: &Placement, follow_ups: &[FollowUp]) -> PlacementFacts {
             })
             .collect(),
     }
+}
+
+/// Who the work is for, the same for every placement of one: a registered employer's id, a
+/// household's name and phone, or the business.
+pub fn employer_key(placement: &Placement) -> String {
+    match (
+        &placement.employer_id,
+        &placement.household_phone,
+        &placement.business,
+    ) {
+        (Some(employer), _, _) => employer.clone(),
+        (None, Some(phone), _) => format!(
+            "household:{}|{phone}",
+            placement.household_name.as_deref().unwrap_or_default()
+        ),
+        (None, None, business) => {
+            format!("business:{}", business.as_deref().unwrap_or_default())
+        }
+    }
+}
+
+/// The placement's evidence as stored (a name the database's check admits).
+pub fn evidence(placement: &Placement) -> Evidence {
+    Evidence::parse(&placement.evidence).unwrap_or(Evidence::Unverified)
 }
 
 /// Every placement of a trainee with its follow-ups, as facts.

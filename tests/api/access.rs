@@ -102,11 +102,17 @@ const MATRIX: &[(&str, &str, Expect)] = &[
         "/api/v1/placements/{id}/confirm",
         [403, 403, 403, 200, 401],
     ),
-    // Confirmed already: the employer may dispute only a reported placement.
+    // Confirmed already: the employer does not dispute what it confirmed.
     (
         "POST",
         "/api/v1/placements/{id}/dispute",
         [403, 403, 403, 409, 401],
+    ),
+    // Not disputed: there is nothing for a manager to settle.
+    (
+        "POST",
+        "/api/v1/placements/{id}/resolve",
+        [409, 409, 403, 403, 401],
     ),
     (
         "POST",
@@ -298,6 +304,9 @@ async fn call(
         })),
         ("POST", "/api/v1/placements/{id}/confirm") => Some(json!({})),
         ("POST", "/api/v1/placements/{id}/dispute") => Some(json!({"reason": "查无此人"})),
+        ("POST", "/api/v1/placements/{id}/resolve") => {
+            Some(json!({"outcome": "overruled", "reason": "上门核实在岗"}))
+        }
         ("POST", "/api/v1/placements/{id}/end") => {
             Some(json!({"ended_on": world.today, "reason": "合同期满"}))
         }

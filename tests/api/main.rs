@@ -9,6 +9,7 @@ mod auth;
 mod certification;
 mod counties;
 mod errors;
+mod evidence;
 mod migrations;
 mod openapi;
 mod organisations;

@@ -17,7 +17,14 @@ async fn a_placement_counts_once_the_employer_confirms_it_and_its_income_meets_t
         .get_as(t.worker(), &format!("/api/v1/placements/{id}"))
         .await
         .ok_json(200);
-    assert_eq!(reported["status"], "reported");
+    assert_eq!(
+        (
+            &reported["lifecycle"],
+            &reported["evidence"],
+            &reported["kind"]
+        ),
+        (&json!("open"), &json!("unverified"), &json!("employer"))
+    );
     assert_eq!(reported["employer_name"], "北京康养护理院");
     // Reported only: not evidence yet.
     assert_eq!(t.employment().await["status"], "not_employed");
@@ -26,7 +33,7 @@ async fn a_placement_counts_once_the_employer_confirms_it_and_its_income_meets_t
         .act(&t.boss, &id, "confirm", "", json!({}))
         .await
         .ok_json(200);
-    assert_eq!(confirmed["status"], "confirmed");
+    assert_eq!(confirmed["evidence"], "employer_confirmed");
     assert!(confirmed["confirmed_at"].is_string());
     // No threshold in force for Liulin: counted apart, not as employed.
     let unassessed = t.employment().await;
@@ -103,7 +110,7 @@ async fn a_placement_counts_once_the_employer_confirms_it_and_its_income_meets_t
 }
 
 #[actix_web::test]
-async fn only_the_employer_named_confirms_and_only_once() {
+async fn only_the_employer_named_confirms_and_a_confirmation_stands() {
     let t = Trained::new(60).await;
     let id = t.placed().await;
     let stranger_employer = t.app().employer("别的护理院").await;
@@ -151,9 +158,13 @@ async fn only_the_employer_named_confirms_and_only_once() {
         .ok_json(200);
     assert_eq!(replay["version"], first["version"]);
     assert_eq!(replay["confirmed_at"], first["confirmed_at"]);
-    t.act(&t.boss, &id, "confirm", "", json!({}))
+    // Confirming again, without a key, answers the placement as it is.
+    let again = t
+        .act(&t.boss, &id, "confirm", "", json!({}))
         .await
-        .problem(409, "/problems/conflict");
+        .ok_json(200);
+    assert_eq!(again["version"], first["version"]);
+    // Confirmed is not disputed after.
     t.act(&t.boss, &id, "dispute", "", json!({"reason": "查无此人"}))
         .await
         .problem(409, "/problems/conflict");
@@ -172,12 +183,12 @@ async fn only_the_employer_named_confirms_and_only_once() {
         .get_as(t.worker(), &format!("/api/v1/placements/{id}"))
         .await
         .ok_json(200);
-    assert_eq!(now["status"], "confirmed");
+    assert_eq!(now["evidence"], "employer_confirmed");
     assert_eq!(now["version"], first["version"]);
 }
 
 #[actix_web::test]
-async fn a_disputed_placement_never_counts_and_frees_the_trainee() {
+async fn a_disputed_placement_does_not_count_until_a_manager_overrules_the_dispute() {
     let t = Trained::new(60).await;
     let id = t.placed().await;
     t.threshold(100_000, "2020-01-01", None).await.ok_json(201);
@@ -185,11 +196,39 @@ async fn a_disputed_placement_never_counts_and_frees_the_trainee() {
         .act(&t.boss, &id, "dispute", "", json!({"reason": "查无此人"}))
         .await
         .ok_json(200);
-    assert_eq!(disputed["status"], "disputed");
+    assert_eq!(
+        (&disputed["lifecycle"], &disputed["evidence"]),
+        (&json!("open"), &json!("disputed"))
+    );
     assert_eq!(disputed["dispute_reason"], "查无此人");
-    assert_eq!(disputed["follow_up_due_on"], Value::Null);
     assert_eq!(t.employment().await["status"], "not_employed");
-    // Not open: another placement may be reported.
+    // The same dispute again is a retry; the employer does not confirm it after.
+    t.act(&t.boss, &id, "dispute", "", json!({"reason": "查无此人"}))
+        .await
+        .ok_json(200);
+    t.act(&t.boss, &id, "confirm", "", json!({}))
+        .await
+        .problem(409, "/problems/conflict");
+    // Off the worklist while disputed.
+    let worker_view = t
+        .app()
+        .get_as(t.worker(), &format!("/api/v1/placements/{id}"))
+        .await
+        .ok_json(200);
+    assert_eq!(worker_view["follow_up_due_on"], Value::Null);
+    // A call that finds the person there does not outweigh the dispute.
+    t.follow_up(&id, still_there(days_ago(5), Some(450_000)))
+        .await
+        .ok_json(201);
+    let still = t
+        .app()
+        .get_as(t.worker(), &format!("/api/v1/placements/{id}"))
+        .await
+        .ok_json(200);
+    assert_eq!(still["evidence"], "disputed");
+    assert_eq!(still["verified_on"], days_ago(5).to_string());
+    assert_eq!(t.employment().await["status"], "not_employed");
+    // Another piece of work may be reported beside it.
     t.report(&json!({
         "trainee_id": t.trainee, "household": {"name": "张女士", "phone": "+86 138-0013-8000"},
         "occupation": "maternity_care", "position": "月嫂", "work_city": "太原市",
@@ -197,6 +236,104 @@ async fn a_disputed_placement_never_counts_and_frees_the_trainee() {
     }))
     .await
     .ok_json(201);
+    // A manager settles it, with a reason that is kept; field staff and the employer may not.
+    let overrule = json!({"outcome": "overruled", "reason": "上门核实：本人在该院工作"});
+    t.act(t.worker(), &id, "resolve", "", overrule.clone())
+        .await
+        .problem(403, "/problems/forbidden");
+    t.act(&t.boss, &id, "resolve", "", overrule.clone())
+        .await
+        .problem(403, "/problems/forbidden");
+    let manager = t.app().manager(&["141125"]).await;
+    t.act(
+        &manager,
+        &id,
+        "resolve",
+        "",
+        json!({"outcome": "overruled", "reason": " "}),
+    )
+    .await
+    .invalid_field("reason", "blank");
+    let resolved = t
+        .act(&manager, &id, "resolve", "", overrule.clone())
+        .await
+        .ok_json(200);
+    assert_eq!(resolved["evidence"], "field_verified");
+    assert_eq!(resolved["resolution"], "overruled");
+    assert_eq!(resolved["resolution_reason"], "上门核实：本人在该院工作");
+    assert!(resolved["resolved_at"].is_string());
+    assert!(resolved["follow_up_due_on"].is_string());
+    // It counts now (the household beside it, not yet verified, adds nothing).
+    let employment = t.employment().await;
+    assert_eq!(employment["status"], "employed");
+    assert_eq!(employment["monthly_income_fen"], 450_000);
+    // Settled once: the same settlement again is a retry, another is refused; the employer
+    // neither disputes nor confirms it again.
+    t.act(&manager, &id, "resolve", "", overrule)
+        .await
+        .ok_json(200);
+    t.act(
+        &manager,
+        &id,
+        "resolve",
+        "",
+        json!({"outcome": "upheld", "reason": "再议"}),
+    )
+    .await
+    .problem(409, "/problems/conflict");
+    t.act(&t.boss, &id, "dispute", "", json!({"reason": "查无此人"}))
+        .await
+        .problem(409, "/problems/conflict");
+    // The audit trail names the settlement.
+    let audit = t
+        .app()
+        .get_as(&t.app().admin().await, "/api/v1/audit?entity=placement")
+        .await
+        .ok_json(200);
+    assert!(
+        audit["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|row| row["action"] == "resolve" && row["entity_id"] == id.as_str()),
+        "{audit}"
+    );
+}
+
+#[actix_web::test]
+async fn an_upheld_dispute_never_counts_and_only_a_dispute_is_resolved() {
+    let t = Trained::new(60).await;
+    let id = t.placed().await;
+    t.threshold(100_000, "2020-01-01", None).await.ok_json(201);
+    let manager = t.app().manager(&["141125"]).await;
+    let uphold = json!({"outcome": "upheld", "reason": "核实无此人"});
+    t.act(&manager, &id, "resolve", "", uphold.clone())
+        .await
+        .problem(409, "/problems/conflict");
+    t.act(&t.boss, &id, "dispute", "", json!({"reason": "查无此人"}))
+        .await
+        .ok_json(200);
+    let upheld = t
+        .act(&manager, &id, "resolve", "", uphold)
+        .await
+        .ok_json(200);
+    assert_eq!(upheld["evidence"], "disputed");
+    assert_eq!(upheld["resolution"], "upheld");
+    t.follow_up(&id, still_there(days_ago(3), Some(450_000)))
+        .await
+        .ok_json(201);
+    assert_eq!(t.employment().await["status"], "not_employed");
+    // A manager of another county does not see it.
+    let elsewhere = t.app().manager(&["141126"]).await;
+    t.act(
+        &elsewhere,
+        &id,
+        "resolve",
+        "",
+        json!({"outcome": "overruled", "reason": "x"}),
+    )
+    .await
+    .problem(404, "/problems/not-found");
 }
 
 #[actix_web::test]
@@ -248,9 +385,10 @@ async fn a_placement_starts_after_training_and_not_in_the_future() {
 }
 
 #[actix_web::test]
-async fn a_trainee_holds_one_open_placement_and_a_new_one_needs_the_old_ended() {
+async fn the_same_work_is_open_once_and_ends_once() {
     let t = Trained::new(60).await;
     let first = t.placed().await;
+    // The same employer again (two phones reporting one job): refused while it is open.
     t.report(&t.body(days_ago(10)))
         .await
         .invalid_rule("trainee_id", "open_placement");
@@ -278,7 +416,8 @@ async fn a_trainee_holds_one_open_placement_and_a_new_one_needs_the_old_ended() 
         .act(t.worker(), &first, "end", "", end.clone())
         .await
         .ok_json(200);
-    assert_eq!(ended["status"], "ended");
+    assert_eq!(ended["lifecycle"], "ended");
+    assert_eq!(ended["evidence"], "unverified");
     assert_eq!(ended["follow_up_due_on"], Value::Null);
     // The same end again is a retry; another end is a conflict.
     t.act(t.worker(), &first, "end", "", end).await.ok_json(200);
@@ -414,6 +553,17 @@ async fn a_household_placement_is_verified_by_its_first_follow_up_at_work() {
     .await
     .ok_json(201);
     assert_eq!(t.employment().await["status"], "not_employed");
+    // The person's own word in the app is not field evidence.
+    let mut by_app = still_there(days_ago(25), Some(820_000));
+    by_app["channel"] = json!("app");
+    t.follow_up(id, by_app).await.ok_json(201);
+    let unverified = t
+        .app()
+        .get_as(t.worker(), &format!("/api/v1/placements/{id}"))
+        .await
+        .ok_json(200);
+    assert_eq!(unverified["evidence"], "unverified");
+    assert_eq!(t.employment().await["status"], "not_employed");
     t.follow_up(id, still_there(days_ago(20), Some(820_000)))
         .await
         .ok_json(201);
@@ -422,7 +572,7 @@ async fn a_household_placement_is_verified_by_its_first_follow_up_at_work() {
         .get_as(t.worker(), &format!("/api/v1/placements/{id}"))
         .await
         .ok_json(200);
-    assert_eq!(verified["status"], "verified");
+    assert_eq!(verified["evidence"], "field_verified");
     assert_eq!(verified["verified_on"], days_ago(20).to_string());
     assert_eq!(verified["stopped_on"], Value::Null);
     let employment = t.employment().await;
@@ -451,14 +601,15 @@ async fn a_household_placement_is_verified_by_its_first_follow_up_at_work() {
             "completed",
             "placed",
             "followed_up",
+            "followed_up",
             "verified",
             "followed_up",
             "registered"
         ],
     );
-    let verified = &timeline["events"][4];
+    let verified = &timeline["events"][5];
     assert_eq!(verified["employer_name"], "张女士");
-    assert_eq!(timeline["events"][5]["monthly_income_fen"], 820_000);
+    assert_eq!(timeline["events"][6]["monthly_income_fen"], 820_000);
 }
 
 async fn due(t: &Trained, actor: &Actor, query: &str) -> Value {
@@ -803,7 +954,10 @@ async fn a_follow_up_at_work_that_arrives_after_the_end_still_verifies_a_househo
         .get_as(t.worker(), &format!("/api/v1/placements/{id}"))
         .await
         .ok_json(200);
-    assert_eq!(ended["status"], "ended");
+    assert_eq!(
+        (&ended["lifecycle"], &ended["evidence"]),
+        (&json!("ended"), &json!("field_verified"))
+    );
     assert_eq!(ended["verified_on"], days_ago(20).to_string());
     assert_eq!(ended["follow_up_due_on"], Value::Null);
     // Ended, so not employed today; the work it verified is not lost (the ladder counts it).
