@@ -161,15 +161,44 @@ impl Config {
                     })
             })
             .transpose()?;
-        let retirement_age = match get("RETIREMENT_AGE") {
-            None => 60,
+        if get("RETIREMENT_AGE").is_some() {
+            return Err(ConfigError {
+                variable: "RETIREMENT_AGE",
+                reason:
+                    "is replaced by RETIREMENT_AGE_MALE and RETIREMENT_AGE_FEMALE (working age \
+                         ends at 60 for men and 55 for women by default)"
+                        .into(),
+            });
+        }
+        let age = |variable: &'static str, default: u32| match get(variable) {
+            None => Ok(default),
             Some(raw) => raw
                 .parse::<u32>()
                 .ok()
                 .filter(|n| (40..=75).contains(n))
                 .ok_or_else(|| ConfigError {
-                    variable: "RETIREMENT_AGE",
+                    variable,
                     reason: "must be a whole number of years from 40 to 75".into(),
+                }),
+        };
+        let retirement_age_male = age("RETIREMENT_AGE_MALE", 60)?;
+        let retirement_age_female = age("RETIREMENT_AGE_FEMALE", 55)?;
+        let outcome_cutoff = match get("OUTCOME_CUTOFF") {
+            None => (3, 31),
+            Some(raw) => Rules::parse_cutoff(&raw).ok_or_else(|| ConfigError {
+                variable: "OUTCOME_CUTOFF",
+                reason: "must be a day of the year as MM-DD (not 02-29), such as 03-31".into(),
+            })?,
+        };
+        let employment_min_days = match get("EMPLOYMENT_MIN_DAYS") {
+            None => 30,
+            Some(raw) => raw
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=365).contains(n))
+                .ok_or_else(|| ConfigError {
+                    variable: "EMPLOYMENT_MIN_DAYS",
+                    reason: "must be a whole number of days from 1 to 365".into(),
                 })?,
         };
         let completion_attendance_percent = match get("COMPLETION_ATTENDANCE_PERCENT") {
@@ -196,7 +225,10 @@ impl Config {
         })?;
         Ok(Self {
             rules: Rules {
-                retirement_age,
+                retirement_age_male,
+                retirement_age_female,
+                outcome_cutoff,
+                employment_min_days,
                 completion_attendance_percent,
                 certified_kinds,
             },
@@ -260,7 +292,12 @@ mod tests {
             ("HTTP_WORKERS", "0"),
             ("ADMIN_PASSWORD", "short"),
             ("ADMIN_USERNAME", "Admin"),
-            ("RETIREMENT_AGE", "15"),
+            ("RETIREMENT_AGE", "60"),
+            ("RETIREMENT_AGE_MALE", "15"),
+            ("RETIREMENT_AGE_FEMALE", "many"),
+            ("OUTCOME_CUTOFF", "02-29"),
+            ("OUTCOME_CUTOFF", "13-01"),
+            ("EMPLOYMENT_MIN_DAYS", "0"),
             ("COMPLETION_ATTENDANCE_PERCENT", "0"),
             ("COMPLETION_ATTENDANCE_PERCENT", "101"),
         ] {

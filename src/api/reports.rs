@@ -32,10 +32,11 @@ use crate::extract::{Json, Query};
 use crate::service;
 use crate::service::report_facts;
 
+use crate::domain::report::period_end;
 pub use crate::service::reports::{
     DEFINITIONS, Definitions, Difference, FIGURES, Figure, Figures, Group, PeriodPoint,
 };
-use crate::service::reports::{as_of, elapsed_percent, period_end, scope_for};
+use crate::service::reports::{as_of, elapsed_percent, scope_for};
 
 /// Recomputes the reports' data from the records (administrators). Needed only after data
 /// was loaded around the API; the server also does it at start when the rules it counts by
@@ -88,8 +89,13 @@ pub struct ProgrammeReport {
     pub year: i32,
     /// `city` or the county code.
     pub scope: String,
-    /// The report date: today for the current year, 31 December for a past one.
+    /// The report date: today, until the year's outcome cut-off (31 March of the year after by
+    /// default); the cut-off once it has passed.
     pub as_of: NaiveDate,
+    /// The year's outcome cut-off: certificates and work achieved by then count for the year.
+    pub outcome_cutoff: NaiveDate,
+    /// Whether the figures may still grow: the report date is before the cut-off.
+    pub provisional: bool,
     /// The share of the programme year elapsed on `as_of`, in percent.
     pub year_elapsed_percent: f64,
     /// The figures.
@@ -156,8 +162,29 @@ fn track_cell(on_track: Option<bool>) -> String {
 }
 
 /// The figures as CSV rows, under a header.
-fn figure_rows(figures: &Figures) -> Vec<Vec<String>> {
-    let mut rows = vec![
+/// Figures as stored with a frozen report, as CSV rows: by the table when they are today's
+/// figures, else each as it was issued.
+fn stored_figure_rows(figures: &serde_json::Value) -> Vec<Vec<String>> {
+    if let Ok(today) = serde_json::from_value::<Figures>(figures.clone()) {
+        return figure_rows(&today);
+    }
+    let mut rows = figure_rows_header();
+    for (code, f) in figures.as_object().into_iter().flatten() {
+        let number = |key: &str| f[key].as_f64().map(|v| cell(Some(v))).unwrap_or_default();
+        rows.push(vec![
+            code.clone(),
+            code.clone(),
+            number("value"),
+            number("target"),
+            number("achieved_percent"),
+            track_cell(f["on_track"].as_bool()),
+        ]);
+    }
+    rows
+}
+
+fn figure_rows_header() -> Vec<Vec<String>> {
+    vec![
         [
             "指标代码 code",
             "指标 figure",
@@ -168,7 +195,11 @@ fn figure_rows(figures: &Figures) -> Vec<Vec<String>> {
         ]
         .map(String::from)
         .to_vec(),
-    ];
+    ]
+}
+
+fn figure_rows(figures: &Figures) -> Vec<Vec<String>> {
+    let mut rows = figure_rows_header();
     for (def, f) in figures.rows() {
         rows.push(vec![
             def.code.to_owned(),
@@ -203,21 +234,24 @@ fn figure_rows(figures: &Figures) -> Vec<Vec<String>> {
 pub async fn get_programme_report(
     req: HttpRequest,
     db: web::Data<Db>,
+    rules: web::Data<Rules>,
     caller: AuthUser,
     Query(params): Query<ReportParams>,
 ) -> Result<HttpResponse, AppError> {
     let county = params.county.map(|c| c.0);
     let name = scope_for(&caller, county.clone())?.name;
     let year = params.year;
-    let day = as_of(year)?;
+    let at = as_of(year, &rules)?;
     let (counts, target) = db
-        .run(move |conn| service::reports::programme(conn, &caller, county, year, day))
+        .run(move |conn| service::reports::programme(conn, &caller, county, year, at))
         .await?;
-    let elapsed = elapsed_percent(day);
+    let elapsed = elapsed_percent(year, at.day);
     let report = ProgrammeReport {
         year,
         scope: name,
-        as_of: day,
+        as_of: at.day,
+        outcome_cutoff: at.last,
+        provisional: at.provisional,
         year_elapsed_percent: elapsed,
         figures: Figures::from_counts(&counts, target.as_ref(), elapsed),
         definitions: DEFINITIONS,
@@ -256,6 +290,8 @@ pub struct Breakdown {
     pub by: Dim,
     /// The report date.
     pub as_of: NaiveDate,
+    /// Whether the figures may still grow: the report date is before the year's cut-off.
+    pub provisional: bool,
     /// The share of the programme year elapsed, in percent.
     pub year_elapsed_percent: f64,
     /// The groups with anyone counted, by key. A trainee counts in every group they belong
@@ -304,16 +340,17 @@ fn group_rows(groups: &[Group]) -> Vec<Vec<String>> {
 pub async fn get_programme_breakdown(
     req: HttpRequest,
     db: web::Data<Db>,
+    rules: web::Data<Rules>,
     caller: AuthUser,
     Query(params): Query<BreakdownParams>,
 ) -> Result<HttpResponse, AppError> {
     let county = params.county.map(|c| c.0);
     let name = scope_for(&caller, county.clone())?.name;
     let (year, by) = (params.year, params.by);
-    let day = as_of(year)?;
-    let elapsed = elapsed_percent(day);
+    let at = as_of(year, &rules)?;
+    let elapsed = elapsed_percent(year, at.day);
     let groups = db
-        .run(move |conn| service::reports::breakdown(conn, &caller, county, (year, by), day))
+        .run(move |conn| service::reports::breakdown(conn, &caller, county, (year, by), at))
         .await?;
     if wants_csv(&req) {
         return Ok(csv_response(
@@ -325,7 +362,8 @@ pub async fn get_programme_breakdown(
         year,
         scope: name,
         by,
-        as_of: day,
+        as_of: at.day,
+        provisional: at.provisional,
         year_elapsed_percent: elapsed,
         groups,
         definitions: DEFINITIONS,
@@ -364,15 +402,16 @@ pub struct PeriodSeries {
 pub async fn get_programme_periods(
     req: HttpRequest,
     db: web::Data<Db>,
+    rules: web::Data<Rules>,
     caller: AuthUser,
     Query(params): Query<ReportParams>,
 ) -> Result<HttpResponse, AppError> {
     let county = params.county.map(|c| c.0);
     let name = scope_for(&caller, county.clone())?.name;
     let year = params.year;
-    let day = as_of(year)?;
+    let at = as_of(year, &rules)?;
     let periods = db
-        .run(move |conn| service::reports::periods(conn, &caller, county, year, day))
+        .run(move |conn| service::reports::periods(conn, &caller, county, year, at))
         .await?;
     if wants_csv(&req) {
         let mut rows = vec![
@@ -381,8 +420,8 @@ pub async fn get_programme_periods(
                 "开始 start",
                 "截至 end",
                 "培训人数 trained",
-                "取得证书 certified",
-                "就业人数 employed",
+                "取证人数 certified",
+                "实现就业 employed",
             ]
             .map(String::from)
             .to_vec(),
@@ -444,14 +483,18 @@ pub struct BiweeklyReport {
     pub revision: i32,
     /// When frozen.
     pub frozen_at: DateTime<Utc>,
-    /// The figures as frozen, against the targets of that day.
-    pub figures: Figures,
+    /// The figures as frozen, against the targets of that day. Kept as issued: a report frozen
+    /// under earlier rules keeps the figures it had (freezing its period again issues a
+    /// revision with today's).
+    #[schema(value_type = Figures)]
+    pub figures: serde_json::Value,
     /// For a revision: what changed from the one before.
     pub differences: Option<Vec<Difference>>,
     /// The figures as frozen by county, cohort, provider, occupation and category (read one
-    /// report to get them).
+    /// report to get them), kept as issued like `figures`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub breakdowns: Option<BTreeMap<String, Vec<Group>>>,
+    #[schema(value_type = Option<BTreeMap<String, Vec<Group>>>)]
+    pub breakdowns: Option<serde_json::Value>,
     /// The trainee ids behind each counted figure, by figure code (read one report to get
     /// them).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -537,7 +580,7 @@ pub async fn freeze_biweekly(
             format!("period {period} of {year} ends on {end}: freeze it from the day after"),
         ));
     }
-    let elapsed = elapsed_percent(end);
+    let elapsed = elapsed_percent(year, end);
     let (row, created) = db
         .run(move |conn| {
             service::reports::freeze(conn, &rules, &caller, county, (year, period), end, elapsed)
@@ -661,8 +704,13 @@ pub async fn get_biweekly(
             format!("范围 scope {}", report.scope),
             format!("修订 revision {}", report.revision),
         ]];
-        rows.extend(figure_rows(&report.figures));
-        for (by, groups) in report.breakdowns.iter().flatten() {
+        rows.extend(stored_figure_rows(&report.figures));
+        // Breakdowns frozen under earlier rules have other columns: they stay in the JSON.
+        let breakdowns: Option<BTreeMap<String, Vec<Group>>> = report
+            .breakdowns
+            .as_ref()
+            .and_then(|b| serde_json::from_value(b.clone()).ok());
+        for (by, groups) in breakdowns.iter().flatten() {
             rows.push(Vec::new());
             rows.push(vec![format!("分组方式 by {by}")]);
             rows.extend(group_rows(groups));

@@ -329,14 +329,16 @@ fn check_person(
         Ok(id) => {
             let age = id_number::age_on(id.birth_date(), today);
             if let Some(rules) = age_limit
-                && (age < 16 || age >= rules.retirement_age)
+                && !rules.of_working_age(id.sex(), age)
             {
                 errors.push(FieldError::new(
                     "id_number",
                     "age",
                     format!(
-                        "gives an age of {age}; trainees are 16 to {} years old",
-                        rules.retirement_age - 1
+                        "gives an age of {age}; trainees are of working age, for {} 16 to {} \
+                         years old",
+                        id.sex().people(),
+                        rules.retirement_age(id.sex()) - 1
                     ),
                 ));
                 None

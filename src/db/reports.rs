@@ -18,14 +18,14 @@ use super::schema::{
 /// Rows written in one statement.
 const CHUNK: usize = 1000;
 
-/// A trainee's birth date and county.
+/// Trainees' birth dates and sexes: (trainee, birth date, sex).
 pub fn trainees_in(
     conn: &mut AnyConnection,
     ids: &[String],
 ) -> QueryResult<Vec<(String, NaiveDate, String)>> {
     trainees::table
         .filter(trainees::id.eq_any(ids))
-        .select((trainees::id, trainees::birth_date, trainees::county_code))
+        .select((trainees::id, trainees::birth_date, trainees::sex))
         .load(conn)
 }
 
@@ -52,10 +52,14 @@ pub struct EndedEnrolment {
     pub cohort_id: String,
     /// The cohort's provider.
     pub provider_id: String,
+    /// The cohort's county.
+    pub county_code: String,
     /// The cohort's occupation.
     pub occupation: String,
     /// The cohort's level.
     pub level: String,
+    /// The enrolment's first day.
+    pub enrolled_on: NaiveDate,
     /// The cohort's last day.
     pub end_date: NaiveDate,
     /// When completed.
@@ -78,8 +82,10 @@ pub fn ended_enrolments_in(
             enrolments::trainee_id,
             cohorts::id,
             cohorts::provider_id,
+            cohorts::county_code,
             cohorts::occupation,
             cohorts::level,
+            enrolments::enrolled_on,
             cohorts::end_date,
             enrolments::completed_on,
             enrolments::dropped_on,
@@ -329,14 +335,32 @@ pub fn trainees_with_ended_enrolments(
         .load(conn)
 }
 
-/// The trainees of a county with a placement: those whose figures a threshold changes.
+/// The trainees with a placement who completed or left a cohort of the county: those a
+/// threshold of the county may be counted against.
 pub fn placed_in(conn: &mut AnyConnection, county_code: &str) -> QueryResult<Vec<String>> {
     use super::schema::placements;
+    let trained_there = enrolments::table
+        .inner_join(cohorts::table)
+        .filter(cohorts::county_code.eq(county_code.to_owned()))
+        .filter(enrolments::status.eq_any(["completed", "dropped"]))
+        .select(enrolments::trainee_id);
     placements::table
-        .filter(placements::county_code.eq(county_code))
+        .filter(placements::trainee_id.eq_any(trained_there))
         .select(placements::trainee_id)
         .distinct()
         .order(placements::trainee_id)
+        .load(conn)
+}
+
+/// The counties of the cohorts a trainee completed or left: those the trainee is counted in.
+pub fn counted_in(conn: &mut AnyConnection, trainee_id: &str) -> QueryResult<Vec<String>> {
+    enrolments::table
+        .inner_join(cohorts::table)
+        .filter(enrolments::trainee_id.eq(trainee_id.to_owned()))
+        .filter(enrolments::status.eq_any(["completed", "dropped"]))
+        .select(cohorts::county_code)
+        .distinct()
+        .order(cohorts::county_code)
         .load(conn)
 }
 

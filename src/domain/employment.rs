@@ -7,7 +7,7 @@
 //! Whatever is asked "on" a day only hears follow-ups dated on or before it, so a report for a
 //! past date is not changed by what was learnt of later days.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{Duration, Months, NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
@@ -109,15 +109,6 @@ pub struct Employment {
     pub income_fen: Option<i64>,
     /// The threshold in force on the day, if any (reported even when not employed).
     pub threshold_fen: Option<i64>,
-}
-
-/// How many follow-ups a placement owed by a day, and how many of those were made.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Completeness {
-    /// 30-day windows that have passed.
-    pub due: u32,
-    /// Of those, the ones with at least one follow-up.
-    pub recorded: u32,
 }
 
 /// The last follow-up dated on or before `date` (of two on the same day, the one received
@@ -235,12 +226,13 @@ pub fn work_period(p: &PlacementFacts) -> Option<(NaiveDate, Option<NaiveDate>)>
     }
 }
 
-/// Whether, on `date`, the person has worked for one employer at least six months (counted in
-/// calendar days: those of the six months ending on `date`, both ends counted) within the year
-/// ending on it. Periods at the same employer add up across gaps and placements, overlaps
-/// counted once; ongoing work runs to `date`; work before the year is cut off. Asked of all
-/// evidenced placements: whom to ask (those employed on `date`) is the caller's choice.
-pub fn retained_on(placements: &[PlacementFacts], date: NaiveDate) -> bool {
+/// Whether, on `date`, the person has worked for one of the employers (households, businesses)
+/// `at` at least six months (counted in calendar days: those of the six months ending on `date`,
+/// both ends counted) within the year ending on it. Periods at the same employer add up across
+/// gaps and placements, overlaps counted once; ongoing work runs to `date`; work before the
+/// year is cut off. Whom to ask (those employed on `date`) and at which employers (those of
+/// their current work) is the caller's choice.
+pub fn retained_at(placements: &[PlacementFacts], date: NaiveDate, at: &BTreeSet<&str>) -> bool {
     let Some(six_months_back) = date.checked_sub_months(Months::new(6)) else {
         return false;
     };
@@ -249,7 +241,10 @@ pub fn retained_on(placements: &[PlacementFacts], date: NaiveDate) -> bool {
         .checked_sub_months(Months::new(12))
         .unwrap_or(NaiveDate::MIN);
     let mut by_employer: BTreeMap<&str, Vec<(NaiveDate, NaiveDate)>> = BTreeMap::new();
-    for p in placements {
+    for p in placements
+        .iter()
+        .filter(|p| at.contains(p.employer_key.as_str()))
+    {
         let Some((start, end)) = work_period(p) else {
             continue;
         };
@@ -281,39 +276,6 @@ fn days_covered(mut periods: Vec<(NaiveDate, NaiveDate)>) -> i64 {
         }
     }
     days
-}
-
-/// How complete the placement's follow-ups are on `date`. Every 30 days of a placement owe one
-/// follow-up: window k runs from the day after `start + 30(k−1)` through `start + 30k`, and is
-/// due once that last day has come, by `date` and by the placement's end. A window is recorded
-/// when a follow-up is dated in it (several count once; one on the first day of the placement
-/// is in none, nothing was owed yet). A disputed placement owes nothing.
-pub fn completeness_on(p: &PlacementFacts, date: NaiveDate) -> Completeness {
-    if p.disputed {
-        return Completeness::default();
-    }
-    let until = p.ended_on.map_or(date, |end| end.min(date));
-    let elapsed = (until - p.start).num_days();
-    if elapsed < FOLLOW_UP_EVERY_DAYS {
-        return Completeness::default();
-    }
-    let due = elapsed / FOLLOW_UP_EVERY_DAYS;
-    // The window of a follow-up `days` after the start: the k with 30(k−1) < days ≤ 30k.
-    let mut windows: Vec<i64> = p
-        .follow_ups
-        .iter()
-        .filter(|f| f.on <= date)
-        .map(|f| (f.on - p.start).num_days())
-        .filter(|days| *days > 0)
-        .map(|days| (days + FOLLOW_UP_EVERY_DAYS - 1) / FOLLOW_UP_EVERY_DAYS)
-        .filter(|k| *k <= due)
-        .collect();
-    windows.sort_unstable();
-    windows.dedup();
-    Completeness {
-        due: u32::try_from(due).unwrap_or(u32::MAX),
-        recorded: u32::try_from(windows.len()).unwrap_or(u32::MAX),
-    }
 }
 
 /// The day the next follow-up is due: 30 days after the last one, or after the start if none.
@@ -381,10 +343,10 @@ mod tests {
         )
     }
 
-    /// `(due, recorded)` on a day.
-    fn owed(p: &PlacementFacts, on: &str) -> (u32, u32) {
-        let c = completeness_on(p, d(on));
-        (c.due, c.recorded)
+    /// Retention at any of the employers.
+    fn retained_on(placements: &[PlacementFacts], date: NaiveDate) -> bool {
+        let all = placements.iter().map(|p| p.employer_key.as_str()).collect();
+        retained_at(placements, date, &all)
     }
 
     /// A work period as `work_period` gives it.
@@ -636,38 +598,17 @@ mod tests {
     }
 
     #[test]
-    fn a_follow_up_is_due_after_each_full_thirty_days() {
-        let p = placement("p1", "e1", "2026-01-01");
-        assert_eq!(owed(&p, "2025-12-01").0, 0);
-        assert_eq!(owed(&p, "2026-01-30").0, 0);
-        assert_eq!(owed(&p, "2026-01-31").0, 1);
-        assert_eq!(owed(&p, "2026-03-01").0, 1);
-        assert_eq!(owed(&p, "2026-03-02").0, 2);
-    }
-
-    #[test]
-    fn a_window_is_recorded_once_by_any_follow_up_in_it() {
-        let mut p = placement("p1", "e1", "2026-01-01");
-        // On the start day: no window.
-        p.follow_ups.push(follow_up("2026-01-01", true, None));
-        assert_eq!(owed(&p, "2026-01-31"), (1, 0));
-        p.follow_ups.push(follow_up("2026-01-15", true, None));
-        p.follow_ups.push(follow_up("2026-01-31", true, None)); // the window's last day
-        assert_eq!(owed(&p, "2026-01-31"), (1, 1));
-        p.follow_ups.push(follow_up("2026-02-01", true, None)); // window 2
-        assert_eq!(owed(&p, "2026-03-01"), (1, 1));
-        assert_eq!(owed(&p, "2026-03-02"), (2, 2));
-        assert_eq!(owed(&p, "2026-04-01"), (3, 2));
-    }
-
-    #[test]
-    fn an_ended_placement_stops_owing_and_a_disputed_one_owes_nothing() {
-        let mut p = placement("p1", "e1", "2026-01-01");
-        p.ended_on = Some(d("2026-02-15"));
-        p.follow_ups.push(follow_up("2026-02-10", true, None));
-        assert_eq!(owed(&p, "2026-12-31"), (1, 0));
-        p.disputed = true;
-        assert_eq!(owed(&p, "2026-12-31"), (0, 0));
+    fn retention_counts_at_the_employers_asked_about_only() {
+        // A from January to July, B from August: on 31 December, six months at A within the
+        // year, five at B — not retained at the current job.
+        let mut a = placement("p1", "e1", "2026-01-01");
+        a.ended_on = Some(d("2026-07-31"));
+        let b = placement("p2", "e2", "2026-08-01");
+        let both = [a, b];
+        assert!(retained_on(&both, d("2026-12-31")));
+        let current = BTreeSet::from(["e2"]);
+        assert!(!retained_at(&both, d("2026-12-31"), &current));
+        assert!(retained_at(&both, d("2027-02-01"), &current));
     }
 
     #[test]

@@ -28,6 +28,24 @@ impl Sex {
             Self::Female => "female",
         }
     }
+
+    /// The sex of a stored name (anything but `male` is read as female: the database admits
+    /// only the two).
+    pub fn parse(name: &str) -> Self {
+        if name == "male" {
+            Self::Male
+        } else {
+            Self::Female
+        }
+    }
+
+    /// Its name in a sentence.
+    pub fn people(self) -> &'static str {
+        match self {
+            Self::Male => "men",
+            Self::Female => "women",
+        }
+    }
 }
 
 /// Why a number is refused; `code` is the API's error code.

@@ -8,7 +8,7 @@ use crate::db::cohorts::Cohort;
 use crate::db::enrolments::{Enrolment, EnrolmentState, Register};
 use crate::db::trainees::{Scope, Trainee};
 use crate::db::{self, AnyConnection, audit::Event};
-use crate::domain::id_number::age_on;
+use crate::domain::id_number::{Sex, age_on};
 use crate::domain::rules::Rules;
 use crate::domain::today_in_china;
 use crate::domain::training::{
@@ -218,7 +218,6 @@ pub fn create(
         caller.require(&[Role::Admin, Role::Manager])?;
     }
     let scope = caller.trainee_scope()?;
-    let retirement_age = rules.retirement_age;
     let now = candidate.created_at;
     let cohort =
         db::cohorts::find(conn, &candidate.cohort_id, &scope)?.ok_or(AppError::NotFound)?;
@@ -239,13 +238,15 @@ pub fn create(
         })?
         .trainee;
     let age = age_on(trainee.birth_date, candidate.enrolled_on);
-    if !(16..retirement_age).contains(&age) {
+    let sex = Sex::parse(&trainee.sex);
+    if !rules.of_working_age(sex, age) {
         return Err(AppError::rule(
             "trainee_id",
             "age",
             format!(
-                "is {age} years old; trainees are enrolled from 16 to {}",
-                retirement_age - 1
+                "is {age} years old; trainees are enrolled in working age, for {} from 16 to {}",
+                sex.people(),
+                rules.retirement_age(sex) - 1
             ),
         ));
     }

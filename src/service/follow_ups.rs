@@ -92,6 +92,7 @@ pub fn record(
         .as_ref()
         .map(|work| new_placement(&placement, work, &candidate));
     candidate.new_placement_id = new_placement.as_ref().map(|p| p.id.clone());
+    let counties = db::reports::counted_in(conn, &placement.trainee_id)?;
     let stored = UnitOfWork::run(conn, rules, |c| {
         // Lock, then judge the day against the placement as it is now: an end that
         // committed meanwhile is seen.
@@ -112,7 +113,7 @@ pub fn record(
                 ));
             }
             // The follow-up names the new placement: store that first.
-            open(c, caller, new)?;
+            open(c, caller, new, &counties)?;
         }
         db::placements::insert_follow_up(c, &candidate)?;
         let follow_ups = db::placements::follow_ups_of(c, &placement.id)?;

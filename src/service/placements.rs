@@ -90,7 +90,8 @@ pub fn create(
         county_code: trainee.county_code.clone(),
         ..candidate.clone()
     };
-    let result = UnitOfWork::run(conn, rules, |c| open(c, caller, &stored));
+    let counties = db::reports::counted_in(conn, &stored.trainee_id)?;
+    let result = UnitOfWork::run(conn, rules, |c| open(c, caller, &stored, &counties));
     let (created, row) = match result {
         Ok(()) => (true, stored),
         // Sent twice at once: the primary key decided.
@@ -106,13 +107,18 @@ pub fn create(
 /// Stores a new placement in the unit of work: the same work open twice (the same employer,
 /// household or business; two field workers reporting one job offline) is refused, other work
 /// may run beside it (two households part-time, a business and a job).
+///
+/// `counties` are those the trainee is counted in, read before the unit of work: SQLite takes
+/// its write lock with the first write, and a read before it could not wait for the lock.
 pub(super) fn open(
     c: &mut UnitOfWork<'_>,
     caller: &Caller,
     stored: &Placement,
+    counties: &[String],
 ) -> Result<(), AppError> {
-    // A threshold of the county recorded meanwhile waits (its refresh must see this).
-    db::reports::share_counties(c, std::slice::from_ref(&stored.county_code))?;
+    // A threshold of a county the trainee is counted in, recorded meanwhile, waits (its
+    // refresh must see this).
+    db::reports::share_counties(c, counties)?;
     // One report of a piece of work: the check below sees the trainee's other placements.
     db::trainees::lock(c, &stored.trainee_id)?;
     let key = employer_key(stored);

@@ -17,9 +17,9 @@ use super::work::facts;
 use crate::db::reports::GroupKey;
 use crate::db::{self, AnyConnection};
 use crate::domain::employment::Threshold;
+use crate::domain::id_number::Sex;
 use crate::domain::report::{
-    self, Certificate, Enrolment, Person, YearFacts, level_digit, period_of, period_start,
-    year_bounds,
+    self, Certificate, Counting, Enrolment, Person, YearFacts, level_digit, period_in, period_start,
 };
 use crate::domain::rules::Rules;
 use crate::domain::today_in_china;
@@ -31,27 +31,37 @@ const BATCH: usize = 500;
 /// The version of how facts are computed: bump it when a metric's rule changes. A new metric,
 /// or a change of the settings the facts depend on, changes the fingerprint by itself; either
 /// makes the server rebuild the facts when it starts.
-const FACTS_VERSION: &str = "report-facts-1";
+const FACTS_VERSION: &str = "report-facts-2";
 
 /// The changes to the sums a write makes: to the sums up to the end of each period from the
 /// change's on, and, for the days a report may still end on (from the start of the period
 /// before today's), to the day's.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Sums {
     periods: BTreeMap<(GroupKey, i32), i64>,
     days: BTreeMap<(GroupKey, NaiveDate), i64>,
     from_day: Option<NaiveDate>,
+    counting: Counting,
 }
 
 impl Sums {
-    fn new() -> Self {
+    fn new(counting: Counting) -> Self {
         let today = today_in_china();
         // From the start of the period before today's: a report that began on the last day of
-        // a period (or on a server whose clock is a little behind) still finds its days.
+        // a period (or on a server whose clock is a little behind) still finds its days. Until
+        // the cut-off a report of last year ends today too, on its own grid of periods.
+        let start_before = |year: i32| {
+            period_start(year, period_in(year, today))
+                .and_then(|start| start.checked_sub_signed(Duration::days(14)))
+        };
         Self {
-            from_day: period_start(today.year(), period_of(today))
-                .and_then(|start| start.checked_sub_signed(Duration::days(14))),
-            ..Self::default()
+            periods: BTreeMap::new(),
+            days: BTreeMap::new(),
+            from_day: [start_before(today.year()), start_before(today.year() - 1)]
+                .into_iter()
+                .flatten()
+                .min(),
+            counting,
         }
     }
 
@@ -68,18 +78,24 @@ impl Sums {
             if self.from_day.is_some_and(|from| day >= from) {
                 *self.days.entry((group.clone(), day)).or_default() += n;
             }
-            *self.periods.entry((group, period_of(day))).or_default() += n;
+            *self
+                .periods
+                .entry((group, period_in(year, day)))
+                .or_default() += n;
         }
     }
 
     /// Writes the changes, in key order, and forgets them. A change in a period changes the
-    /// sums up to the end of that period and of every later one of the year: a report reads one
-    /// row per figure.
+    /// sums up to the end of that period and of every later one of the year's window: a report
+    /// reads one row per figure.
     fn write(&mut self, conn: &mut AnyConnection) -> Result<(), AppError> {
         let mut periods: Vec<(GroupKey, i32, i64)> = Vec::new();
         let mut changes = std::mem::take(&mut self.periods).into_iter().peekable();
         while let Some(((group, first), n)) = changes.next() {
-            let last = year_bounds(group.0).map_or(first, |(_, last)| period_of(last));
+            let last = self
+                .counting
+                .window(group.0)
+                .map_or(first, |(_, last)| period_in(group.0, last));
             let mut running = n;
             for period in first..=last {
                 if period > first
@@ -121,18 +137,17 @@ fn people(
     if with_ended.is_empty() {
         return Ok(people);
     }
-    for (id, birth_date, county_code) in db::reports::trainees_in(conn, &with_ended)? {
+    for (id, birth_date, sex) in db::reports::trainees_in(conn, &with_ended)? {
         people.insert(
             id,
             Person {
                 birth_date,
-                retirement_age: rules.retirement_age,
-                county_code,
+                retirement_age: rules.retirement_age(Sex::parse(&sex)),
                 categories: Vec::new(),
                 enrolments: Vec::new(),
                 certificates: Vec::new(),
                 placements: Vec::new(),
-                thresholds: Vec::new(),
+                thresholds: BTreeMap::new(),
             },
         );
     }
@@ -156,8 +171,10 @@ fn people(
                 assessed_on: assessed.get(&e.id).copied(),
                 cohort_id: e.cohort_id,
                 provider_id: e.provider_id,
+                county_code: e.county_code,
                 occupation: e.occupation,
                 level,
+                enrolled_on: e.enrolled_on,
                 cohort_end: e.end_date,
                 completed_on: e.completed_on,
                 dropped_on: e.dropped_on,
@@ -195,7 +212,7 @@ fn people(
         if let Some(person) = people.get_mut(&p.trainee_id) {
             let own = follow_ups.get(&p.id).map_or(&[][..], Vec::as_slice);
             person.placements.push(facts(p, own));
-            counties.insert(person.county_code.clone());
+            counties.extend(person.enrolments.iter().map(|e| e.county_code.clone()));
         }
     }
     let counties: Vec<String> = counties.into_iter().collect();
@@ -210,10 +227,13 @@ fn people(
     }
     for person in people.values_mut() {
         if !person.placements.is_empty() {
-            person.thresholds = thresholds
-                .get(&person.county_code)
-                .cloned()
-                .unwrap_or_default();
+            for e in &person.enrolments {
+                if let Some(rows) = thresholds.get(&e.county_code) {
+                    person
+                        .thresholds
+                        .insert(e.county_code.clone(), rows.clone());
+                }
+            }
         }
     }
     Ok(people)
@@ -235,7 +255,8 @@ pub(super) fn refresh(
     ids: &[String],
     rules: &Rules,
 ) -> Result<(), AppError> {
-    let mut sums = Sums::new();
+    let counting = Counting::from(rules);
+    let mut sums = Sums::new(counting);
     let mut ids = ids.to_vec();
     ids.sort();
     ids.dedup();
@@ -254,8 +275,7 @@ pub(super) fn refresh(
                     .find(|(y, _, _)| *y == year)
                     .map(|(_, county, text)| from_json(text).map(|f| (county.clone(), f)))
                     .transpose()?;
-                let new = person
-                    .and_then(|p| report::year_facts(p, year).map(|f| (p.county_code.clone(), f)));
+                let new = person.and_then(|p| report::year_facts(p, year, counting));
                 if old == new {
                     continue;
                 }
@@ -292,7 +312,8 @@ pub fn rebuild(conn: &mut AnyConnection, rules: &Rules) -> Result<Rebuilt, AppEr
     let started = Instant::now();
     conn.transaction(|c| {
         db::reports::clear(c)?;
-        let mut sums = Sums::new();
+        let counting = Counting::from(rules);
+        let mut sums = Sums::new(counting);
         let (mut trainees, mut kept) = (0_u64, 0_u64);
         let mut after = String::new();
         loop {
@@ -304,14 +325,9 @@ pub fn rebuild(conn: &mut AnyConnection, rules: &Rules) -> Result<Rebuilt, AppEr
             for (id, person) in &people {
                 trainees += 1;
                 for year in report::years(person) {
-                    if let Some(facts) = report::year_facts(person, year) {
-                        sums.add(year, &person.county_code, &facts, 1);
-                        rows.push((
-                            id.clone(),
-                            year,
-                            person.county_code.clone(),
-                            to_json(&facts)?,
-                        ));
+                    if let Some((county, facts)) = report::year_facts(person, year, counting) {
+                        sums.add(year, &county, &facts, 1);
+                        rows.push((id.clone(), year, county, to_json(&facts)?));
                     }
                 }
             }
@@ -332,10 +348,15 @@ pub fn rebuild(conn: &mut AnyConnection, rules: &Rules) -> Result<Rebuilt, AppEr
 fn fingerprint(rules: &Rules) -> String {
     let metrics: Vec<&str> = report::Metric::ALL.iter().map(|m| m.as_str()).collect();
     format!(
-        "{FACTS_VERSION};metrics={};retirement_age={};certified_kinds={}",
+        "{FACTS_VERSION};metrics={};retirement_age_male={};retirement_age_female={};\
+         certified_kinds={};outcome_cutoff={:02}-{:02};employment_min_days={}",
         metrics.join(","),
-        rules.retirement_age,
-        rules.certified_kinds.names().join(",")
+        rules.retirement_age_male,
+        rules.retirement_age_female,
+        rules.certified_kinds.names().join(","),
+        rules.outcome_cutoff.0,
+        rules.outcome_cutoff.1,
+        rules.employment_min_days,
     )
 }
 

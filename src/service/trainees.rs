@@ -248,6 +248,6 @@ pub fn get(
     let scope = caller.trainee_scope()?;
     let row = db::trainees::find(conn, id, &scope)?.ok_or(AppError::NotFound)?;
     let today = crate::domain::today_in_china();
-    let employment = super::work::employment_of(conn, &row.trainee, rules.retirement_age, today)?;
+    let employment = super::work::employment_of(conn, &row.trainee, rules, today)?;
     Ok((row, employment))
 }

@@ -97,7 +97,7 @@ pub struct EmploymentResponse {
 pub fn employment_of(
     conn: &mut AnyConnection,
     trainee: &crate::db::trainees::Trainee,
-    retirement_age: u32,
+    rules: &crate::domain::rules::Rules,
     day: NaiveDate,
 ) -> Result<EmploymentResponse, AppError> {
     let placements = facts_of_trainee(conn, &trainee.id)?;
@@ -124,7 +124,7 @@ pub fn employment_of(
     let judged = employment::status_on(
         &placements,
         &thresholds,
-        (16..retirement_age).contains(&age),
+        rules.of_working_age(id_number::Sex::parse(&trainee.sex), age),
         day,
     );
     Ok(EmploymentResponse {

@@ -13,6 +13,7 @@ mod evidence;
 mod migrations;
 mod openapi;
 mod organisations;
+mod outcomes;
 mod placements;
 mod reports;
 mod service;

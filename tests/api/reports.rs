@@ -169,10 +169,59 @@ impl Scenario {
     }
 }
 
+/// The first and last day of the i-th trainee's cohort (A in March, B in June).
+fn course(year: i32, i: usize) -> (NaiveDate, NaiveDate) {
+    if in_a(i) {
+        (day(year, 3, 2), day(year, 3, 27))
+    } else {
+        (day(year, 6, 1), day(year, 6, 26))
+    }
+}
+
+/// The first day of the i-th trainee's work: two weeks after the course.
+fn start_work(year: i32, i: usize) -> NaiveDate {
+    course(year, i).1 + Duration::days(14)
+}
+
+/// The last day of a followed-up trainee's work and follow-ups: 15 October for those whose
+/// job ended, else 31 December.
+fn last_follow_up(year: i32, i: usize) -> NaiveDate {
+    if ended(i) {
+        day(year, 10, 15)
+    } else {
+        day(year, 12, 31)
+    }
+}
+
+/// The days of the i-th trainee's follow-ups: monthly from 20 days into the work for the
+/// followed up, one 10 days in for a household.
+fn follow_up_days(year: i32, i: usize) -> Vec<NaiveDate> {
+    let start = start_work(year, i);
+    match fate(i) {
+        Fate::FollowedUp => {
+            let mut days = Vec::new();
+            let mut on = start + Duration::days(20);
+            while on <= last_follow_up(year, i) {
+                days.push(on);
+                on += Duration::days(30);
+            }
+            days
+        }
+        Fate::Household => vec![start + Duration::days(10)],
+        _ => Vec::new(),
+    }
+}
+
+/// The scenario's year: the year before last, whose outcome cut-off (31 March of last year)
+/// has passed whatever the day the test runs.
+fn scenario_year() -> i32 {
+    today().year() - 2
+}
+
 /// Builds the scenario: a past year of Liulin (and one trainee of Shilou), through the API.
 async fn scenario() -> Scenario {
     let app = TestApp::spawn().await;
-    let year = today().year() - 1;
+    let year = scenario_year();
     let admin = app.admin().await;
     let worker = app.field_staff(&[LIULIN, SHILOU]).await;
     let manager = app.manager(&[LIULIN]).await;
@@ -269,11 +318,7 @@ async fn scenario() -> Scenario {
     s.register(&b, &ids(&of_b)).await;
     // Complete or drop, assess, certify, place, follow up.
     for i in 0..TRAINEES {
-        let (start, end) = if in_a(i) {
-            (day(year, 3, 2), day(year, 3, 27))
-        } else {
-            (day(year, 6, 1), day(year, 6, 26))
-        };
+        let (start, end) = course(year, i);
         let enrolment = s.enrolments[i].clone();
         let trainee = s.trainees[i].clone();
         if fate(i) == Fate::Dropped {
@@ -308,7 +353,7 @@ async fn scenario() -> Scenario {
             assessment,
         )
         .await;
-        let start_work = end + Duration::days(14);
+        let start_work = start_work(year, i);
         let mut placement = json!({
             "trainee_id": trainee, "employer_id": employer, "occupation": "elderly_care",
             "position": "养老护理员", "work_city": "北京市", "start_date": start_work,
@@ -341,37 +386,22 @@ async fn scenario() -> Scenario {
             json!({"followed_up_on": on, "channel": "phone", "still_employed": true,
                    "same_employer": true, "monthly_income_fen": income})
         };
-        match fate(i) {
-            Fate::FollowedUp => {
-                let last = if ended(i) {
-                    day(year, 10, 15)
-                } else {
-                    day(year, 12, 31)
-                };
-                let mut on = start_work + Duration::days(20);
-                while on <= last {
-                    s.post(&s.worker, &path("follow-ups"), follow_up(on, 300_000))
-                        .await;
-                    on += Duration::days(30);
-                }
-                if ended(i) {
-                    s.post(
-                        &s.worker,
-                        &path("end"),
-                        json!({"ended_on": last, "reason": "合同到期"}),
-                    )
-                    .await;
-                }
-            }
-            Fate::Household => {
-                s.post(
-                    &s.worker,
-                    &path("follow-ups"),
-                    follow_up(start_work + Duration::days(10), 200_000),
-                )
+        for on in follow_up_days(year, i) {
+            let income = if fate(i) == Fate::Household {
+                200_000
+            } else {
+                300_000
+            };
+            s.post(&s.worker, &path("follow-ups"), follow_up(on, income))
                 .await;
-            }
-            _ => {}
+        }
+        if fate(i) == Fate::FollowedUp && ended(i) {
+            s.post(
+                &s.worker,
+                &path("end"),
+                json!({"ended_on": last_follow_up(year, i), "reason": "合同到期"}),
+            )
+            .await;
         }
     }
     // Three of cohort A go on to the intermediate cohort C in September, by a manager's
@@ -450,15 +480,48 @@ async fn scenario() -> Scenario {
     s
 }
 
-/// The figures of Liulin's year, counted here from the fates.
+/// The follow-up windows of work from `start` to `end` (or still going) that fell due from 1
+/// January of `year` through `as_of`, and of those the ones with a follow-up: window k closes
+/// on the 30k-th day after the start and holds the 30 days before.
+fn windows(
+    year: i32,
+    start: NaiveDate,
+    end: Option<NaiveDate>,
+    follow_ups: &[NaiveDate],
+    as_of: NaiveDate,
+) -> (i64, i64) {
+    let until = end.map_or(as_of, |end| end.min(as_of));
+    let (mut due, mut recorded) = (0, 0);
+    let mut closes = start + Duration::days(30);
+    while closes <= until {
+        if closes >= day(year, 1, 1) {
+            due += 1;
+            let opens = closes - Duration::days(30);
+            recorded += i64::from(follow_ups.iter().any(|f| opens < *f && *f <= closes));
+        }
+        closes += Duration::days(30);
+    }
+    (due, recorded)
+}
+
+/// The figures of Liulin's year, counted here from the fates, as of the outcome cut-off (31
+/// March of the year after).
 fn expected(late_completed: bool) -> BTreeMap<&'static str, i64> {
+    let year = scenario_year();
+    let as_of = day(year + 1, 3, 31);
     let all: Vec<usize> = (0..TRAINEES).collect();
     let count = |f: &dyn Fn(usize) -> bool| all.iter().filter(|i| f(**i)).count() as i64;
     let trained_i = |i: usize| fate(i) != Fate::Dropped && (i != LATE || late_completed);
+    // Thirty days at the threshold since the course: also those whose job ended in October.
     let employed_i = |i: usize| {
-        (fate(i) == Fate::FollowedUp && !ended(i))
-            || matches!(fate(i), Fate::Confirmed | Fate::Household)
+        matches!(
+            fate(i),
+            Fate::FollowedUp | Fate::Confirmed | Fate::Household
+        )
     };
+    // In work on 31 March: not those whose job ended.
+    let employed_now_i = |i: usize| employed_i(i) && !(fate(i) == Fate::FollowedUp && ended(i));
+    // Followed up, except the disputed.
     let placed_i = |i: usize| {
         matches!(
             fate(i),
@@ -469,6 +532,18 @@ fn expected(late_completed: bool) -> BTreeMap<&'static str, i64> {
                 | Fate::Reported
         )
     };
+    let ended_on =
+        |i: usize| (fate(i) == Fate::FollowedUp && ended(i)).then(|| last_follow_up(year, i));
+    let windows_of = |i: usize| {
+        windows(
+            year,
+            start_work(year, i),
+            ended_on(i),
+            &follow_up_days(year, i),
+            as_of,
+        )
+    };
+    let sum = |f: &dyn Fn(usize) -> i64| all.iter().map(|i| f(*i)).sum::<i64>();
     BTreeMap::from([
         ("trained", count(&trained_i)),
         ("dropped", count(&|i| fate(i) == Fate::Dropped)),
@@ -480,18 +555,28 @@ fn expected(late_completed: bool) -> BTreeMap<&'static str, i64> {
             "certified",
             count(&|i| !matches!(fate(i), Fate::Dropped | Fate::Completed | Fate::Failed)),
         ),
+        ("already_certified", 0),
         ("employed", count(&employed_i)),
+        ("employed_now", count(&employed_now_i)),
         (
             "employed_below_threshold",
             count(&|i| fate(i) == Fate::BelowThreshold),
         ),
         ("income_unassessed", 0),
-        // Work from April is six months old by December; work from July is not.
-        ("retained", count(&|i| employed_i(i) && in_a(i))),
-        ("follow_up_due", count(&placed_i)),
+        // By 31 March, work from April and from July are both six months old.
+        ("retained", count(&employed_now_i)),
         (
-            "follow_up_recorded",
-            count(&|i| fate(i) == Fate::FollowedUp),
+            "follow_up_windows_due",
+            sum(&|i| if placed_i(i) { windows_of(i).0 } else { 0 }),
+        ),
+        (
+            "follow_up_windows_recorded",
+            sum(&|i| if placed_i(i) { windows_of(i).1 } else { 0 }),
+        ),
+        // Open and not followed up since January, or ever.
+        (
+            "follow_ups_overdue",
+            count(&|i| placed_i(i) && ended_on(i).is_none()),
         ),
         ("intermediate_trained", INTERMEDIATE.len() as i64),
         ("advanced_trained", 0),
@@ -523,9 +608,17 @@ async fn a_year_of_one_county_adds_up_to_what_was_recorded() {
         .report(&s.manager, &format!("year={year}&county={LIULIN}"))
         .await;
     assert_eq!(liulin["scope"], LIULIN);
-    assert_eq!(liulin["as_of"], day(year, 12, 31).to_string());
+    // The outcome cut-off has passed: the report is as of it, and final.
+    assert_eq!(liulin["as_of"], day(year + 1, 3, 31).to_string());
+    assert_eq!(liulin["outcome_cutoff"], day(year + 1, 3, 31).to_string());
+    assert_eq!(liulin["provisional"], false);
     assert_eq!(liulin["year_elapsed_percent"], 100.0);
     let before_late = expected(false);
+    // The scenario tells the rules apart: work that ended in October is employed, not employed
+    // now; some windows were followed up and some not.
+    assert!(before_late["employed"] > before_late["employed_now"]);
+    assert!(before_late["follow_up_windows_due"] > before_late["follow_up_windows_recorded"]);
+    assert!(before_late["follow_up_windows_recorded"] > 0);
     assert_figures(&liulin["figures"], &before_late);
     let f = &liulin["figures"];
     let rate = |num: &str, den: &str| {
@@ -539,30 +632,55 @@ async fn a_year_of_one_county_adds_up_to_what_was_recorded() {
     assert_eq!(f["certification_rate"]["numerator"], value(f, "certified"));
     assert_eq!(
         f["retention_rate"]["value"].as_f64(),
-        Some(rate("retained", "employed"))
+        Some(rate("retained", "employed_now"))
+    );
+    assert_eq!(
+        f["employment_rate"]["value"].as_f64(),
+        Some(rate("employed", "trained"))
     );
     assert_eq!(
         f["follow_up_completeness"]["value"].as_f64(),
-        Some(rate("follow_up_recorded", "follow_up_due"))
+        Some(rate("follow_up_windows_recorded", "follow_up_windows_due"))
     );
+    // Every figure defined, in Chinese and English.
+    for (code, _) in f.as_object().unwrap() {
+        let definition = &liulin["definitions"][code];
+        assert!(
+            definition["zh"].as_str().is_some_and(|t| !t.is_empty())
+                && definition["en"].as_str().is_some_and(|t| !t.is_empty()),
+            "{code}: {definition}"
+        );
+    }
     assert!(
-        liulin["definitions"]["employed"]
+        liulin["definitions"]["employed"]["en"]
             .as_str()
             .unwrap()
             .contains("minimum living guarantee")
+    );
+    assert!(
+        liulin["definitions"]["employed"]["zh"]
+            .as_str()
+            .unwrap()
+            .contains("低保")
     );
     let by_admin = s
         .report(&s.admin, &format!("year={year}&county={LIULIN}"))
         .await;
     assert_eq!(by_admin["figures"], liulin["figures"]);
 
-    // The city adds Shilou's trainee: trained, in work, and with no threshold in Shilou,
-    // income unassessed.
+    // The city adds Shilou's trainee: trained, in work from 31 December, and with no threshold
+    // in Shilou, income unassessed; three windows due by 31 March, none followed up.
     let city = s.report(&s.city_manager, &format!("year={year}")).await;
     assert_eq!(city["scope"], "city");
     let mut city_expected = before_late.clone();
-    *city_expected.get_mut("trained").unwrap() += 1;
-    *city_expected.get_mut("income_unassessed").unwrap() += 1;
+    for (figure, more) in [
+        ("trained", 1),
+        ("income_unassessed", 1),
+        ("follow_up_windows_due", 3),
+        ("follow_ups_overdue", 1),
+    ] {
+        *city_expected.get_mut(figure).unwrap() += more;
+    }
     assert_figures(&city["figures"], &city_expected);
 
     // Targets: the year's city target against a full year elapsed.
@@ -754,9 +872,12 @@ async fn a_year_of_one_county_adds_up_to_what_was_recorded() {
         value(&city["figures"], "employed"),
         after_late["employed"] + 1
     );
+    assert_eq!(
+        value(&city["figures"], "employed_now"),
+        after_late["employed_now"] + 1
+    );
 
-    // A trainee in work moves to Shilou: Liulin counts one trained and one employed fewer, the
-    // city the same.
+    // A trainee in work moves to Shilou: the figures stay where the trainee was trained.
     let mover = s.trainees[4].clone();
     assert_eq!(fate(4), Fate::Confirmed);
     let record = s
@@ -776,14 +897,11 @@ async fn a_year_of_one_county_adds_up_to_what_was_recorded() {
     let moved = s
         .report(&s.admin, &format!("year={year}&county={LIULIN}"))
         .await;
-    assert_eq!(
-        value(&moved["figures"], "trained"),
-        after_late["trained"] - 1
-    );
-    assert_eq!(
-        value(&moved["figures"], "employed"),
-        after_late["employed"] - 1
-    );
+    assert_figures(&moved["figures"], &after_late);
+    let shilou = s
+        .report(&s.admin, &format!("year={year}&county={SHILOU}"))
+        .await;
+    assert_eq!(value(&shilou["figures"], "trained"), 1);
     let city_after_move = s.report(&s.admin, &format!("year={year}")).await;
     assert_eq!(city_after_move["figures"], city["figures"]);
 
@@ -818,7 +936,7 @@ async fn a_year_of_one_county_adds_up_to_what_was_recorded() {
 async fn reports_come_as_csv_that_excel_opens() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
-    let year = today().year() - 1;
+    let year = scenario_year();
     let response = app
         .request(
             Method::GET,
@@ -877,7 +995,16 @@ async fn reports_come_as_csv_that_excel_opens() {
         text.starts_with("期次 period,开始 start,截至 end,培训人数 trained"),
         "{text}"
     );
-    assert_eq!(text.lines().count(), 1 + 27, "{text}");
+    // The 27 periods of the year, then the outcome window's seven to 31 March.
+    assert_eq!(text.lines().count(), 1 + 27 + 7, "{text}");
+    assert!(
+        text.lines().last().unwrap().starts_with(&format!(
+            "34,{}-03-26,{}-03-31,",
+            year + 1,
+            year + 1
+        )),
+        "{text}"
+    );
 }
 
 #[actix_web::test]
@@ -975,7 +1102,11 @@ async fn the_report_follows_each_write_of_the_current_year_at_once() {
     .await
     .ok_json(200);
     let now = figures(app.get_as(&admin, &path).await.ok_json(200));
-    assert_eq!(value(&now, "employed"), 1);
+    // In work today at the threshold; employed (实现就业) takes thirty days of it.
+    assert_eq!(
+        (value(&now, "employed_now"), value(&now, "employed")),
+        (1, 0)
+    );
     // The threshold's period closed yesterday: today no threshold is in force, so the income
     // cannot be judged.
     app.patch_as(
@@ -991,8 +1122,8 @@ async fn the_report_follows_each_write_of_the_current_year_at_once() {
     .ok_json(200);
     let now = figures(app.get_as(&admin, &path).await.ok_json(200));
     assert_eq!(
-        (value(&now, "employed"), value(&now, "income_unassessed")),
-        (0, 1)
+        (value(&now, "employed_now"), value(&now, "employed")),
+        (0, 0)
     );
     let periods = app
         .get_as(

@@ -512,24 +512,38 @@ async fn the_age_limits_hold_to_the_day_in_chinas_calendar() {
             .format("%Y%m%d")
             .to_string()
     };
-    let register_born = |birth: String| {
+    let register = |birth: String, female: bool| {
         let (app, worker) = (app.clone(), worker.clone());
         async move {
             let mut body = new_trainee("141125");
-            body["id_number"] = json!(id_number("141125", &birth, true));
+            body["id_number"] = json!(id_number("141125", &birth, female));
             app.post_as(&worker, "/api/v1/trainees", &body).await
         }
     };
+    let (man, woman) = (false, true);
     // 16 today: welcome; 16 tomorrow: not yet.
-    assert_eq!(register_born(years_ago(16, 0)).await.status, 201);
-    register_born(years_ago(16, 1))
+    assert_eq!(register(years_ago(16, 0), woman).await.status, 201);
+    register(years_ago(16, 1), man)
         .await
         .invalid_field("id_number", "age");
-    // 59 until tomorrow: welcome; 60 today: past the default retirement age.
-    assert_eq!(register_born(years_ago(60, 1)).await.status, 201);
-    register_born(years_ago(60, 0))
+    // Working age by sex: a man until 60, a woman until 55 (the labour-statistics ages).
+    assert_eq!(register(years_ago(60, 1), man).await.status, 201);
+    register(years_ago(60, 0), man)
         .await
         .invalid_field("id_number", "age");
+    assert_eq!(register(years_ago(55, 1), woman).await.status, 201);
+    let refused = register(years_ago(55, 0), woman).await;
+    assert!(
+        refused.json().to_string().contains("women"),
+        "{}",
+        refused.json()
+    );
+    refused.invalid_field("id_number", "age");
+    // A 58-year-old woman is past working age; a man of 58 is not.
+    register(years_ago(58, 0), woman)
+        .await
+        .invalid_field("id_number", "age");
+    assert_eq!(register(years_ago(58, 0), man).await.status, 201);
 }
 
 #[actix_web::test]

@@ -87,10 +87,24 @@ impl FigureDef {
     }
 }
 
+/// A definition, in Chinese and in English.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+pub struct Definition {
+    /// 中文定义.
+    pub zh: &'static str,
+    /// The definition in English.
+    pub en: &'static str,
+}
+
 /// What `on_track` means, answered with every report beside the figures' definitions.
-const ON_TRACK: &str = "Counts: value ≥ target × the share of the programme year elapsed (1 \
-    January to the end of training on 30 November). Rates: value ≥ the target rate. The report \
-    date is today for the current year and 31 December for a past one.";
+const ON_TRACK: Definition = Definition {
+    zh: "人数类：实际值 ≥ 目标值 × 年度进度（1月1日至11月30日培训结束）；比率类：实际值 ≥ 目标比率。\
+         报告日期：当年为今天；往年为成果截止日（默认次年3月31日），截止日前为今天且报告为临时数。",
+    en: "Counts: value ≥ target × the share of the programme year elapsed (1 January to the end \
+         of training on 30 November). Rates: value ≥ the target rate. The report date is today \
+         for the current year; for a past year, the outcome cut-off (31 March of the year after \
+         by default), or today while it has not passed, when the report is provisional.",
+};
 
 /// Declares the figures: the `Figures` and `Definitions` bodies, `DEFINITIONS` and `FIGURES`.
 macro_rules! figures {
@@ -101,6 +115,7 @@ macro_rules! figures {
             value: $kind:ident($($metric:ident),+),
             goal: $goal:expr,
             headline: $headline:literal,
+            zh_definition: $zh_definition:expr,
             definition: $definition:expr $(,)?
         }
     )+) => {
@@ -113,20 +128,21 @@ macro_rules! figures {
             )+
         }
 
-        /// What each figure counts, by its code, as answered with every report.
+        /// What each figure counts, by its code, in Chinese and English, as answered with
+        /// every report.
         #[derive(Debug, Clone, Serialize, ToSchema)]
         pub struct Definitions {
             $(
                 #[doc = $en]
-                pub $code: &'static str,
+                pub $code: Definition,
             )+
             /// Definition of `on_track`.
-            pub on_track: &'static str,
+            pub on_track: Definition,
         }
 
         /// The definitions, the same in every report.
         pub const DEFINITIONS: Definitions = Definitions {
-            $($code: $definition,)+
+            $($code: Definition { zh: $zh_definition, en: $definition },)+
             on_track: ON_TRACK,
         };
 
@@ -173,95 +189,139 @@ figures! {
     trained {
         zh: "培训人数", en: "Trained", value: Count(Trained),
         goal: Goal::Count(|t| Some(i64::from(t.trained))), headline: true,
-        definition: "Trainees (each once) with an enrolment completed in a cohort whose end date \
-            is in the year, counted from the day of completion (a completion recorded after the \
-            year counts on 31 December).",
+        zh_definition: "当年结业的学员（每人计一次）：其所结业的培训班结束日期在当年，自结业之日起计（次年补录的结业计在12月31日）；计入该培训班所在县。",
+        definition: "Trainees (each once) who completed a cohort whose end date is in the year, \
+            counted from the day of completion (a completion recorded after the year counts on \
+            31 December), in the county of that cohort.",
     }
     dropped {
         zh: "中途退出", en: "Dropped out", value: Count(Dropped), goal: Goal::None,
         headline: false,
+        zh_definition: "退出当年结束的培训班且当年未结业任何培训班的学员；单列，不从培训人数中悄悄剔除。",
         definition: "Trainees who dropped out of a cohort ending in the year and completed none \
-            of the year's cohorts; never removed from the count silently.",
+            of the year's cohorts; reported beside trained, never removed silently.",
     }
     assessed {
         zh: "参加评价", en: "Assessed", value: Count(Assessed), goal: Goal::None,
         headline: false,
+        zh_definition: "当年结业且所结业培训参加过技能评价（通过或未通过）的学员。",
         definition: "Trained trainees with an assessment (pass or fail) of a completed \
             enrolment of the year.",
     }
     certified {
-        zh: "取得证书", en: "Certified", value: Count(Certified), goal: Goal::None,
+        zh: "取证人数", en: "Certified", value: Count(Certified), goal: Goal::None,
         headline: false,
-        definition: "Trained trainees who hold a certificate of a counting kind \
-            (CERTIFIED_KINDS; default skill_level and special_ability) for the occupation of a \
-            cohort they completed in the year, at its level or above, issued by the report \
-            date.",
+        zh_definition: "当年结业的学员中，在该期培训开始之日及以后、报告日期之前取得本职业同级或更高等级计数类证书（默认：职业技能等级证书、专项职业能力证书）的人数；成果截止日（默认次年3月31日）前取得的证书计入当年。",
+        definition: "Trained trainees who obtained a certificate of a counting kind (default: \
+            skill_level and special_ability) for the occupation of a cohort they completed in the \
+            year, at its level or above, issued on or after that enrolment's start and by the \
+            report date; certificates obtained by the outcome cut-off (31 March of the year after \
+            by default) count for the training year.",
+    }
+    already_certified {
+        zh: "培训前已持证", en: "Already certified", value: Count(AlreadyCertified),
+        goal: Goal::None, headline: false,
+        zh_definition: "当年结业、未计入取证人数，但在该期培训开始之前已持有本职业同级或更高等级计数类证书的学员。",
+        definition: "Trained trainees not counted as certified who held such a certificate \
+            before the enrolment began.",
     }
     certification_rate {
         zh: "持证率", en: "Certification rate", value: Rate(Certified, Trained),
         goal: Goal::Rate(|t| Some(f64::from(t.certification_rate_bp) / 100.0)),
         headline: true,
+        zh_definition: "取证人数 ÷ 培训人数（%），目标 ≥ 90%。",
         definition: "certified ÷ trained, in percent; target ≥ 90 %.",
     }
     employed {
-        zh: "就业人数", en: "Employed", value: Count(Employed),
+        zh: "实现就业", en: "Employed", value: Count(Employed),
         goal: Goal::Count(|t| Some(i64::from(t.employed))), headline: true,
-        definition: "Trained trainees in working age with a placement confirmed by the \
-            employer or verified by a follow-up, still working there on the report date (not \
-            ended, the latest follow-up found them there), whose latest known income (the \
-            latest follow-up that gives one, else the placement wage) is at least the urban \
-            minimum living guarantee (低保) in force for their county that day; each once.",
+        zh_definition: "当年结业、在劳动年龄内，自结业之日至报告日期之间，在计数岗位上（用人单位确认或电话回访、上门走访核实，未被异议，未离岗）连续工作满规定天数（默认30天）且当天收入合计不低于所计入县当时有效的城市低保标准的学员；成果截止日前实现的就业计入当年。",
+        definition: "Trained trainees who, between completion and the report date and within \
+            working age, were in counting work (confirmed by the employer or verified by a visit \
+            or call, not disputed, not left) for at least EMPLOYMENT_MIN_DAYS consecutive days \
+            (default 30) with the day's income (the sum over their counting work) at or above \
+            the urban minimum living guarantee (低保) in force in the county they are counted \
+            in; work achieved by the outcome cut-off counts for the training year.",
+    }
+    employed_now {
+        zh: "在岗人数", en: "Employed now", value: Count(EmployedNow), goal: Goal::None,
+        headline: false,
+        zh_definition: "报告日期当天在计数岗位上且收入不低于低保标准的当年结业学员。",
+        definition: "Trained trainees in counting work with an income at or above the \
+            threshold on the report date itself.",
+    }
+    employment_rate {
+        zh: "就业率", en: "Employment rate", value: Rate(Employed, Trained), goal: Goal::None,
+        headline: true,
+        zh_definition: "实现就业 ÷ 培训人数（%）。",
+        definition: "employed ÷ trained, in percent.",
     }
     employed_below_threshold {
         zh: "就业但收入低于低保标准", en: "Employed, income below threshold",
         value: Count(EmployedBelowThreshold), goal: Goal::None, headline: false,
-        definition: "Trained trainees in such work whose best income is below the threshold \
-            in force.",
+        zh_definition: "结业后在计数岗位上连续工作满规定天数、但从未以不低于低保标准的收入工作满规定天数的学员（不含收入未评估）。",
+        definition: "Trained trainees in counting work for the minimum days who never earned \
+            at least the threshold for that long (income unassessed apart).",
     }
     income_unassessed {
         zh: "收入未评估", en: "Income not assessed", value: Count(IncomeUnassessed),
         goal: Goal::None, headline: false,
-        definition: "Trained trainees in such work where no threshold is in force for their \
-            county on the report date: not counted as employed.",
+        zh_definition: "结业后在计数岗位上连续工作满规定天数、未计入实现就业，且工作期间曾有所计入县无有效低保标准日子的学员。",
+        definition: "Trained trainees in counting work for the minimum days, not employed, with \
+            some day of that work when no threshold was in force in their county.",
     }
     retained {
         zh: "稳定就业(6个月以上)", en: "Retained 6+ months", value: Count(Retained),
         goal: Goal::None, headline: false,
-        definition: "Employed trainees who, on the report date, have worked at least six \
-            months within the last twelve at one employer (placements at the same employer add \
-            up).",
+        zh_definition: "在岗学员中，在当前岗位的用人单位（家庭、经营项目）近12个月内累计工作满6个月的人数（同一单位的间断可累计）。",
+        definition: "Employed-now trainees who, on the report date, have worked at least six \
+            months within the last twelve at their current work's employer (household, \
+            business); periods there add up across gaps.",
     }
     retention_rate {
-        zh: "稳岗率", en: "Retention rate", value: Rate(Retained, Employed), goal: Goal::None,
-        headline: false,
-        definition: "retained ÷ employed, in percent.",
-    }
-    follow_up_due {
-        zh: "应回访", en: "Follow-ups due", value: Count(FollowUpDue), goal: Goal::None,
-        headline: false,
-        definition: "Trained trainees with a placement (not disputed) that owes at least one \
-            follow-up by the report date: one is owed for every 30 days of a placement, until \
-            it ends.",
-    }
-    follow_up_recorded {
-        zh: "已回访", en: "Follow-ups recorded", value: Count(FollowUpRecorded),
+        zh: "稳岗率", en: "Retention rate", value: Rate(Retained, EmployedNow),
         goal: Goal::None, headline: false,
-        definition: "Of follow_up_due, those with a follow-up recorded in every 30-day window \
-            owed.",
+        zh_definition: "稳定就业 ÷ 在岗人数（%）。",
+        definition: "retained ÷ employed_now, in percent.",
+    }
+    follow_up_windows_due {
+        zh: "应回访期数", en: "Follow-up windows due", value: Count(FollowUpWindowsDue),
+        goal: Goal::None, headline: false,
+        zh_definition: "当年结业学员的岗位（有异议的除外）自1月1日至报告日期到期的30天回访期数：每个岗位自开始之日起每30天一期，至离岗为止。",
+        definition: "The 30-day windows of the trained trainees' placements (disputed ones \
+            apart) that fell due from 1 January to the report date: one for every 30 days of a \
+            placement, until it ends.",
+    }
+    follow_up_windows_recorded {
+        zh: "已回访期数", en: "Follow-up windows recorded",
+        value: Count(FollowUpWindowsRecorded), goal: Goal::None, headline: false,
+        zh_definition: "应回访期中，期内有回访记录的期数。",
+        definition: "Of the windows due, those with a follow-up dated in them.",
     }
     follow_up_completeness {
         zh: "回访完成率", en: "Follow-up completeness",
-        value: Rate(FollowUpRecorded, FollowUpDue), goal: Goal::None, headline: false,
-        definition: "follow_up_recorded ÷ follow_up_due, in percent.",
+        value: Rate(FollowUpWindowsRecorded, FollowUpWindowsDue), goal: Goal::None,
+        headline: false,
+        zh_definition: "已回访期数 ÷ 应回访期数（%）。",
+        definition: "follow_up_windows_recorded ÷ follow_up_windows_due, in percent.",
+    }
+    follow_ups_overdue {
+        zh: "逾期未回访岗位", en: "Follow-ups overdue", value: Count(FollowUpsOverdue),
+        goal: Goal::None, headline: false,
+        zh_definition: "报告日期当天在岗（未离岗、无异议）且距上次回访（或开始）已超过30天的当年结业学员的岗位数。",
+        definition: "Open placements (not disputed) of the trained trainees whose follow-up, \
+            due 30 days after the latest one (or the start), is overdue on the report date.",
     }
     intermediate_trained {
         zh: "中级培训", en: "Intermediate trained", value: Count(IntermediateTrained),
         goal: Goal::Count(|t| t.intermediate_trained.map(i64::from)), headline: true,
+        zh_definition: "当年结业四级（中级）培训班的学员。",
         definition: "Trainees who completed an L4 (中级) cohort ending in the year.",
     }
     advanced_trained {
         zh: "高级培训", en: "Advanced trained", value: Count(AdvancedTrained),
         goal: Goal::Count(|t| t.advanced_trained.map(i64::from)), headline: true,
+        zh_definition: "当年结业三级（高级）及以上培训班的学员。",
         definition: "Trainees who completed an L3 (高级) or higher cohort ending in the year.",
     }
 }
@@ -315,6 +375,6 @@ mod tests {
         assert_eq!(fields_sorted, codes);
         let rows = figures.rows();
         assert_eq!(rows.len(), FIGURES.len());
-        assert_eq!(rows[4].0.csv_name(), "持证率(%)");
+        assert_eq!(rows[5].0.csv_name(), "持证率(%)");
     }
 }

@@ -6,7 +6,7 @@ pub mod figures;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use chrono::{Datelike, Duration, NaiveDate};
+use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize, Serializer};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -18,7 +18,7 @@ use crate::db::audit::Event;
 use crate::db::reports::Biweekly;
 use crate::db::targets::Target;
 use crate::db::{self, AnyConnection};
-use crate::domain::report::{Change, Dim, Metric, period_of, period_start, year_bounds};
+use crate::domain::report::{Change, Counting, Dim, Metric, period_end, period_in, period_start};
 use crate::domain::rules::Rules;
 use crate::domain::{COUNTY_CODES, today_in_china};
 use crate::error::AppError;
@@ -87,9 +87,21 @@ pub fn scope_for(caller: &Caller, county: Option<String>) -> Result<ReportScope,
     }
 }
 
-/// The day a year's report is counted to: today in the current year, 31 December for a past
-/// one; a year not yet begun is 422.
-pub fn as_of(year: i32) -> Result<NaiveDate, AppError> {
+/// The day a report is counted to, and what it is counted within.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AsOf {
+    /// The report date.
+    pub day: NaiveDate,
+    /// The last day of the year's outcome window (its cut-off).
+    pub last: NaiveDate,
+    /// Whether outcomes may still come in for the year: the report date is before the cut-off.
+    pub provisional: bool,
+}
+
+/// The day a training year's report is counted to: today until the year's outcome cut-off (31
+/// March of the year after by default), the cut-off once it has passed; before it, the report
+/// is provisional. A year not yet begun is 422.
+pub fn as_of(year: i32, rules: &Rules) -> Result<AsOf, AppError> {
     if !YEARS.contains(&year) {
         return Err(AppError::field(
             "year",
@@ -102,7 +114,9 @@ pub fn as_of(year: i32) -> Result<NaiveDate, AppError> {
         ));
     }
     let today = today_in_china();
-    let (first, last) = year_bounds(year).ok_or_else(|| AppError::internal("year bounds"))?;
+    let (first, last) = Counting::from(rules)
+        .window(year)
+        .ok_or_else(|| AppError::internal("year window"))?;
     if today < first {
         return Err(AppError::rule(
             "year",
@@ -110,13 +124,31 @@ pub fn as_of(year: i32) -> Result<NaiveDate, AppError> {
             format!("{year} has not begun"),
         ));
     }
-    Ok(today.min(last))
+    Ok(AsOf {
+        day: today.min(last),
+        last,
+        provisional: today < last,
+    })
 }
 
-/// The share of the programme year elapsed on `day`, in percent: from 1 January to the end of
-/// training on 30 November, both counted; 100 from then on.
-pub fn elapsed_percent(day: NaiveDate) -> f64 {
-    let year = day.year();
+/// The report of a frozen period: as of its last day, within the year's window.
+pub fn as_of_period_end(year: i32, end: NaiveDate, rules: &Rules) -> Result<AsOf, AppError> {
+    let (_, last) = Counting::from(rules)
+        .window(year)
+        .ok_or_else(|| AppError::internal("year window"))?;
+    Ok(AsOf {
+        day: end,
+        last,
+        provisional: end < last,
+    })
+}
+
+/// The share of programme year `year` elapsed on `day`, in percent: from 1 January to the end
+/// of training on 30 November, both counted; 100 from then on (and in the outcome window).
+pub fn elapsed_percent(year: i32, day: NaiveDate) -> f64 {
+    if day.year() > year {
+        return 100.0;
+    }
     let (Some(first), Some(end)) = (
         NaiveDate::from_ymd_opt(year, 1, 1),
         NaiveDate::from_ymd_opt(year, TRAINING_ENDS.0, TRAINING_ENDS.1),
@@ -212,21 +244,22 @@ impl Figure {
     }
 }
 
-/// The sums of the figures per group on `day`: periods before `day`'s, days from its
+/// The sums of the figures per group on `at.day`: periods before its own, days from its
 /// period's start.
 pub fn counts_on(
     conn: &mut AnyConnection,
     year: i32,
     dim: Dim,
     counties: &[String],
-    day: NaiveDate,
+    at: AsOf,
 ) -> Result<HashMap<String, HashMap<Metric, i64>>, AppError> {
-    let period = period_of(day);
+    let day = at.day;
+    let period = period_in(year, day);
     let from = period_start(year, period).ok_or_else(|| AppError::internal("period start"))?;
-    // On a period's last day (31 December for a past year) the period's sum is whole; within a
+    // On a period's last day (31 December, the cut-off) the period's sum is whole; within a
     // period, the sum up to the end of the one before and the days since. Sums by day are kept
     // only for the days a report of today may end on.
-    let rows = if period_end(year, period) == Some(day) {
+    let rows = if period_end(year, period) == Some(day) || day == at.last {
         db::reports::sums(conn, year, dim.as_str(), counties, Some(period), None)?
     } else {
         let before = (period > 0).then(|| period - 1);
@@ -325,16 +358,16 @@ pub fn chinese_name(code: &str) -> Option<&'static str> {
     })
 }
 
-/// The figures of each group of `by` with anyone counted, on `day`, by key.
+/// The figures of each group of `by` with anyone counted, on `at.day`, by key.
 pub fn groups(
     conn: &mut AnyConnection,
     year: i32,
     by: Dim,
     counties: &[String],
-    day: NaiveDate,
+    at: AsOf,
     elapsed: f64,
 ) -> Result<Vec<Group>, AppError> {
-    let counts = counts_on(conn, year, by, counties, day)?;
+    let counts = counts_on(conn, year, by, counties, at)?;
     let targets: HashMap<String, Target> = if by == Dim::County {
         db::targets::of_year(conn, year, Some(counties.to_vec()))?
             .into_iter()
@@ -360,23 +393,22 @@ pub fn groups(
         .collect())
 }
 
-/// The last day of period `index` (from 0) of `year`.
-pub fn period_end(year: i32, index: i32) -> Option<NaiveDate> {
-    let (_, last) = year_bounds(year)?;
-    Some((period_start(year, index)? + Duration::days(13)).min(last))
-}
+/// The trainee ids behind each figure, by the figure's code.
+pub type Records = BTreeMap<String, Vec<String>>;
 
-/// The trainees counted in each figure on `day`, from the kept facts.
+/// Each figure on `day` from the kept facts, and the trainees counted in it (for windows and
+/// overdue placements, the trainees with any).
 pub fn records_on(
     conn: &mut AnyConnection,
     year: i32,
     counties: &[String],
     day: NaiveDate,
-) -> Result<BTreeMap<String, Vec<String>>, AppError> {
-    let mut out: BTreeMap<String, Vec<String>> = Metric::ALL
+) -> Result<(HashMap<Metric, i64>, Records), AppError> {
+    let mut out: Records = Metric::ALL
         .iter()
         .map(|m| (m.as_str().to_owned(), Vec::new()))
         .collect();
+    let mut sums: HashMap<Metric, i64> = HashMap::new();
     for (trainee, text) in db::reports::facts_in(conn, year, counties)? {
         let facts = report_facts::from_json(&text)?;
         let mut counted: HashMap<Metric, i32> = HashMap::new();
@@ -386,6 +418,7 @@ pub fn records_on(
             }
         }
         for (metric, n) in counted {
+            *sums.entry(metric).or_default() += i64::from(n);
             if n > 0
                 && let Some(ids) = out.get_mut(metric.as_str())
             {
@@ -393,7 +426,7 @@ pub fn records_on(
             }
         }
     }
-    Ok(out)
+    Ok((sums, out))
 }
 
 /// The numbers of breakdowns, without targets: what a new revision is issued for.
@@ -463,10 +496,14 @@ mod tests {
     #[test]
     fn the_share_of_the_year_runs_to_the_end_of_november() {
         let d = |s: &str| s.parse::<NaiveDate>().unwrap();
-        assert_eq!(elapsed_percent(d("2026-01-01")), round2(100.0 / 334.0));
-        assert_eq!(elapsed_percent(d("2026-11-30")), 100.0);
-        assert_eq!(elapsed_percent(d("2026-12-31")), 100.0);
-        assert_eq!(elapsed_percent(d("2024-11-30")), 100.0);
+        assert_eq!(
+            elapsed_percent(2026, d("2026-01-01")),
+            round2(100.0 / 334.0)
+        );
+        assert_eq!(elapsed_percent(2026, d("2026-11-30")), 100.0);
+        assert_eq!(elapsed_percent(2026, d("2026-12-31")), 100.0);
+        assert_eq!(elapsed_percent(2024, d("2024-11-30")), 100.0);
+        assert_eq!(elapsed_percent(2025, d("2026-01-10")), 100.0);
     }
 
     #[test]
@@ -519,7 +556,7 @@ pub struct PeriodPoint {
     pub trained: i64,
     /// Certified by then.
     pub certified: i64,
-    /// Employed on that day.
+    /// Employed (实现就业) by then.
     pub employed: i64,
 }
 
@@ -537,34 +574,35 @@ pub fn rebuild(
     Ok(done)
 }
 
-/// The sums of the figures of `scope` in `year` on `day`, and the scope's target.
+/// The sums of the figures of `scope` in `year` on `at.day`, and the scope's target.
 pub fn programme(
     conn: &mut AnyConnection,
     caller: &Caller,
     county: Option<String>,
     year: i32,
-    day: NaiveDate,
+    at: AsOf,
 ) -> Result<(HashMap<Metric, i64>, Option<Target>), AppError> {
     caller.may("get_programme_report")?;
     let scope = scope_for(caller, county)?;
-    let counts = total(counts_on(conn, year, Dim::County, &scope.counties, day)?);
+    let counts = total(counts_on(conn, year, Dim::County, &scope.counties, at)?);
     let target = db::targets::find(conn, year, &scope.name)?;
     Ok((counts, target))
 }
 
 /// Trained, certified and employed of `scope`, cumulative at the end of each two-week period
-/// of `year` up to `day` (the period under way ends on `day`).
+/// of `year` (and of its outcome window) up to `at.day` (the period under way ends on it).
 pub fn periods(
     conn: &mut AnyConnection,
     caller: &Caller,
     county: Option<String>,
     year: i32,
-    day: NaiveDate,
+    at: AsOf,
 ) -> Result<Vec<PeriodPoint>, AppError> {
     caller.may("get_programme_periods")?;
     let scope = scope_for(caller, county)?;
+    let day = at.day;
     let rows = db::reports::by_period(conn, year, &scope.counties)?;
-    let today = total(counts_on(conn, year, Dim::County, &scope.counties, day)?);
+    let today = total(counts_on(conn, year, Dim::County, &scope.counties, at)?);
     let mut per_period: BTreeMap<i32, HashMap<Metric, i64>> = BTreeMap::new();
     for (period, metric, n) in rows {
         if let Some(metric) = Metric::parse(&metric) {
@@ -575,13 +613,15 @@ pub fn periods(
                 .or_default() += n;
         }
     }
-    let current = period_of(day);
+    let current = period_in(year, day);
     let none = HashMap::new();
     let mut out = Vec::new();
     for index in 0..=current {
         // The sums are kept up to the end of each period.
         let running = per_period.get(&index).unwrap_or(&none);
-        let end = period_end(year, index).ok_or_else(|| AppError::internal("period"))?;
+        let end = period_end(year, index)
+            .ok_or_else(|| AppError::internal("period"))?
+            .min(at.last);
         // The period under way ends today: its figures are today's.
         let (end, counts) = if end > day {
             (day, &today)
@@ -615,23 +655,20 @@ pub fn freeze(
 ) -> Result<(Biweekly, bool), AppError> {
     caller.may("freeze_biweekly")?;
     let scope = scope_for(caller, county)?;
+    let at = as_of_period_end(year, end, rules)?;
     UnitOfWork::run(conn, rules, |c| {
-        let records = records_on(c, year, &scope.counties, end)?;
-        let counts: HashMap<Metric, i64> = records
-            .iter()
-            .filter_map(|(m, ids)| Metric::parse(m).map(|m| (m, ids.len() as i64)))
-            .collect();
+        let (counts, records) = records_on(c, year, &scope.counties, end)?;
         let mut breakdowns = BTreeMap::new();
         for &by in Dim::ALL {
-            let groups = groups(c, year, by, &scope.counties, end, elapsed)?;
+            let groups = groups(c, year, by, &scope.counties, at, elapsed)?;
             breakdowns.insert(by.as_str().to_owned(), groups);
         }
         let latest = db::reports::latest_biweekly(c, year, period, &scope.name)?;
+        // A revision frozen under other rules (other figures) does not read as today's: the
+        // period is then issued anew.
         let stored_breakdowns = latest
             .as_ref()
-            .map(|l| serde_json::from_str::<BTreeMap<String, Vec<Group>>>(&l.breakdowns))
-            .transpose()
-            .map_err(|e| AppError::internal(e.to_string()))?;
+            .and_then(|l| serde_json::from_str::<BTreeMap<String, Vec<Group>>>(&l.breakdowns).ok());
         let stored_records = latest
             .as_ref()
             .map(|l| serde_json::from_str::<BTreeMap<String, Vec<String>>>(&l.records))
@@ -695,18 +732,25 @@ pub fn list_biweekly(
     )?)
 }
 
-/// The figures of `scope` in `year` on `day` by `by` (county, cohort, provider, occupation or
-/// category).
+/// The figures of `scope` in `year` on `at.day` by `by` (county, cohort, provider, occupation
+/// or category).
 pub fn breakdown(
     conn: &mut AnyConnection,
     caller: &Caller,
     county: Option<String>,
     (year, by): (i32, Dim),
-    day: NaiveDate,
+    at: AsOf,
 ) -> Result<Vec<Group>, AppError> {
     caller.may("get_programme_breakdown")?;
     let scope = scope_for(caller, county)?;
-    groups(conn, year, by, &scope.counties, day, elapsed_percent(day))
+    groups(
+        conn,
+        year,
+        by,
+        &scope.counties,
+        at,
+        elapsed_percent(year, at.day),
+    )
 }
 
 /// Two-weekly report `id`, when it is of a scope the caller may read (404 otherwise).
