@@ -144,6 +144,7 @@ pub const OPERATIONS: &[(&str, Who)] = &[
     ("list_income_thresholds", ADMIN_MANAGER),
     ("get_income_threshold", ADMIN_MANAGER),
     ("update_income_threshold", ADMIN_MANAGER),
+    ("correct_income_threshold", ADMIN),
     ("put_target", ADMIN_MANAGER),
     ("get_targets", ADMIN_MANAGER),
     ("get_programme_report", ADMIN_MANAGER),

@@ -82,6 +82,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(income_thresholds::list_income_thresholds)
                 .service(income_thresholds::get_income_threshold)
                 .service(income_thresholds::update_income_threshold)
+                .service(income_thresholds::correct_income_threshold)
                 .service(targets::put_target)
                 .service(targets::get_targets)
                 .service(reports::get_programme_report)

@@ -73,6 +73,10 @@ pub struct IncomeThresholdResponse {
     pub created_at: DateTime<Utc>,
     /// When last changed.
     pub updated_at: DateTime<Utc>,
+    /// Why an administrator last corrected its amount or dates, if one did.
+    pub correction_reason: Option<String>,
+    /// When.
+    pub corrected_at: Option<DateTime<Utc>>,
 }
 
 impl TryFrom<IncomeThreshold> for IncomeThresholdResponse {
@@ -89,6 +93,9 @@ impl TryFrom<IncomeThreshold> for IncomeThresholdResponse {
             version,
             created_at,
             updated_at,
+            correction_reason,
+            corrected_at,
+            corrected_by: _,
         } = row;
         Ok(Self {
             id: parse_id(&id)?,
@@ -100,6 +107,8 @@ impl TryFrom<IncomeThreshold> for IncomeThresholdResponse {
             version,
             created_at: utc(created_at),
             updated_at: utc(updated_at),
+            correction_reason,
+            corrected_at: corrected_at.map(utc),
         })
     }
 }
@@ -145,6 +154,9 @@ pub async fn create_income_threshold(
         version: 1,
         created_at: now,
         updated_at: now,
+        correction_reason: None,
+        corrected_at: None,
+        corrected_by: None,
     };
     let (created, row) = db
         .run(move |conn| service::income_thresholds::create(conn, &rules, &caller, candidate))
@@ -252,6 +264,87 @@ pub async fn update_income_threshold(
     let row = db
         .run(move |conn| {
             service::income_thresholds::update(conn, &rules, &caller, &id, version, changes)
+        })
+        .await?;
+    answer(StatusCode::OK, row)
+}
+
+limited! {
+    body;
+    /// A correction of a threshold entered wrongly: any of its amount and dates, with a reason.
+    #[derive(Debug, Deserialize, Validate, ToSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct CorrectIncomeThreshold {
+        /// The amount it should have had, in fen (more than 0, at most 10,000,000).
+        #[validate(range(min = 1, max = 10_000_000))]
+        #[schema(minimum = 1, maximum = 10_000_000, example = 78000)]
+        pub monthly_fen: Option<i64>,
+        /// The first day it should have been in force.
+        #[validate(custom(function = "plausible_day"))]
+        pub valid_from: Option<NaiveDate>,
+        /// The last day it should have been in force; `null` for until further notice.
+        #[serde(default, deserialize_with = "nullable")]
+        #[validate(custom(function = "plausible_day"))]
+        #[schema(value_type = Option<String>, format = Date, nullable)]
+        pub valid_to: Option<Option<NaiveDate>>,
+        /// Why, in a few words: kept with the threshold.
+        #[validate(custom(function = "not_blank"))]
+        #[schema(
+            pattern = r"^[^\u0000]*$",
+            example = "单位录入错误：应为780元，误录为7.80元"
+        )]
+        [1, 500]
+        pub reason: String,
+    }
+}
+
+/// Corrects a threshold entered wrongly (administrators): its amount or its dates, with a
+/// reason kept on it and in the audit trail; the county's figures are counted again by it. Not
+/// for a new amount announced (close the period and record the next one). `If-Match` is
+/// optional; the same correction again answers the threshold as it is.
+#[utoipa::path(
+    tag = "placements",
+    params(
+        ("id" = Uuid, Path, description = "Threshold id"),
+        ("If-Match" = Option<String>, Header, description = "The ETag (version) the correction is based on, or `*`",
+            pattern = r#"^(\*|(W/)?"[0-9]+")$"#),
+    ),
+    request_body = CorrectIncomeThreshold,
+    responses(
+        (status = 200, description = "Corrected", body = IncomeThresholdResponse, headers(("ETag" = String, description = "The new version"))),
+        (status = 400, response = crate::openapi::Malformed),
+        (status = 401, response = crate::openapi::Unauthenticated),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, description = "The period would overlap another of the county", body = Problem, content_type = PROBLEM_JSON),
+        (status = 412, response = crate::openapi::PreconditionFailed),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 422, description = "A field is invalid, nothing would change, or the period would end before it starts", body = Problem, content_type = PROBLEM_JSON),
+    )
+)]
+#[post("/income-thresholds/{id}/correct")]
+pub async fn correct_income_threshold(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    rules: web::Data<crate::domain::rules::Rules>,
+    caller: AuthUser,
+    id: web::Path<Uuid>,
+    Json(body): Json<CorrectIncomeThreshold>,
+) -> Result<HttpResponse, AppError> {
+    let version = match req.headers().get(actix_web::http::header::IF_MATCH) {
+        Some(_) => if_match(&req)?,
+        None => None,
+    };
+    let id = id.into_inner().to_string();
+    let correction = service::income_thresholds::Correction {
+        monthly_fen: body.monthly_fen,
+        valid_from: body.valid_from,
+        valid_to: body.valid_to,
+        reason: body.reason.trim().to_owned(),
+    };
+    let row = db
+        .run(move |conn| {
+            service::income_thresholds::correct(conn, &rules, &caller, &id, version, correction)
         })
         .await?;
     answer(StatusCode::OK, row)

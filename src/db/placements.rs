@@ -197,6 +197,52 @@ pub struct IncomeThreshold {
     pub created_at: NaiveDateTime,
     /// When last changed.
     pub updated_at: NaiveDateTime,
+    /// Why an administrator last corrected its amount or dates.
+    pub correction_reason: Option<String>,
+    /// When.
+    pub corrected_at: Option<NaiveDateTime>,
+    /// By whom.
+    pub corrected_by: Option<String>,
+}
+
+/// An administrator's correction of a threshold entered wrongly.
+#[derive(Debug, Clone, AsChangeset)]
+#[diesel(table_name = income_thresholds, treat_none_as_null = true)]
+pub struct ThresholdCorrection {
+    /// The amount it should have had.
+    pub monthly_fen: i64,
+    /// Its first day in force.
+    pub valid_from: NaiveDate,
+    /// Its last day in force.
+    pub valid_to: Option<NaiveDate>,
+    /// Why.
+    pub correction_reason: Option<String>,
+    /// When.
+    pub corrected_at: Option<NaiveDateTime>,
+    /// By whom.
+    pub corrected_by: Option<String>,
+}
+
+/// Writes a correction over `version`; `false` when the threshold changed meanwhile.
+pub fn correct_threshold(
+    conn: &mut AnyConnection,
+    id: &str,
+    version: i32,
+    correction: &ThresholdCorrection,
+    at: NaiveDateTime,
+) -> QueryResult<bool> {
+    let updated = diesel::update(
+        income_thresholds::table
+            .filter(income_thresholds::id.eq(id.to_owned()))
+            .filter(income_thresholds::version.eq(version)),
+    )
+    .set((
+        correction,
+        income_thresholds::version.eq(version + 1),
+        income_thresholds::updated_at.eq(at),
+    ))
+    .execute(conn)?;
+    Ok(updated == 1)
 }
 
 /// A change of a threshold: its period's end, or its source.

@@ -366,6 +366,9 @@ diesel::table! {
         version -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        correction_reason -> Nullable<Text>,
+        corrected_at -> Nullable<Timestamp>,
+        corrected_by -> Nullable<Text>,
     }
 }
 

@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 
 use crate::access::Caller;
-use crate::db::placements::{IncomeThreshold, ThresholdChanges};
+use crate::db::placements::{IncomeThreshold, ThresholdChanges, ThresholdCorrection};
 use crate::db::trainees::Scope;
 use crate::db::{self, AnyConnection, audit::Event};
 use crate::domain::rules::Rules;
@@ -164,6 +164,88 @@ pub fn update(
         db::placements::find_threshold(c, id)?.ok_or(AppError::NotFound)
     })?;
     Ok(updated)
+}
+
+/// What an administrator corrects of a threshold: any of its amount and dates, with a reason.
+#[derive(Debug, Clone)]
+pub struct Correction {
+    /// The amount, if it was wrong.
+    pub monthly_fen: Option<i64>,
+    /// The first day, if it was wrong.
+    pub valid_from: Option<NaiveDate>,
+    /// The last day (`Some(None)`: until further notice), if it was wrong.
+    pub valid_to: Option<Option<NaiveDate>>,
+    /// Why (trimmed).
+    pub reason: String,
+}
+
+/// Corrects threshold `id` entered wrongly (administrators), based on `version` when given:
+/// the county's figures are counted again by the corrected amount and period, which may not
+/// come to overlap another of the county. The same correction again answers the threshold as
+/// it is.
+pub fn correct(
+    conn: &mut AnyConnection,
+    rules: &Rules,
+    caller: &Caller,
+    id: &str,
+    version: Option<i32>,
+    correction: Correction,
+) -> Result<IncomeThreshold, AppError> {
+    caller.may("correct_income_threshold")?;
+    let current = visible(caller, db::placements::find_threshold(conn, id)?)?;
+    UnitOfWork::run(conn, rules, |c| {
+        // The county's lock first (SQLite takes its write lock here), then read again.
+        db::placements::lock_county(c, &current.county_code)?;
+        let current = db::placements::find_threshold(c, id)?.ok_or(AppError::NotFound)?;
+        let fixed = ThresholdCorrection {
+            monthly_fen: correction.monthly_fen.unwrap_or(current.monthly_fen),
+            valid_from: correction.valid_from.unwrap_or(current.valid_from),
+            valid_to: correction.valid_to.unwrap_or(current.valid_to),
+            correction_reason: Some(correction.reason.clone()),
+            corrected_at: Some(db::now()),
+            corrected_by: Some(caller.id.clone()),
+        };
+        let unchanged = fixed.monthly_fen == current.monthly_fen
+            && fixed.valid_from == current.valid_from
+            && fixed.valid_to == current.valid_to;
+        if unchanged && current.correction_reason == fixed.correction_reason {
+            // Sent again: done already.
+            return Ok(current);
+        }
+        super::check_version(version, current.version)?;
+        if unchanged {
+            return Err(AppError::field(
+                "monthly_fen",
+                "unchanged",
+                "the correction changes neither the amount nor the dates",
+            ));
+        }
+        if fixed.valid_to.is_some_and(|to| to < fixed.valid_from) {
+            return Err(AppError::field(
+                "valid_to",
+                "before_valid_from",
+                format!("must be on or after valid_from, {}", fixed.valid_from),
+            ));
+        }
+        check_overlap(
+            c,
+            &current.county_code,
+            fixed.valid_from,
+            fixed.valid_to,
+            id,
+        )?;
+        let at = fixed.corrected_at.unwrap_or_else(db::now);
+        if !db::placements::correct_threshold(c, id, current.version, &fixed, at)? {
+            return Err(AppError::PreconditionFailed);
+        }
+        let placed = db::reports::placed_in(c, &current.county_code)?;
+        c.touch_all(&placed, Stale::Reports);
+        c.audit(Event {
+            county_code: Some(&current.county_code),
+            ..caller.event("correct", "income_threshold", Some(id))
+        })?;
+        db::placements::find_threshold(c, id)?.ok_or(AppError::NotFound)
+    })
 }
 
 /// A page of the thresholds of the caller's counties (or `county`), by county and start.

@@ -146,6 +146,12 @@ const MATRIX: &[(&str, &str, Expect)] = &[
         "/api/v1/income-thresholds/{id}",
         [200, 200, 403, 403, 401],
     ),
+    // A correction of what was entered wrongly is the administrator's.
+    (
+        "POST",
+        "/api/v1/income-thresholds/{id}/correct",
+        [200, 403, 403, 403, 401],
+    ),
     // The same target again answers 200.
     ("PUT", "/api/v1/targets/{year}", [201, 200, 403, 403, 401]),
     ("GET", "/api/v1/targets/{year}", [200, 200, 403, 403, 401]),
@@ -323,6 +329,9 @@ async fn call(
         })),
         ("PATCH", "/api/v1/income-thresholds/{id}") => {
             Some(json!({"source": format!("吕梁市民政局 {who}")}))
+        }
+        ("POST", "/api/v1/income-thresholds/{id}/correct") => {
+            Some(json!({"monthly_fen": 78_000, "reason": "单位录入错误"}))
         }
         ("POST", "/api/v1/income-thresholds") => Some(json!({
             "county_code": "141125", "monthly_fen": 80_000, "source": "吕梁市民政局",

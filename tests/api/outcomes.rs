@@ -345,3 +345,95 @@ async fn a_report_frozen_under_earlier_rules_stays_as_issued_and_a_new_freeze_re
         .ok_json(200);
     assert_eq!(kept["figures"], old);
 }
+
+#[actix_web::test]
+async fn a_threshold_entered_wrongly_is_corrected_with_a_reason_and_the_figures_follow() {
+    let w = World::new().await;
+    let y = year();
+    let (trainee, _) = w.trained("141125", day(y, 1, 5), day(y, 1, 30)).await;
+    let employer = w.app.employer("柳林县康养中心").await;
+    let boss = w.app.employer_user(&employer).await;
+    let placement = w
+        .post(
+            &w.worker,
+            "/api/v1/placements",
+            json!({"trainee_id": trainee, "employer_id": employer, "occupation": "elderly_care",
+                   "position": "护理员", "work_city": "柳林县", "start_date": day(y, 2, 1),
+                   "monthly_wage_fen": 300_000, "contract_type": "labour_contract"}),
+        )
+        .await;
+    let id = placement["id"].as_str().unwrap();
+    w.post(
+        &boss,
+        &format!("/api/v1/placements/{id}/confirm"),
+        json!({}),
+    )
+    .await;
+    // 780 yuan meant (78,000 fen), entered as 780,000 fen (7,800 yuan): above the wage.
+    let threshold = w
+        .post(
+            &w.admin,
+            "/api/v1/income-thresholds",
+            json!({"county_code": "141125", "monthly_fen": 780_000,
+                   "valid_from": day(y - 1, 1, 1), "source": "柳林县民政局"}),
+        )
+        .await;
+    let threshold = threshold["id"].as_str().unwrap().to_owned();
+    let report = w.report("141125").await;
+    assert_eq!(value(&report, "employed"), 0);
+    assert_eq!(value(&report, "employed_below_threshold"), 1);
+    let path = format!("/api/v1/income-thresholds/{threshold}/correct");
+    // A manager may close a period, not correct one; a reason is needed.
+    let manager = w.app.manager(&["141125"]).await;
+    let correction = json!({"monthly_fen": 78_000, "reason": "单位录入错误：应为780元"});
+    w.app
+        .post_as(&manager, &path, &correction)
+        .await
+        .problem(403, "/problems/forbidden");
+    w.app
+        .post_as(&w.admin, &path, &json!({"monthly_fen": 78_000}))
+        .await
+        .invalid_field("reason", "required");
+    let corrected = w.post(&w.admin, &path, correction.clone()).await;
+    assert_eq!(corrected["monthly_fen"], 78_000);
+    assert_eq!(corrected["correction_reason"], "单位录入错误：应为780元");
+    assert!(corrected["corrected_at"].is_string());
+    assert_eq!(corrected["version"], 2);
+    // The figures follow, for every day: employed from the start.
+    let report = w.report("141125").await;
+    assert_eq!(value(&report, "employed"), 1);
+    assert_eq!(value(&report, "employed_below_threshold"), 0);
+    // The same correction again changes nothing; a stale version is refused.
+    let again = w.post(&w.admin, &path, correction).await;
+    assert_eq!(again["version"], 2);
+    let stale = w
+        .app
+        .request(actix_web::http::Method::POST, &path)
+        .auth(&w.admin)
+        .header("if-match", "\"1\"")
+        .json(&json!({"valid_to": day(y + 5, 12, 31), "reason": "期限录入错误"}))
+        .await;
+    stale.problem(412, "/problems/precondition-failed");
+    // Its dates too: a period may not end before it starts.
+    w.app
+        .post_as(
+            &w.admin,
+            &path,
+            &json!({"valid_to": day(y - 2, 1, 1), "reason": "期限录入错误"}),
+        )
+        .await
+        .invalid_field("valid_to", "before_valid_from");
+    let audit = w
+        .app
+        .get_as(&w.admin, &format!("/api/v1/audit?entity_id={threshold}"))
+        .await
+        .ok_json(200);
+    assert!(
+        audit["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|row| row["action"] == "correct"),
+        "{audit}"
+    );
+}
