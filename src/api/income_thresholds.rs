@@ -279,13 +279,15 @@ limited! {
         #[validate(range(min = 1, max = 10_000_000))]
         #[schema(minimum = 1, maximum = 10_000_000, example = 78000)]
         pub monthly_fen: Option<i64>,
-        /// The first day it should have been in force.
+        /// The first day it should have been in force (1970–9999).
         #[validate(custom(function = "plausible_day"))]
+        #[schema(value_type = Option<String>, format = Date, pattern = r"^(19[7-9][0-9]|[2-9][0-9]{3})-[0-9]{2}-[0-9]{2}$")]
         pub valid_from: Option<NaiveDate>,
-        /// The last day it should have been in force; `null` for until further notice.
+        /// The last day it should have been in force (1970–9999); `null` for until further
+        /// notice.
         #[serde(default, deserialize_with = "nullable")]
         #[validate(custom(function = "plausible_day"))]
-        #[schema(value_type = Option<String>, format = Date, nullable)]
+        #[schema(value_type = Option<String>, format = Date, nullable, pattern = r"^(19[7-9][0-9]|[2-9][0-9]{3})-[0-9]{2}-[0-9]{2}$")]
         pub valid_to: Option<Option<NaiveDate>>,
         /// Why, in a few words: kept with the threshold.
         #[validate(custom(function = "not_blank"))]
@@ -300,15 +302,12 @@ limited! {
 
 /// Corrects a threshold entered wrongly (administrators): its amount or its dates, with a
 /// reason kept on it and in the audit trail; the county's figures are counted again by it. Not
-/// for a new amount announced (close the period and record the next one). `If-Match` is
-/// optional; the same correction again answers the threshold as it is.
+/// for a new amount announced (close the period and record the next one). The values sent are
+/// the ones meant, so the same correction again, or one that changes nothing, answers the
+/// threshold as it is.
 #[utoipa::path(
     tag = "placements",
-    params(
-        ("id" = Uuid, Path, description = "Threshold id"),
-        ("If-Match" = Option<String>, Header, description = "The ETag (version) the correction is based on, or `*`",
-            pattern = r#"^(\*|(W/)?"[0-9]+")$"#),
-    ),
+    params(("id" = Uuid, Path, description = "Threshold id")),
     request_body = CorrectIncomeThreshold,
     responses(
         (status = 200, description = "Corrected", body = IncomeThresholdResponse, headers(("ETag" = String, description = "The new version"))),
@@ -317,24 +316,18 @@ limited! {
         (status = 403, response = crate::openapi::Forbidden),
         (status = 404, response = crate::openapi::NotFound),
         (status = 409, description = "The period would overlap another of the county", body = Problem, content_type = PROBLEM_JSON),
-        (status = 412, response = crate::openapi::PreconditionFailed),
         (status = 415, response = crate::openapi::UnsupportedMediaType),
-        (status = 422, description = "A field is invalid, nothing would change, or the period would end before it starts", body = Problem, content_type = PROBLEM_JSON),
+        (status = 422, description = "A field is invalid, or the period would end before it starts", body = Problem, content_type = PROBLEM_JSON),
     )
 )]
 #[post("/income-thresholds/{id}/correct")]
 pub async fn correct_income_threshold(
-    req: HttpRequest,
     db: web::Data<Db>,
     rules: web::Data<crate::domain::rules::Rules>,
     caller: AuthUser,
     id: web::Path<Uuid>,
     Json(body): Json<CorrectIncomeThreshold>,
 ) -> Result<HttpResponse, AppError> {
-    let version = match req.headers().get(actix_web::http::header::IF_MATCH) {
-        Some(_) => if_match(&req)?,
-        None => None,
-    };
     let id = id.into_inner().to_string();
     let correction = service::income_thresholds::Correction {
         monthly_fen: body.monthly_fen,
@@ -344,7 +337,7 @@ pub async fn correct_income_threshold(
     };
     let row = db
         .run(move |conn| {
-            service::income_thresholds::correct(conn, &rules, &caller, &id, version, correction)
+            service::income_thresholds::correct(conn, &rules, &caller, &id, correction)
         })
         .await?;
     answer(StatusCode::OK, row)

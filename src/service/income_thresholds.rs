@@ -179,16 +179,14 @@ pub struct Correction {
     pub reason: String,
 }
 
-/// Corrects threshold `id` entered wrongly (administrators), based on `version` when given:
-/// the county's figures are counted again by the corrected amount and period, which may not
-/// come to overlap another of the county. The same correction again answers the threshold as
-/// it is.
+/// Corrects threshold `id` entered wrongly (administrators): the county's figures are counted
+/// again by the corrected amount and period, which may not come to overlap another of the
+/// county. A correction that changes nothing (sent again) answers the threshold as it is.
 pub fn correct(
     conn: &mut AnyConnection,
     rules: &Rules,
     caller: &Caller,
     id: &str,
-    version: Option<i32>,
     correction: Correction,
 ) -> Result<IncomeThreshold, AppError> {
     caller.may("correct_income_threshold")?;
@@ -205,20 +203,12 @@ pub fn correct(
             corrected_at: Some(db::now()),
             corrected_by: Some(caller.id.clone()),
         };
-        let unchanged = fixed.monthly_fen == current.monthly_fen
+        if fixed.monthly_fen == current.monthly_fen
             && fixed.valid_from == current.valid_from
-            && fixed.valid_to == current.valid_to;
-        if unchanged && current.correction_reason == fixed.correction_reason {
-            // Sent again: done already.
+            && fixed.valid_to == current.valid_to
+        {
+            // Sent again, or nothing to correct: as it is.
             return Ok(current);
-        }
-        super::check_version(version, current.version)?;
-        if unchanged {
-            return Err(AppError::field(
-                "monthly_fen",
-                "unchanged",
-                "the correction changes neither the amount nor the dates",
-            ));
         }
         if fixed.valid_to.is_some_and(|to| to < fixed.valid_from) {
             return Err(AppError::field(
