@@ -145,6 +145,8 @@ pub const OPERATIONS: &[(&str, Who)] = &[
     ("get_income_threshold", ADMIN_MANAGER),
     ("update_income_threshold", ADMIN_MANAGER),
     ("correct_income_threshold", ADMIN),
+    ("get_settings", ADMIN_MANAGER),
+    ("put_settings", ADMIN),
     ("put_target", ADMIN_MANAGER),
     ("get_targets", ADMIN_MANAGER),
     ("get_programme_report", ADMIN_MANAGER),

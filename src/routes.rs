@@ -14,7 +14,7 @@ use utoipa_actix_web::{AppExt, scope};
 use crate::api::organisations::{agencies, employers, providers};
 use crate::api::{
     audit, auth, certification, cohorts, counties, enrolments, follow_ups, income_thresholds,
-    placements, progression, reports, service, targets, trainees, users,
+    placements, progression, reports, service, settings, targets, trainees, users,
 };
 use crate::error::AppError;
 use crate::openapi::ApiDoc;
@@ -91,7 +91,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(reports::freeze_biweekly)
                 .service(reports::list_biweekly)
                 .service(reports::get_biweekly)
-                .service(reports::rebuild_reports),
+                .service(reports::rebuild_reports)
+                .service(settings::get_settings)
+                .service(settings::put_settings),
         )
         .service(reports::get_dashboard);
 }

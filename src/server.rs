@@ -55,7 +55,21 @@ impl Server {
         db.migrate()
             .await
             .map_err(|e| db_error(format!("migrations failed: {e}")))?;
-        let rules = config.rules;
+        // The programme settings are the database's; the environment seeds them on a first
+        // start only.
+        let seed = config.rules;
+        let (rules, ignored) = db
+            .run(move |conn| crate::service::settings::seed(conn, &seed))
+            .await
+            .map_err(|e| db_error(format!("reading the programme settings failed: {e}")))?;
+        if ignored {
+            log::warn!(
+                "the programme settings in the environment (RETIREMENT_AGE_MALE, \
+                 RETIREMENT_AGE_FEMALE, COMPLETION_ATTENDANCE_PERCENT, CERTIFIED_KINDS, \
+                 OUTCOME_CUTOFF, EMPLOYMENT_MIN_DAYS) differ from those kept in the database and \
+                 are not used: change them with PUT /api/v1/settings"
+            );
+        }
         let rebuilt = db
             .run(move |conn| crate::service::report_facts::rebuild_if_stale(conn, &rules))
             .await
@@ -95,7 +109,7 @@ impl Server {
         }
         let db = web::Data::new(db);
         let signing_key = web::Data::new(signing_key);
-        let rules = web::Data::new(config.rules);
+        let rules = web::Data::new(crate::service::settings::SettingsCache::new(rules));
         let mut server = HttpServer::new(move || {
             App::new()
                 .into_utoipa_app()

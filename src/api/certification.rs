@@ -14,38 +14,11 @@ use crate::auth::AuthUser;
 use crate::db::certification::{Assessment, Certificate};
 use crate::db::{self, Db};
 use crate::domain::certificate_number;
+use crate::domain::training::CertificateKind;
 use crate::domain::training::{Level, Occupation};
 use crate::error::{AppError, FieldError, PROBLEM_JSON, Problem};
 use crate::extract::Json;
 use crate::service;
-
-/// What a certificate certifies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum CertificateKind {
-    /// 职业技能等级证书: the ladder climbs by these.
-    SkillLevel,
-    /// 专项职业能力证书.
-    SpecialAbility,
-    /// 培训合格证书.
-    Training,
-}
-
-impl CertificateKind {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::SkillLevel => "skill_level",
-            Self::SpecialAbility => "special_ability",
-            Self::Training => "training",
-        }
-    }
-
-    fn parse(name: &str) -> Option<Self> {
-        [Self::SkillLevel, Self::SpecialAbility, Self::Training]
-            .into_iter()
-            .find(|k| k.as_str() == name)
-    }
-}
 
 /// The certificate a passed assessment issues; occupation and level are the cohort's.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -248,7 +221,6 @@ fn assessment_response(
 #[post("/enrolments/{id}/assessments")]
 pub async fn create_assessment(
     db: web::Data<Db>,
-    rules: web::Data<crate::domain::rules::Rules>,
     caller: AuthUser,
     enrolment_id: web::Path<Uuid>,
     Json(body): Json<CreateAssessment>,
@@ -279,7 +251,7 @@ pub async fn create_assessment(
     });
     let (created, row, certificate) = db
         .run(move |conn| {
-            service::certification::assess(conn, &rules, &caller, assessment, issued_certificate)
+            service::certification::assess(conn, &caller, assessment, issued_certificate)
         })
         .await?;
     let response = assessment_response(row, certificate)?;
@@ -312,7 +284,6 @@ pub async fn create_assessment(
 #[post("/trainees/{id}/certificates")]
 pub async fn create_certificate(
     db: web::Data<Db>,
-    rules: web::Data<crate::domain::rules::Rules>,
     caller: AuthUser,
     trainee_id: web::Path<Uuid>,
     Json(body): Json<CreateCertificate>,
@@ -341,7 +312,7 @@ pub async fn create_certificate(
         created_at: db::now(),
     };
     let (created, row) = db
-        .run(move |conn| service::certification::record_prior(conn, &rules, &caller, candidate))
+        .run(move |conn| service::certification::record_prior(conn, &caller, candidate))
         .await?;
     let response = CertificateResponse::try_from(row)?;
     Ok(if created {

@@ -16,7 +16,6 @@ use crate::api::{
 use crate::auth::AuthUser;
 use crate::db::cohorts::{Cohort, CohortChanges, Filter};
 use crate::db::{self, Db};
-use crate::domain::rules::Rules;
 use crate::domain::training::{
     CohortStatus, FundingType, Level, MANDATORY_MODULES, Mode, Occupation,
 };
@@ -245,7 +244,6 @@ impl TryFrom<Cohort> for CohortResponse {
 #[post("/cohorts")]
 pub async fn create_cohort(
     db: web::Data<Db>,
-    rules: web::Data<Rules>,
     caller: AuthUser,
     Json(body): Json<CreateCohort>,
 ) -> Result<HttpResponse, AppError> {
@@ -276,7 +274,7 @@ pub async fn create_cohort(
         updated_at: now,
     };
     let (created, row) = db
-        .run(move |conn| service::cohorts::create(conn, &rules, &caller, candidate))
+        .run(move |conn| service::cohorts::create(conn, &caller, candidate))
         .await?;
     let response = CohortResponse::try_from(row)?;
     let status = if created {
@@ -406,7 +404,6 @@ pub async fn get_cohort(
 pub async fn update_cohort(
     req: HttpRequest,
     db: web::Data<Db>,
-    rules: web::Data<crate::domain::rules::Rules>,
     caller: AuthUser,
     id: web::Path<Uuid>,
     Json(body): Json<UpdateCohort>,
@@ -430,7 +427,7 @@ pub async fn update_cohort(
         status: body.status.map(|s| s.as_str().to_owned()),
     };
     let row = db
-        .run(move |conn| service::cohorts::update(conn, &rules, &caller, &id, version, changes))
+        .run(move |conn| service::cohorts::update(conn, &caller, &id, version, changes))
         .await?;
     let response = CohortResponse::try_from(row)?;
     Ok(with_etag(HttpResponse::Ok(), response.version).json(response))

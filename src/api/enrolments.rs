@@ -176,7 +176,7 @@ fn answer(created: bool, row: Enrolment) -> Result<HttpResponse, AppError> {
 #[post("/cohorts/{id}/enrolments")]
 pub async fn create_enrolment(
     db: web::Data<Db>,
-    rules: web::Data<Rules>,
+    rules: Rules,
     caller: AuthUser,
     cohort_id: web::Path<Uuid>,
     Json(body): Json<CreateEnrolment>,
@@ -355,7 +355,7 @@ async fn act(
 pub async fn complete_enrolment(
     req: HttpRequest,
     db: web::Data<Db>,
-    rules: web::Data<Rules>,
+    rules: Rules,
     caller: AuthUser,
     id: web::Path<Uuid>,
     Json(body): Json<CompleteEnrolment>,
@@ -363,7 +363,7 @@ pub async fn complete_enrolment(
     act(
         &req,
         &db,
-        **rules,
+        rules,
         caller,
         id.into_inner(),
         ActionInput::Complete(body),
@@ -396,7 +396,7 @@ pub async fn complete_enrolment(
 pub async fn drop_enrolment(
     req: HttpRequest,
     db: web::Data<Db>,
-    rules: web::Data<Rules>,
+    rules: Rules,
     caller: AuthUser,
     id: web::Path<Uuid>,
     Json(body): Json<DropEnrolment>,
@@ -404,7 +404,7 @@ pub async fn drop_enrolment(
     act(
         &req,
         &db,
-        **rules,
+        rules,
         caller,
         id.into_inner(),
         ActionInput::Drop(body),
@@ -485,7 +485,6 @@ fn register_response(
 #[put("/cohorts/{id}/attendance/{date}")]
 pub async fn take_register(
     db: web::Data<Db>,
-    rules: web::Data<Rules>,
     caller: AuthUser,
     path: web::Path<(Uuid, NaiveDate)>,
     Json(body): Json<TakeRegister>,
@@ -495,7 +494,7 @@ pub async fn take_register(
     let present: Vec<String> = body.present.iter().map(Uuid::to_string).collect();
     let (register, present) = db
         .run(move |conn| {
-            service::enrolments::take_register(conn, &rules, &caller, &cohort_id, day, present)
+            service::enrolments::take_register(conn, &caller, &cohort_id, day, present)
         })
         .await?;
     Ok(HttpResponse::Ok().json(register_response(register, present)?))

@@ -198,7 +198,6 @@ impl TryFrom<FollowUp> for FollowUpResponse {
 #[post("/placements/{id}/follow-ups")]
 pub async fn create_follow_up(
     db: web::Data<Db>,
-    rules: web::Data<crate::domain::rules::Rules>,
     caller: AuthUser,
     placement_id: web::Path<Uuid>,
     Json(body): Json<CreateFollowUp>,
@@ -233,9 +232,7 @@ pub async fn create_follow_up(
         new_placement_id: None,
     };
     let (created, row) = db
-        .run(move |conn| {
-            service::follow_ups::record(conn, &rules, &caller, candidate, new_work, timed)
-        })
+        .run(move |conn| service::follow_ups::record(conn, &caller, candidate, new_work, timed))
         .await?;
     let status = if created {
         StatusCode::CREATED

@@ -139,7 +139,6 @@ fn answer(status: StatusCode, row: IncomeThreshold) -> Result<HttpResponse, AppE
 #[post("/income-thresholds")]
 pub async fn create_income_threshold(
     db: web::Data<Db>,
-    rules: web::Data<crate::domain::rules::Rules>,
     caller: AuthUser,
     Json(body): Json<CreateIncomeThreshold>,
 ) -> Result<HttpResponse, AppError> {
@@ -159,7 +158,7 @@ pub async fn create_income_threshold(
         corrected_by: None,
     };
     let (created, row) = db
-        .run(move |conn| service::income_thresholds::create(conn, &rules, &caller, candidate))
+        .run(move |conn| service::income_thresholds::create(conn, &caller, candidate))
         .await?;
     let status = if created {
         StatusCode::CREATED
@@ -250,7 +249,6 @@ pub async fn get_income_threshold(
 pub async fn update_income_threshold(
     req: HttpRequest,
     db: web::Data<Db>,
-    rules: web::Data<crate::domain::rules::Rules>,
     caller: AuthUser,
     id: web::Path<Uuid>,
     Json(body): Json<UpdateIncomeThreshold>,
@@ -262,9 +260,7 @@ pub async fn update_income_threshold(
         source: body.source.map(|s| s.trim().to_owned()),
     };
     let row = db
-        .run(move |conn| {
-            service::income_thresholds::update(conn, &rules, &caller, &id, version, changes)
-        })
+        .run(move |conn| service::income_thresholds::update(conn, &caller, &id, version, changes))
         .await?;
     answer(StatusCode::OK, row)
 }
@@ -323,7 +319,6 @@ limited! {
 #[post("/income-thresholds/{id}/correct")]
 pub async fn correct_income_threshold(
     db: web::Data<Db>,
-    rules: web::Data<crate::domain::rules::Rules>,
     caller: AuthUser,
     id: web::Path<Uuid>,
     Json(body): Json<CorrectIncomeThreshold>,
@@ -336,9 +331,7 @@ pub async fn correct_income_threshold(
         reason: body.reason.trim().to_owned(),
     };
     let row = db
-        .run(move |conn| {
-            service::income_thresholds::correct(conn, &rules, &caller, &id, correction)
-        })
+        .run(move |conn| service::income_thresholds::correct(conn, &caller, &id, correction))
         .await?;
     answer(StatusCode::OK, row)
 }

@@ -79,6 +79,7 @@ pub mod placements;
 pub mod progression;
 pub mod reports;
 pub mod service;
+pub mod settings;
 pub mod targets;
 pub mod trainees;
 pub mod users;
@@ -494,6 +495,31 @@ pub(crate) fn work_of(
         household,
         business: business.map(|b| b.description.trim().to_owned()),
     })
+}
+
+/// The programme settings a request is judged by: as this instance last read them from the
+/// database (at most a second ago). What the figures count is read again in the transaction
+/// that counts them.
+impl actix_web::FromRequest for crate::domain::rules::Rules {
+    type Error = AppError;
+    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let cache = req
+            .app_data::<actix_web::web::Data<crate::service::settings::SettingsCache>>()
+            .cloned();
+        let db = req
+            .app_data::<actix_web::web::Data<crate::db::Db>>()
+            .cloned();
+        Box::pin(async move {
+            match (cache, db) {
+                (Some(cache), Some(db)) => cache.current(&db).await,
+                _ => Err(AppError::internal(
+                    "the programme settings are not configured",
+                )),
+            }
+        })
+    }
 }
 
 #[cfg(test)]

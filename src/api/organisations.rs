@@ -21,7 +21,6 @@ use crate::api::{Page, nullable};
 use crate::auth::AuthUser;
 use crate::db::organisations::{Filter, Organisation, OrganisationChanges};
 use crate::db::{self, Db};
-use crate::domain::rules::Rules;
 use crate::domain::{credit_code, phone};
 use crate::error::{AppError, FieldError};
 use crate::service;
@@ -207,7 +206,6 @@ fn check_phone(raw: &str, errors: &mut Vec<FieldError>) -> Option<String> {
 pub async fn create(
     kind: Kind,
     db: &Db,
-    rules: Rules,
     caller: AuthUser,
     body: CreateOrganisation,
 ) -> Result<HttpResponse, AppError> {
@@ -239,7 +237,7 @@ pub async fn create(
         contact_phone,
     };
     let (created, row) = db
-        .run(move |conn| service::organisations::create(conn, &rules, &caller, kind, candidate))
+        .run(move |conn| service::organisations::create(conn, &caller, kind, candidate))
         .await?;
     let response = OrganisationResponse::try_from(row)?;
     let status = if created {
@@ -306,7 +304,6 @@ pub async fn update(
     kind: Kind,
     req: HttpRequest,
     db: &Db,
-    rules: Rules,
     caller: AuthUser,
     id: Uuid,
     body: UpdateOrganisation,
@@ -336,9 +333,7 @@ pub async fn update(
         active: body.active,
     };
     let row = db
-        .run(move |conn| {
-            service::organisations::update(conn, &rules, &caller, kind, &id, version, changes)
-        })
+        .run(move |conn| service::organisations::update(conn, &caller, kind, &id, version, changes))
         .await?;
     let response = OrganisationResponse::try_from(row)?;
     Ok(with_etag(HttpResponse::Ok(), response.version).json(response))
@@ -358,7 +353,6 @@ macro_rules! organisation_routes {
             use crate::api::{Page, PageParams, SyncParams};
             use crate::auth::AuthUser;
             use crate::db::Db;
-            use crate::domain::rules::Rules;
             use crate::error::{AppError, PROBLEM_JSON, Problem};
             use crate::extract::{Json, Query};
 
@@ -381,11 +375,10 @@ macro_rules! organisation_routes {
             #[post($collection)]
             pub async fn $create(
                 db: web::Data<Db>,
-                rules: web::Data<Rules>,
                 caller: AuthUser,
                 Json(body): Json<CreateOrganisation>,
             ) -> Result<HttpResponse, AppError> {
-                super::create($kind, &db, **rules, caller, body).await
+                super::create($kind, &db, caller, body).await
             }
 
             #[doc = $who_reads]
@@ -462,12 +455,11 @@ macro_rules! organisation_routes {
             pub async fn $update(
                 req: HttpRequest,
                 db: web::Data<Db>,
-                rules: web::Data<Rules>,
                 caller: AuthUser,
                 id: web::Path<Uuid>,
                 Json(body): Json<UpdateOrganisation>,
             ) -> Result<HttpResponse, AppError> {
-                super::update($kind, req, &db, **rules, caller, id.into_inner(), body).await
+                super::update($kind, req, &db, caller, id.into_inner(), body).await
             }
         }
     };

@@ -24,7 +24,6 @@ use crate::db::placements::Placement;
 use crate::db::{self, Db};
 use crate::domain::employment::{self};
 use crate::domain::placement::{ContractType, Evidence, Lifecycle, Resolution, WorkKind};
-use crate::domain::rules::Rules;
 use crate::domain::training::Occupation;
 use crate::domain::{id_number, phone};
 use crate::error::{AppError, PROBLEM_JSON, Problem};
@@ -323,7 +322,6 @@ fn answer(
 #[post("/placements")]
 pub async fn create_placement(
     db: web::Data<Db>,
-    rules: web::Data<Rules>,
     caller: AuthUser,
     Json(body): Json<CreatePlacement>,
 ) -> Result<HttpResponse, AppError> {
@@ -371,7 +369,7 @@ pub async fn create_placement(
         updated_at: now,
     };
     let (created, row) = db
-        .run(move |conn| service::placements::create(conn, &rules, &caller, candidate))
+        .run(move |conn| service::placements::create(conn, &caller, candidate))
         .await?;
     let status = if created {
         StatusCode::CREATED
@@ -575,7 +573,6 @@ impl Action {
 async fn act(
     req: &HttpRequest,
     db: &Db,
-    rules: Rules,
     caller: AuthUser,
     id: Uuid,
     action: Action,
@@ -596,7 +593,7 @@ async fn act(
     };
     let action = action.into_service();
     let row = db
-        .run(move |conn| service::placements::act(conn, &rules, &caller, &id, action, key.as_ref()))
+        .run(move |conn| service::placements::act(conn, &caller, &id, action, key.as_ref()))
         .await?;
     answer(StatusCode::OK, row, view)
 }
@@ -626,11 +623,10 @@ async fn act(
 pub async fn confirm_placement(
     req: HttpRequest,
     db: web::Data<Db>,
-    rules: web::Data<Rules>,
     caller: AuthUser,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
-    act(&req, &db, **rules, caller, id.into_inner(), Action::Confirm).await
+    act(&req, &db, caller, id.into_inner(), Action::Confirm).await
 }
 
 /// The employer named disputes the placement, open or ended, with a reason: it does not count,
@@ -661,20 +657,11 @@ pub async fn confirm_placement(
 pub async fn dispute_placement(
     req: HttpRequest,
     db: web::Data<Db>,
-    rules: web::Data<Rules>,
     caller: AuthUser,
     id: web::Path<Uuid>,
     Json(body): Json<DisputePlacement>,
 ) -> Result<HttpResponse, AppError> {
-    act(
-        &req,
-        &db,
-        **rules,
-        caller,
-        id.into_inner(),
-        Action::Dispute(body),
-    )
-    .await
+    act(&req, &db, caller, id.into_inner(), Action::Dispute(body)).await
 }
 
 /// A manager settles an employer's dispute, with a reason kept on the placement: `upheld`, it
@@ -704,20 +691,11 @@ pub async fn dispute_placement(
 pub async fn resolve_placement(
     req: HttpRequest,
     db: web::Data<Db>,
-    rules: web::Data<Rules>,
     caller: AuthUser,
     id: web::Path<Uuid>,
     Json(body): Json<ResolvePlacement>,
 ) -> Result<HttpResponse, AppError> {
-    act(
-        &req,
-        &db,
-        **rules,
-        caller,
-        id.into_inner(),
-        Action::Resolve(body),
-    )
-    .await
+    act(&req, &db, caller, id.into_inner(), Action::Resolve(body)).await
 }
 
 /// Records that the job ended, by its last day. The same end again answers the placement as it
@@ -747,18 +725,9 @@ pub async fn resolve_placement(
 pub async fn end_placement(
     req: HttpRequest,
     db: web::Data<Db>,
-    rules: web::Data<Rules>,
     caller: AuthUser,
     id: web::Path<Uuid>,
     Json(body): Json<EndPlacement>,
 ) -> Result<HttpResponse, AppError> {
-    act(
-        &req,
-        &db,
-        **rules,
-        caller,
-        id.into_inner(),
-        Action::End(body),
-    )
-    .await
+    act(&req, &db, caller, id.into_inner(), Action::End(body)).await
 }

@@ -52,11 +52,10 @@ use crate::service::reports::{as_of, elapsed_percent, scope_for};
 #[post("/reports/rebuild")]
 pub async fn rebuild_reports(
     db: web::Data<Db>,
-    rules: web::Data<Rules>,
     caller: AuthUser,
 ) -> Result<HttpResponse, AppError> {
     let done = db
-        .run(move |conn| service::reports::rebuild(conn, &rules, &caller))
+        .run(move |conn| service::reports::rebuild(conn, &caller))
         .await?;
     log::info!(
         "report data rebuilt: {} trainees, {} facts, {:.1} s",
@@ -234,7 +233,7 @@ fn figure_rows(figures: &Figures) -> Vec<Vec<String>> {
 pub async fn get_programme_report(
     req: HttpRequest,
     db: web::Data<Db>,
-    rules: web::Data<Rules>,
+    rules: Rules,
     caller: AuthUser,
     Query(params): Query<ReportParams>,
 ) -> Result<HttpResponse, AppError> {
@@ -340,7 +339,7 @@ fn group_rows(groups: &[Group]) -> Vec<Vec<String>> {
 pub async fn get_programme_breakdown(
     req: HttpRequest,
     db: web::Data<Db>,
-    rules: web::Data<Rules>,
+    rules: Rules,
     caller: AuthUser,
     Query(params): Query<BreakdownParams>,
 ) -> Result<HttpResponse, AppError> {
@@ -402,7 +401,7 @@ pub struct PeriodSeries {
 pub async fn get_programme_periods(
     req: HttpRequest,
     db: web::Data<Db>,
-    rules: web::Data<Rules>,
+    rules: Rules,
     caller: AuthUser,
     Query(params): Query<ReportParams>,
 ) -> Result<HttpResponse, AppError> {
@@ -560,7 +559,7 @@ fn biweekly_response(row: Biweekly, with_records: bool) -> Result<BiweeklyReport
 #[post("/reports/biweekly")]
 pub async fn freeze_biweekly(
     db: web::Data<Db>,
-    rules: web::Data<Rules>,
+    rules: Rules,
     caller: AuthUser,
     Json(body): Json<FreezeBiweekly>,
 ) -> Result<HttpResponse, AppError> {

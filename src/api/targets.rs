@@ -17,7 +17,6 @@ use crate::auth::AuthUser;
 use crate::db::targets::Target;
 use crate::db::{self, Db};
 use crate::domain::COUNTY_CODES;
-use crate::domain::rules::Rules;
 use crate::error::{AppError, PROBLEM_JSON, Problem};
 use crate::extract::Json;
 use crate::service;
@@ -177,7 +176,6 @@ fn optional_if_match(req: &HttpRequest) -> Result<Option<i32>, AppError> {
 pub async fn put_target(
     req: HttpRequest,
     db: web::Data<Db>,
-    rules: web::Data<Rules>,
     caller: AuthUser,
     year: web::Path<i32>,
     Json(body): Json<PutTarget>,
@@ -217,7 +215,7 @@ pub async fn put_target(
         updated_at: now,
     };
     let (created, row) = db
-        .run(move |conn| service::targets::put(conn, &rules, &caller, target, version))
+        .run(move |conn| service::targets::put(conn, &caller, target, version))
         .await?;
     let status = if created {
         StatusCode::CREATED

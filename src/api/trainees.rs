@@ -396,7 +396,7 @@ fn sorted_categories(categories: &[Category]) -> Vec<String> {
 #[post("/trainees")]
 pub async fn create_trainee(
     db: web::Data<Db>,
-    rules: web::Data<Rules>,
+    rules: Rules,
     caller: AuthUser,
     Json(body): Json<CreateTrainee>,
 ) -> Result<HttpResponse, AppError> {
@@ -431,7 +431,7 @@ pub async fn create_trainee(
         updated_at: now,
     };
     let (created, row) = db
-        .run(move |conn| service::trainees::create(conn, &rules, &caller, candidate, categories))
+        .run(move |conn| service::trainees::create(conn, &caller, candidate, categories))
         .await?;
     let response = response(row, View::Full)?;
     let status = if created {
@@ -591,7 +591,7 @@ fn parse_name_key(key: &str) -> Result<After, AppError> {
 pub async fn get_trainee(
     req: HttpRequest,
     db: web::Data<Db>,
-    rules: web::Data<Rules>,
+    rules: Rules,
     caller: AuthUser,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
@@ -644,7 +644,6 @@ pub async fn get_trainee(
 pub async fn update_trainee(
     req: HttpRequest,
     db: web::Data<Db>,
-    rules: web::Data<crate::domain::rules::Rules>,
     caller: AuthUser,
     id: web::Path<Uuid>,
     Json(body): Json<UpdateTrainee>,
@@ -677,7 +676,7 @@ pub async fn update_trainee(
     };
     let row = db
         .run(move |conn| {
-            service::trainees::update(conn, &rules, &caller, &id, version, changes, categories)
+            service::trainees::update(conn, &caller, &id, version, changes, categories)
         })
         .await?;
     let response = response(row, View::Full)?;

@@ -13,7 +13,6 @@ use crate::api::{
 };
 use crate::auth::{self, AuthUser, Role};
 use crate::db::{self, Db, users::UserWithCounties};
-use crate::domain::rules::Rules;
 use crate::error::{AppError, PROBLEM_JSON, Problem};
 use crate::extract::{Json, Query};
 use crate::service;
@@ -173,7 +172,6 @@ impl TryFrom<UserWithCounties> for UserResponse {
 #[post("/users")]
 pub async fn create_user(
     db: web::Data<Db>,
-    rules: web::Data<Rules>,
     caller: AuthUser,
     Json(body): Json<CreateUser>,
 ) -> Result<HttpResponse, AppError> {
@@ -190,7 +188,7 @@ pub async fn create_user(
         password_hash,
     };
     let (created, row) = db
-        .run(move |conn| service::users::create(conn, &rules, &caller, account))
+        .run(move |conn| service::users::create(conn, &caller, account))
         .await?;
     let response = UserResponse::try_from(row)?;
     let status = if created {
@@ -298,7 +296,6 @@ pub async fn get_user(
 pub async fn update_user(
     req: HttpRequest,
     db: web::Data<Db>,
-    rules: web::Data<Rules>,
     caller: AuthUser,
     id: web::Path<Uuid>,
     Json(body): Json<UpdateUser>,
@@ -320,7 +317,7 @@ pub async fn update_user(
         password_hash,
     };
     let row = db
-        .run(move |conn| service::users::update(conn, &rules, &caller, &id, version, changes))
+        .run(move |conn| service::users::update(conn, &caller, &id, version, changes))
         .await?;
     let response = UserResponse::try_from(row)?;
     Ok(with_etag(HttpResponse::Ok(), response.version).json(response))

@@ -279,6 +279,32 @@ pub fn add_to_days(
     Ok(())
 }
 
+/// Takes the reports' data for this transaction alone (PostgreSQL: the facts table; SQLite: the
+/// database's write lock): a rebuild, or a change of the settings it counts by, one at a time,
+/// and no refresh meanwhile.
+pub fn lock_facts(conn: &mut AnyConnection) -> QueryResult<()> {
+    match conn {
+        AnyConnection::Postgresql(c) => {
+            diesel::sql_query("LOCK TABLE report_facts IN ACCESS EXCLUSIVE MODE").execute(c)?;
+        }
+        AnyConnection::Sqlite(c) => {
+            // A write, however small, takes SQLite's write lock for the transaction.
+            diesel::sql_query("UPDATE app_settings SET value = value WHERE key = 'report_facts'")
+                .execute(c)?;
+        }
+    }
+    Ok(())
+}
+
+/// Waits for a rebuild under way (PostgreSQL; SQLite's writers queue already), so that what is
+/// read next is what it committed.
+pub fn wait_for_rebuild(conn: &mut AnyConnection) -> QueryResult<()> {
+    if let AnyConnection::Postgresql(c) = conn {
+        diesel::sql_query("LOCK TABLE report_facts IN ROW EXCLUSIVE MODE").execute(c)?;
+    }
+    Ok(())
+}
+
 /// Forgets everything kept, before a rebuild. On PostgreSQL the facts table stays locked to
 /// the end of the transaction: writes that would change it wait for the rebuild.
 pub fn clear(conn: &mut AnyConnection) -> QueryResult<()> {

@@ -114,6 +114,7 @@ diesel::joinable!(organisations -> counties (county_code));
 diesel::allow_tables_to_appear_in_same_query!(
     counties,
     app_settings,
+    programme_settings,
     organisations,
     users,
     user_counties,
@@ -445,5 +446,22 @@ diesel::table! {
         differences -> Nullable<Text>,
         frozen_by -> Nullable<Text>,
         frozen_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Programme settings, one row per change; the latest is in force.
+    programme_settings (id) {
+        id -> Text,
+        retirement_age_male -> Integer,
+        retirement_age_female -> Integer,
+        completion_attendance_percent -> Integer,
+        certified_kinds -> Text,
+        outcome_cutoff -> Text,
+        employment_min_days -> Integer,
+        effective_from -> Date,
+        reason -> Text,
+        set_by -> Nullable<Text>,
+        set_at -> Timestamp,
     }
 }

@@ -30,6 +30,24 @@ macro_rules! stored_names {
 }
 pub(crate) use stored_names;
 
+/// What a certificate certifies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CertificateKind {
+    /// 职业技能等级证书: the ladder climbs by these.
+    SkillLevel,
+    /// 专项职业能力证书.
+    SpecialAbility,
+    /// 培训合格证书.
+    Training,
+}
+
+stored_names!(CertificateKind {
+    SkillLevel = "skill_level",
+    SpecialAbility = "special_ability",
+    Training = "training",
+});
+
 /// An occupation trained and certified (国家职业技能标准).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]

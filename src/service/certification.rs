@@ -10,7 +10,6 @@ use crate::db::certification::{Assessment, Certificate};
 use crate::db::trainees::Scope;
 use crate::db::{self, AnyConnection, audit::Event};
 use crate::domain::certificate_number;
-use crate::domain::rules::Rules;
 use crate::domain::today_in_china;
 use crate::domain::training::{EnrolmentStatus, Level, earliest_date};
 use crate::error::{AppError, FieldError};
@@ -125,7 +124,6 @@ fn replayed_assessment(
 /// assessment and its certificate.
 pub fn assess(
     conn: &mut AnyConnection,
-    rules: &Rules,
     caller: &Caller,
     assessment: Assessment,
     issued_certificate: Option<Issued>,
@@ -196,7 +194,7 @@ pub fn assess(
             })
         }
     };
-    let stored = UnitOfWork::run(conn, rules, |c| {
+    let stored = UnitOfWork::run(conn, |c| {
         db::certification::insert_assessment(c, &assessment)?;
         if let Some(certificate) = &certificate {
             db::certification::insert_certificate(c, certificate)?;
@@ -225,7 +223,6 @@ pub fn assess(
 /// whether it was stored now (else it is the replay of one stored) and the certificate.
 pub fn record_prior(
     conn: &mut AnyConnection,
-    rules: &Rules,
     caller: &Caller,
     candidate: Certificate,
 ) -> Result<(bool, Certificate), AppError> {
@@ -257,7 +254,7 @@ pub fn record_prior(
     if let Some(conflict) = number_taken(conn, &candidate.number, &scope)? {
         return Err(conflict);
     }
-    UnitOfWork::run(conn, rules, |c| {
+    UnitOfWork::run(conn, |c| {
         db::certification::insert_certificate(c, &candidate)?;
         c.touch(&candidate.trainee_id, Stale::Both);
         c.audit(Event {

@@ -5,7 +5,6 @@ use crate::access::Caller;
 use crate::db::cohorts::{Cohort, CohortChanges};
 use crate::db::trainees::Scope;
 use crate::db::{self, AnyConnection, audit::Event};
-use crate::domain::rules::Rules;
 use crate::domain::training::{CohortStatus, calendar_days, earliest_date};
 use crate::error::{AppError, FieldError};
 use crate::service::{Stale, UnitOfWork};
@@ -187,7 +186,6 @@ fn check_changes(
 /// [`check_changes`]; the reports follow a change of its end, provider, occupation or level.
 pub fn update(
     conn: &mut AnyConnection,
-    rules: &Rules,
     caller: &Caller,
     id: &str,
     version: Option<i32>,
@@ -205,7 +203,7 @@ pub fn update(
         || changes.provider_id.is_some()
         || changes.occupation.is_some()
         || changes.level.is_some();
-    let applied = UnitOfWork::run(conn, rules, |c| {
+    let applied = UnitOfWork::run(conn, |c| {
         if !db::cohorts::update(c, id, current.version, &changes, now)? {
             return Ok(false);
         }
@@ -234,7 +232,6 @@ pub fn update(
 /// caller's, its provider known and its code its own.
 pub fn create(
     conn: &mut AnyConnection,
-    rules: &Rules,
     caller: &Caller,
     candidate: Cohort,
 ) -> Result<(bool, Cohort), AppError> {
@@ -253,7 +250,7 @@ pub fn create(
     if let Some(existing) = db::cohorts::id_of_code(conn, &candidate.code)? {
         return Err(code_taken(conn, existing, &scope)?);
     }
-    let stored = UnitOfWork::run(conn, rules, |c| {
+    let stored = UnitOfWork::run(conn, |c| {
         db::cohorts::insert(c, &candidate)?;
         c.audit(cohort_event(caller, "create", &candidate))
     });

@@ -250,7 +250,7 @@ pub fn create(
             ),
         ));
     }
-    let stored = UnitOfWork::run(conn, rules, |c| {
+    let stored = UnitOfWork::run(conn, |c| {
         // One enrolment of a trainee at a time: the checks below then see the others.
         db::trainees::lock(c, &candidate.trainee_id)?;
         if db::enrolments::of_trainee_in(c, &cohort.id, &candidate.trainee_id)?.is_some() {
@@ -336,7 +336,6 @@ pub fn act(
     let percent = rules.completion_attendance_percent;
     once(
         conn,
-        rules,
         caller,
         key,
         id,
@@ -400,7 +399,6 @@ pub fn act(
 /// everyone else absent, replacing that day's; answers the register and who was present.
 pub fn take_register(
     conn: &mut AnyConnection,
-    rules: &Rules,
     caller: &Caller,
     cohort_id: &str,
     day: NaiveDate,
@@ -408,7 +406,7 @@ pub fn take_register(
 ) -> Result<(Register, Vec<String>), AppError> {
     caller.may("take_register")?;
     let scope = caller.trainee_scope()?;
-    UnitOfWork::run(conn, rules, |c| {
+    UnitOfWork::run(conn, |c| {
         if !db::cohorts::lock(c, cohort_id)? {
             return Err(AppError::NotFound);
         }

@@ -11,7 +11,6 @@ use crate::domain::placement::{
     Channel, Evidence, Lifecycle, PlacementAction, PlacementNow, WorkKind, field_verified,
     followed_up, next_state,
 };
-use crate::domain::rules::Rules;
 use crate::domain::{Refusal, employment, today_in_china};
 use crate::error::AppError;
 use crate::service::placements::{check_employer, open};
@@ -51,7 +50,6 @@ pub struct NewWork {
 /// the follow-up as stored.
 pub fn record(
     conn: &mut AnyConnection,
-    rules: &Rules,
     caller: &Caller,
     candidate: FollowUp,
     new_work: Option<NewWork>,
@@ -93,7 +91,7 @@ pub fn record(
         .map(|work| new_placement(&placement, work, &candidate));
     candidate.new_placement_id = new_placement.as_ref().map(|p| p.id.clone());
     let counties = db::reports::counted_in(conn, &placement.trainee_id)?;
-    let stored = UnitOfWork::run(conn, rules, |c| {
+    let stored = UnitOfWork::run(conn, |c| {
         // Lock, then judge the day against the placement as it is now: an end that
         // committed meanwhile is seen.
         if !db::placements::lock(c, &placement.id)? {

@@ -7,7 +7,6 @@ use crate::access::Caller;
 use crate::db::placements::{IncomeThreshold, ThresholdChanges, ThresholdCorrection};
 use crate::db::trainees::Scope;
 use crate::db::{self, AnyConnection, audit::Event};
-use crate::domain::rules::Rules;
 use crate::error::AppError;
 use crate::service::{Stale, UnitOfWork};
 
@@ -78,7 +77,6 @@ fn visible(caller: &Caller, row: Option<IncomeThreshold>) -> Result<IncomeThresh
 /// of one stored) and the threshold. Periods of a county never overlap (409).
 pub fn create(
     conn: &mut AnyConnection,
-    rules: &Rules,
     caller: &Caller,
     candidate: IncomeThreshold,
 ) -> Result<(bool, IncomeThreshold), AppError> {
@@ -97,7 +95,7 @@ pub fn create(
     if let Some(stored) = replayed(conn, &candidate)? {
         return Ok((false, stored));
     }
-    let stored = UnitOfWork::run(conn, rules, |c| {
+    let stored = UnitOfWork::run(conn, |c| {
         // Periods of one county are checked and written one request at a time.
         db::placements::lock_county(c, &candidate.county_code)?;
         check_overlap(
@@ -130,7 +128,6 @@ pub fn create(
 /// not end before it starts nor come to overlap another of the county.
 pub fn update(
     conn: &mut AnyConnection,
-    rules: &Rules,
     caller: &Caller,
     id: &str,
     version: Option<i32>,
@@ -138,7 +135,7 @@ pub fn update(
 ) -> Result<IncomeThreshold, AppError> {
     caller.may("update_income_threshold")?;
     let current = visible(caller, db::placements::find_threshold(conn, id)?)?;
-    let updated = UnitOfWork::run(conn, rules, |c| {
+    let updated = UnitOfWork::run(conn, |c| {
         // The county's lock first (SQLite takes its write lock here), then read again.
         db::placements::lock_county(c, &current.county_code)?;
         let current = db::placements::find_threshold(c, id)?.ok_or(AppError::NotFound)?;
@@ -184,14 +181,13 @@ pub struct Correction {
 /// county. A correction that changes nothing (sent again) answers the threshold as it is.
 pub fn correct(
     conn: &mut AnyConnection,
-    rules: &Rules,
     caller: &Caller,
     id: &str,
     correction: Correction,
 ) -> Result<IncomeThreshold, AppError> {
     caller.may("correct_income_threshold")?;
     let current = visible(caller, db::placements::find_threshold(conn, id)?)?;
-    UnitOfWork::run(conn, rules, |c| {
+    UnitOfWork::run(conn, |c| {
         // The county's lock first (SQLite takes its write lock here), then read again.
         db::placements::lock_county(c, &current.county_code)?;
         let current = db::placements::find_threshold(c, id)?.ok_or(AppError::NotFound)?;

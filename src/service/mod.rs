@@ -19,6 +19,7 @@ pub mod reference;
 pub mod report_facts;
 pub mod reports;
 pub mod sessions;
+pub mod settings;
 pub mod targets;
 pub mod trainees;
 pub mod users;
@@ -31,7 +32,6 @@ use diesel::Connection;
 
 use crate::access::Caller;
 use crate::db::{self, AnyConnection};
-use crate::domain::rules::Rules;
 use crate::error::AppError;
 
 /// 412 unless `expected` (the `If-Match` header's) allows `current`.
@@ -67,7 +67,6 @@ impl Stale {
 /// connection); [`UnitOfWork::touch`] names the trainees whose derived data the write changes.
 pub struct UnitOfWork<'c> {
     conn: &'c mut AnyConnection,
-    rules: Rules,
     /// Trainee id -> (eligibility stale, reports stale).
     touched: BTreeMap<String, (bool, bool)>,
 }
@@ -77,14 +76,11 @@ impl<'c> UnitOfWork<'c> {
     /// before the commit; if either fails, nothing is written.
     pub fn run<T>(
         conn: &mut AnyConnection,
-        rules: &Rules,
         work: impl FnOnce(&mut UnitOfWork<'_>) -> Result<T, AppError>,
     ) -> Result<T, AppError> {
-        let rules = *rules;
         conn.transaction(|c| {
             let mut unit = UnitOfWork {
                 conn: c,
-                rules,
                 touched: BTreeMap::new(),
             };
             let out = work(&mut unit)?;
@@ -121,11 +117,7 @@ impl<'c> UnitOfWork<'c> {
     /// holds: a placement, a county, a cohort), so that refreshes of one person queue and each
     /// reads what the last one kept; then each refreshed once.
     fn finish(self) -> Result<(), AppError> {
-        let UnitOfWork {
-            conn,
-            rules,
-            touched,
-        } = self;
+        let UnitOfWork { conn, touched } = self;
         if touched.is_empty() {
             return Ok(());
         }
@@ -141,6 +133,8 @@ impl<'c> UnitOfWork<'c> {
             .map(|(id, _)| id)
             .collect();
         if !reports.is_empty() {
+            // Counted by the settings in the database, whatever this instance last read.
+            let rules = settings::load_for_counting(conn)?;
             report_facts::refresh(conn, &reports, &rules)?;
         }
         Ok(())
@@ -185,7 +179,6 @@ fn replayed_key(
 /// a key stored meanwhile by the same request sent twice at once answers as a retry.
 pub fn once<T>(
     conn: &mut AnyConnection,
-    rules: &Rules,
     caller: &Caller,
     key: Option<&Idempotency>,
     resource_id: &str,
@@ -202,7 +195,7 @@ pub fn once<T>(
     if let Some(row) = replay(conn)? {
         return Ok(row);
     }
-    let result = UnitOfWork::run(conn, rules, |c| {
+    let result = UnitOfWork::run(conn, |c| {
         let out = work(c)?;
         if let Some(key) = key {
             db::idempotency::insert(

@@ -5,7 +5,6 @@ use crate::access::{Caller, Role};
 use crate::db::organisations::{Organisation, OrganisationChanges};
 use crate::db::{self, AnyConnection};
 use crate::domain::organisation::Kind;
-use crate::domain::rules::Rules;
 use crate::error::{AppError, FieldError};
 use crate::service::{UnitOfWork, check_version};
 
@@ -58,7 +57,6 @@ fn replayed(
 /// stored now (else it is the replay of one stored) and the organisation as stored.
 pub fn create(
     conn: &mut AnyConnection,
-    rules: &Rules,
     caller: &Caller,
     kind: Kind,
     candidate: Organisation,
@@ -71,7 +69,7 @@ pub fn create(
     if let Some(existing) = db::organisations::id_of_credit_code(conn, kind.as_str(), code)? {
         return Err(code_taken(kind, existing));
     }
-    let stored = UnitOfWork::run(conn, rules, |c| {
+    let stored = UnitOfWork::run(conn, |c| {
         db::organisations::insert(c, &candidate)?;
         c.audit(caller.event("create", kind.as_str(), Some(&candidate.id)))
     });
@@ -96,7 +94,6 @@ pub fn create(
 #[allow(clippy::too_many_arguments)]
 pub fn update(
     conn: &mut AnyConnection,
-    rules: &Rules,
     caller: &Caller,
     kind: Kind,
     id: &str,
@@ -121,7 +118,7 @@ pub fn update(
     {
         return Err(code_taken(kind, other));
     }
-    let applied = UnitOfWork::run(conn, rules, |c| {
+    let applied = UnitOfWork::run(conn, |c| {
         if !db::organisations::update(c, id, current.version, &changes, db::now())? {
             return Ok(false);
         }

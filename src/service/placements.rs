@@ -12,7 +12,6 @@ use crate::domain::employment;
 use crate::domain::placement::{
     Evidence, Lifecycle, PlacementAction, PlacementNow, Resolution, followed_up, next_state,
 };
-use crate::domain::rules::Rules;
 use crate::domain::today_in_china;
 use crate::domain::training::EnrolmentStatus;
 use crate::error::AppError;
@@ -48,7 +47,6 @@ impl Context {
 /// of one stored), the placement as stored and what its answer needs.
 pub fn create(
     conn: &mut AnyConnection,
-    rules: &Rules,
     caller: &Caller,
     candidate: Placement,
 ) -> Result<(bool, (Placement, Context)), AppError> {
@@ -91,7 +89,7 @@ pub fn create(
         ..candidate.clone()
     };
     let counties = db::reports::counted_in(conn, &stored.trainee_id)?;
-    let result = UnitOfWork::run(conn, rules, |c| open(c, caller, &stored, &counties));
+    let result = UnitOfWork::run(conn, |c| open(c, caller, &stored, &counties));
     let (created, row) = match result {
         Ok(()) => (true, stored),
         // Sent twice at once: the primary key decided.
@@ -196,7 +194,6 @@ impl Action {
 /// placement's lock, the rule, the write and its consequences in one unit of work.
 pub fn act(
     conn: &mut AnyConnection,
-    rules: &Rules,
     caller: &Caller,
     id: &str,
     action: Action,
@@ -212,7 +209,6 @@ pub fn act(
     };
     let row = once(
         conn,
-        rules,
         caller,
         key,
         id,

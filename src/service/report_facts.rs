@@ -361,14 +361,18 @@ fn fingerprint(rules: &Rules) -> String {
 }
 
 /// Rebuilds the kept facts when they were computed otherwise (another version, other
-/// settings) or never: at start, before the server answers.
+/// settings) or never: at start, before the server answers. Instances starting at once rebuild
+/// once: the check is made holding the reports' data.
 pub fn rebuild_if_stale(
     conn: &mut AnyConnection,
     rules: &Rules,
 ) -> Result<Option<Rebuilt>, AppError> {
-    let stored = db::settings::get(conn, db::settings::REPORT_FACTS_KEY)?;
-    if stored.as_deref() == Some(fingerprint(rules).as_str()) {
-        return Ok(None);
-    }
-    rebuild(conn, rules).map(Some)
+    conn.transaction(|c| {
+        db::reports::lock_facts(c)?;
+        let stored = db::settings::get(c, db::settings::REPORT_FACTS_KEY)?;
+        if stored.as_deref() == Some(fingerprint(rules).as_str()) {
+            return Ok(None);
+        }
+        rebuild(c, rules).map(Some)
+    })
 }

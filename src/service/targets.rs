@@ -4,7 +4,6 @@
 use crate::access::{Caller, Role};
 use crate::db::targets::Target;
 use crate::db::{self, AnyConnection, audit::Event};
-use crate::domain::rules::Rules;
 use crate::error::AppError;
 use crate::service::{UnitOfWork, check_version};
 
@@ -49,14 +48,13 @@ pub fn may_set(caller: &Caller, scope: &str) -> Result<(), AppError> {
 /// nothing.
 pub fn put(
     conn: &mut AnyConnection,
-    rules: &Rules,
     caller: &Caller,
     target: Target,
     version: Option<i32>,
 ) -> Result<(bool, Target), AppError> {
     may_set(caller, &target.scope)?;
     let set = |conn: &mut AnyConnection| {
-        UnitOfWork::run(conn, rules, |c| {
+        UnitOfWork::run(conn, |c| {
             db::targets::lock(c, target.year, &target.scope)?;
             let current = db::targets::find(c, target.year, &target.scope)?;
             if let Some(expected) = version {

@@ -73,7 +73,6 @@ fn county_event<'a>(caller: &'a Caller, action: &'a str, trainee: &'a Trainee) -
 /// county takes the trainee's placements with it; the ladder and the reports follow.
 pub fn update(
     conn: &mut AnyConnection,
-    rules: &Rules,
     caller: &Caller,
     id: &str,
     version: Option<i32>,
@@ -94,7 +93,7 @@ pub fn update(
         return Err(number_taken(conn, other, &scope)?);
     }
     let now = db::now();
-    let applied = UnitOfWork::run(conn, rules, |c| {
+    let applied = UnitOfWork::run(conn, |c| {
         if let Some(county) = &changes.county_code
             && *county != current.trainee.county_code
         {
@@ -133,7 +132,6 @@ pub fn update(
 /// identity number registered already is 409, naming the record when the caller may see it.
 pub fn create(
     conn: &mut AnyConnection,
-    rules: &Rules,
     caller: &Caller,
     candidate: Trainee,
     categories: Vec<String>,
@@ -148,7 +146,7 @@ pub fn create(
     if let Some(existing) = db::trainees::id_of_number(conn, &candidate.id_number)? {
         return Err(number_taken(conn, existing, &scope)?);
     }
-    let stored = UnitOfWork::run(conn, rules, |c| {
+    let stored = UnitOfWork::run(conn, |c| {
         db::trainees::insert(c, &candidate, &categories)?;
         // Declared work or schooling may make them a candidate at once.
         c.touch(&candidate.id, Stale::Eligibility);

@@ -5,7 +5,6 @@ use crate::access::{Caller, Role};
 use crate::auth;
 use crate::db::users::UserWithCounties;
 use crate::db::{self, AnyConnection};
-use crate::domain::rules::Rules;
 use crate::error::{AppError, FieldError};
 use crate::service::{UnitOfWork, check_version};
 
@@ -126,7 +125,6 @@ fn same_account(stored: &UserWithCounties, account: &NewAccount) -> bool {
 /// one stored) and the account as stored.
 pub fn create(
     conn: &mut AnyConnection,
-    rules: &Rules,
     caller: &Caller,
     account: NewAccount,
 ) -> Result<(bool, UserWithCounties), AppError> {
@@ -155,7 +153,7 @@ pub fn create(
         });
     }
     let now = db::now();
-    UnitOfWork::run(conn, rules, |c| {
+    UnitOfWork::run(conn, |c| {
         db::users::insert(
             c,
             &db::users::NewUser {
@@ -182,7 +180,6 @@ pub fn create(
 /// may not deactivate or demote their own account.
 pub fn update(
     conn: &mut AnyConnection,
-    rules: &Rules,
     caller: &Caller,
     id: &str,
     version: Option<i32>,
@@ -228,7 +225,7 @@ pub fn update(
         password_hash: changes.password_hash,
     };
     let now = db::now();
-    let applied = UnitOfWork::run(conn, rules, |c| {
+    let applied = UnitOfWork::run(conn, |c| {
         if !db::users::update(c, id, version, &stored, now)? {
             return Ok(false);
         }

@@ -146,6 +146,8 @@ const MATRIX: &[(&str, &str, Expect)] = &[
         "/api/v1/income-thresholds/{id}",
         [200, 200, 403, 403, 401],
     ),
+    ("GET", "/api/v1/settings", [200, 200, 403, 403, 401]),
+    ("PUT", "/api/v1/settings", [201, 403, 403, 403, 401]),
     // A correction of what was entered wrongly is the administrator's.
     (
         "POST",
@@ -330,6 +332,12 @@ async fn call(
         ("PATCH", "/api/v1/income-thresholds/{id}") => {
             Some(json!({"source": format!("吕梁市民政局 {who}")}))
         }
+        ("PUT", "/api/v1/settings") => Some(json!({
+            "retirement_age_male": 60, "retirement_age_female": 55,
+            "completion_attendance_percent": 80,
+            "certified_kinds": ["skill_level", "special_ability"], "outcome_cutoff": "03-31",
+            "employment_min_days": 31, "reason": "测试",
+        })),
         ("POST", "/api/v1/income-thresholds/{id}/correct") => {
             Some(json!({"monthly_fen": 78_000, "reason": "单位录入错误"}))
         }
@@ -640,7 +648,7 @@ async fn service_operations_check_the_caller_without_the_gate() {
                 password: "a-long-password".into(),
                 password_hash: "unused".into(),
             };
-            let refused = tracker::service::users::create(conn, &rules, &manager, account);
+            let refused = tracker::service::users::create(conn, &manager, account);
             // A trainee of another county is absent for a field worker elsewhere.
             let hidden = tracker::service::trainees::get(conn, &rules, &elsewhere, &id);
             let seen = tracker::service::trainees::get(conn, &rules, &here, &id);

@@ -17,6 +17,7 @@ mod outcomes;
 mod placements;
 mod reports;
 mod service;
+mod settings;
 mod startup;
 mod targets;
 mod trainees;

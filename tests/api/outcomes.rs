@@ -7,7 +7,7 @@ use chrono::{Datelike, Duration, NaiveDate};
 use serde_json::{Value, json};
 
 use crate::support::builders::{certificate_number, new_cohort, new_trainee, today};
-use crate::support::{Actor, TEST_JWT_SECRET, TestApp, config_with};
+use crate::support::{Actor, TestApp};
 
 fn day(year: i32, month: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(year, month, d).unwrap()
@@ -146,12 +146,18 @@ async fn a_january_certificate_counts_for_the_year_before_until_the_cut_off_and_
     assert_eq!(value(&report, "certified"), 1);
     assert_eq!(value(&report, "certification_rate"), 100);
     // With the cut-off on 4 January, the same certificate comes too late for the year.
-    let config = config_with(
-        w.app.database_url(),
-        &[("JWT_SECRET", TEST_JWT_SECRET), ("OUTCOME_CUTOFF", "01-04")],
-    );
-    let early = World::on(w.app.restart(config).await).await;
-    let report = early.report("141102").await;
+    w.app
+        .request(actix_web::http::Method::PUT, "/api/v1/settings")
+        .auth(&w.admin)
+        .json(&json!({
+            "retirement_age_male": 60, "retirement_age_female": 55,
+            "completion_attendance_percent": 80,
+            "certified_kinds": ["skill_level", "special_ability"], "outcome_cutoff": "01-04",
+            "employment_min_days": 30, "reason": "补贴申报截止日提前",
+        }))
+        .await
+        .ok_json(201);
+    let report = w.report("141102").await;
     assert_eq!(report["as_of"], day(y + 1, 1, 4).to_string());
     assert_eq!(value(&report, "certified"), 0);
     assert_eq!(value(&report, "trained"), 1);

@@ -7,6 +7,7 @@ pub mod figures;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{Datelike, NaiveDate};
+use diesel::Connection;
 use serde::{Deserialize, Serialize, Serializer};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -560,18 +561,20 @@ pub struct PeriodPoint {
     pub employed: i64,
 }
 
-/// Recomputes the reports' data from the records (administrators), audited.
+/// Recomputes the reports' data from the records (administrators), audited, by the settings
+/// in the database.
 pub fn rebuild(
     conn: &mut AnyConnection,
-    rules: &Rules,
     caller: &Caller,
 ) -> Result<report_facts::Rebuilt, AppError> {
     caller.may("rebuild_reports")?;
-    let done = report_facts::rebuild(conn, rules)?;
-    UnitOfWork::run(conn, rules, |c| {
-        c.audit(caller.event("rebuild", "reports", None))
-    })?;
-    Ok(done)
+    conn.transaction(|c| {
+        db::reports::lock_facts(c)?;
+        let rules = crate::service::settings::load(c)?;
+        let done = report_facts::rebuild(c, &rules)?;
+        db::audit::record(c, caller.event("rebuild", "reports", None))?;
+        Ok(done)
+    })
 }
 
 /// The sums of the figures of `scope` in `year` on `at.day`, and the scope's target.
@@ -656,7 +659,7 @@ pub fn freeze(
     caller.may("freeze_biweekly")?;
     let scope = scope_for(caller, county)?;
     let at = as_of_period_end(year, end, rules)?;
-    UnitOfWork::run(conn, rules, |c| {
+    UnitOfWork::run(conn, |c| {
         let (counts, records) = records_on(c, year, &scope.counties, end)?;
         let mut breakdowns = BTreeMap::new();
         for &by in Dim::ALL {
