@@ -72,6 +72,33 @@ async fn an_employer_placement_ended_before_it_was_confirmed_is_confirmed_after(
 }
 
 #[actix_web::test]
+async fn an_employer_placement_ended_unconfirmed_is_field_verified_by_a_call_synced_later() {
+    let t = Trained::new(120).await;
+    let id = t.placed().await;
+    t.act(
+        t.worker(),
+        &id,
+        "end",
+        "",
+        json!({"ended_on": days_ago(20), "reason": "合同期满"}),
+    )
+    .await
+    .ok_json(200);
+    assert_eq!(placement(&t, &id).await["evidence"], "unverified");
+    // The phone syncs a call of 40 days ago that found the person at work there.
+    t.follow_up(&id, still_there(days_ago(40), Some(450_000)))
+        .await
+        .ok_json(201);
+    let verified = placement(&t, &id).await;
+    assert_eq!(
+        (&verified["lifecycle"], &verified["evidence"]),
+        (&json!("ended"), &json!("field_verified"))
+    );
+    assert_eq!(verified["verified_on"], days_ago(40).to_string());
+    assert_eq!(verified["follow_up_due_on"], Value::Null);
+}
+
+#[actix_web::test]
 async fn an_employer_who_never_answers_is_outweighed_by_a_call_that_finds_the_person_at_work() {
     let t = Trained::new(90).await;
     t.threshold(100_000, "2020-01-01", None).await.ok_json(201);

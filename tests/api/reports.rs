@@ -930,6 +930,29 @@ async fn a_year_of_one_county_adds_up_to_what_was_recorded() {
         let now = s.app.get_as(&s.admin, path).await.ok_json(200);
         assert_eq!(now, then, "{path} changed in the rebuild");
     }
+
+    // On 31 December (the year's last two-weekly report): the work that ended in October is
+    // counted in employed, not in employed_now.
+    let december = s
+        .post(
+            &s.manager,
+            "/api/v1/reports/biweekly",
+            json!({"year": year, "period": 27, "county": LIULIN}),
+        )
+        .await;
+    assert_eq!(december["as_of"], day(year, 12, 31).to_string());
+    let ended_in_october = (0..TRAINEES)
+        .filter(|i| fate(*i) == Fate::FollowedUp && ended(*i))
+        .count() as i64;
+    assert!(ended_in_october > 0);
+    assert_eq!(
+        value(&december["figures"], "employed") - value(&december["figures"], "employed_now"),
+        ended_in_october
+    );
+    assert_eq!(
+        value(&december["figures"], "employed"),
+        after_late["employed"]
+    );
 }
 
 #[actix_web::test]
