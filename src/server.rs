@@ -71,7 +71,7 @@ impl Server {
             );
         }
         let rebuilt = db
-            .run(move |conn| crate::service::report_facts::rebuild_if_stale(conn, &rules))
+            .run(crate::service::report_facts::rebuild_if_stale)
             .await
             .map_err(|e| db_error(format!("rebuilding the report data failed: {e}")))?;
         if let Some(done) = rebuilt {

@@ -469,10 +469,15 @@ pub fn find_follow_up(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<
         .optional()
 }
 
-/// Every follow-up of a placement, in the order received.
+/// Every follow-up of a placement (with the one that found the person in it, when it was new
+/// work), in the order received.
 pub fn follow_ups_of(conn: &mut AnyConnection, placement_id: &str) -> QueryResult<Vec<FollowUp>> {
     follow_ups::table
-        .filter(follow_ups::placement_id.eq(placement_id.to_owned()))
+        .filter(
+            follow_ups::placement_id
+                .eq(placement_id.to_owned())
+                .or(follow_ups::new_placement_id.eq(placement_id.to_owned())),
+        )
         .select(FollowUp::as_select())
         .order((follow_ups::received_at, follow_ups::id))
         .load(conn)

@@ -378,6 +378,22 @@ pub fn placed_in(conn: &mut AnyConnection, county_code: &str) -> QueryResult<Vec
         .load(conn)
 }
 
+/// The county of the cohort a trainee completed last: the one whose threshold judges their
+/// income, as the reports judge it.
+pub fn latest_training_county(
+    conn: &mut AnyConnection,
+    trainee_id: &str,
+) -> QueryResult<Option<String>> {
+    enrolments::table
+        .inner_join(cohorts::table)
+        .filter(enrolments::trainee_id.eq(trainee_id.to_owned()))
+        .filter(enrolments::status.eq("completed"))
+        .select(cohorts::county_code)
+        .order((enrolments::completed_on.desc(), cohorts::id.desc()))
+        .first(conn)
+        .optional()
+}
+
 /// The counties of the cohorts a trainee completed or left: those the trainee is counted in.
 pub fn counted_in(conn: &mut AnyConnection, trainee_id: &str) -> QueryResult<Vec<String>> {
     enrolments::table

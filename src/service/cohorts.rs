@@ -183,7 +183,8 @@ fn check_changes(
 }
 
 /// Changes cohort `id` for `caller`, based on `version` (from `If-Match`), within the rules of
-/// [`check_changes`]; the reports follow a change of its end, provider, occupation or level.
+/// [`check_changes`]; the reports follow a change of its end, provider, occupation, level or
+/// county (its trainees are counted in the cohort's county).
 pub fn update(
     conn: &mut AnyConnection,
     caller: &Caller,
@@ -198,12 +199,18 @@ pub fn update(
     let status = changes.status.as_deref().and_then(CohortStatus::parse);
     check_changes(conn, caller, &scope, &current, &changes, status)?;
     let now = db::now();
-    // What the reports count of the cohort's trainees: its year, provider, occupation.
+    // What the reports count of the cohort's trainees: its year, provider, occupation, level,
+    // and the county they are counted in.
     let counted = changes.end_date.is_some()
         || changes.provider_id.is_some()
         || changes.occupation.is_some()
-        || changes.level.is_some();
+        || changes.level.is_some()
+        || changes.county_code.is_some();
     let applied = UnitOfWork::run(conn, |c| {
+        if let Some(county) = &changes.county_code {
+            // A threshold of either county recorded meanwhile waits: its refresh must see this.
+            db::reports::share_counties(c, &[current.county_code.clone(), county.clone()])?;
+        }
         if !db::cohorts::update(c, id, current.version, &changes, now)? {
             return Ok(false);
         }

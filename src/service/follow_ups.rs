@@ -98,6 +98,11 @@ pub fn record(
             return Err(AppError::NotFound);
         }
         let placement = db::placements::find_any(c, &placement.id)?.ok_or(AppError::NotFound)?;
+        // The same follow-up sent twice at once: the first may have committed meanwhile (and,
+        // with new work, ended the placement the day before it).
+        if db::placements::find_follow_up(c, &candidate.id)?.is_some() {
+            return Err(AppError::conflict("recorded meanwhile"));
+        }
         check_day(&placement, candidate.followed_up_on)?;
         if let Some(new) = &new_placement {
             // The new work ends the old the day before it started: the placement is locked, so
@@ -276,9 +281,10 @@ fn new_placement(old: &Placement, work: &NewWork, follow_up: &FollowUp) -> Place
         resolved_by: None,
         ended_on: None,
         end_reason: None,
-        last_follow_up_on: None,
+        // The follow-up found the person there: it is this work's latest, and the next is due
+        // 30 days after it.
+        last_follow_up_on: Some(follow_up.followed_up_on),
         stopped_on: None,
-        // The follow-up found the person there: the next is due 30 days after it.
         follow_up_due_on: Some(employment::due_on(
             work.started_on,
             Some(follow_up.followed_up_on),

@@ -201,6 +201,10 @@ fn people(
     let mut follow_ups: HashMap<String, Vec<db::placements::FollowUp>> = HashMap::new();
     for chunk in placement_ids.chunks(BATCH) {
         for f in db::reports::follow_ups_in(conn, chunk)? {
+            // A follow-up that found new work counts for the new placement too.
+            if let Some(new) = &f.new_placement_id {
+                follow_ups.entry(new.clone()).or_default().push(f.clone());
+            }
             follow_ups
                 .entry(f.placement_id.clone())
                 .or_default()
@@ -361,18 +365,17 @@ fn fingerprint(rules: &Rules) -> String {
 }
 
 /// Rebuilds the kept facts when they were computed otherwise (another version, other
-/// settings) or never: at start, before the server answers. Instances starting at once rebuild
-/// once: the check is made holding the reports' data.
-pub fn rebuild_if_stale(
-    conn: &mut AnyConnection,
-    rules: &Rules,
-) -> Result<Option<Rebuilt>, AppError> {
+/// settings) or never: at start, before the server answers. The settings and the fingerprint
+/// are read holding the reports' data, so instances starting at once rebuild once, and by the
+/// settings in force then.
+pub fn rebuild_if_stale(conn: &mut AnyConnection) -> Result<Option<Rebuilt>, AppError> {
     conn.transaction(|c| {
         db::reports::lock_facts(c)?;
+        let rules = super::settings::load(c)?;
         let stored = db::settings::get(c, db::settings::REPORT_FACTS_KEY)?;
-        if stored.as_deref() == Some(fingerprint(rules).as_str()) {
+        if stored.as_deref() == Some(fingerprint(&rules).as_str()) {
             return Ok(None);
         }
-        rebuild(c, rules).map(Some)
+        rebuild(c, &rules).map(Some)
     })
 }

@@ -25,13 +25,27 @@ pub fn facts(placement: &Placement, follow_ups: &[FollowUp]) -> PlacementFacts {
         wage_fen: placement.monthly_wage_fen,
         follow_ups: follow_ups
             .iter()
-            .filter(|f| f.placement_id == placement.id)
-            .map(|f| FollowUpFact {
-                on: f.followed_up_on,
-                received_at: f.received_at,
-                still_employed: f.still_employed,
-                same_employer: f.same_employer,
-                income_fen: f.monthly_income_fen,
+            .filter_map(|f| {
+                let fact = FollowUpFact {
+                    on: f.followed_up_on,
+                    received_at: f.received_at,
+                    still_employed: f.still_employed,
+                    same_employer: f.same_employer,
+                    income_fen: f.monthly_income_fen,
+                };
+                if f.placement_id == placement.id {
+                    Some(fact)
+                } else if f.new_placement_id.as_deref() == Some(placement.id.as_str()) {
+                    // The follow-up that found the person in this work, recorded on the work
+                    // before: for this placement, it found them there.
+                    Some(FollowUpFact {
+                        still_employed: true,
+                        same_employer: true,
+                        ..fact
+                    })
+                } else {
+                    None
+                }
             })
             .collect(),
     }
@@ -74,9 +88,9 @@ pub fn facts_of_trainee(
     Ok(placements.iter().map(|p| facts(p, &follow_ups)).collect())
 }
 
-/// A trainee's employment today, by DOMAIN.md's rule: a confirmed or verified placement whose
-/// latest known income (latest follow-up, else the wage) reaches the threshold in force for the
-/// trainee's county.
+/// A trainee's employment today: the counting work of the day, whose incomes (each the latest
+/// follow-up giving one, else the wage) add up to at least the threshold in force in the county
+/// where the trainee trained last.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EmploymentResponse {
     /// `employed`, `employed_below_threshold`, `income_unassessed` (no threshold in force) or
@@ -111,15 +125,17 @@ pub fn employment_of(
             threshold_fen: None,
         });
     }
-    let thresholds: Vec<employment::Threshold> =
-        db::placements::thresholds_of(conn, &trainee.county_code)?
-            .into_iter()
-            .map(|t| employment::Threshold {
-                monthly_fen: t.monthly_fen,
-                valid_from: t.valid_from,
-                valid_to: t.valid_to,
-            })
-            .collect();
+    // Judged, as the reports judge it, by the county where the trainee trained last.
+    let county = db::reports::latest_training_county(conn, &trainee.id)?
+        .unwrap_or_else(|| trainee.county_code.clone());
+    let thresholds: Vec<employment::Threshold> = db::placements::thresholds_of(conn, &county)?
+        .into_iter()
+        .map(|t| employment::Threshold {
+            monthly_fen: t.monthly_fen,
+            valid_from: t.valid_from,
+            valid_to: t.valid_to,
+        })
+        .collect();
     let age = id_number::age_on(trainee.birth_date, day);
     let judged = employment::status_on(
         &placements,

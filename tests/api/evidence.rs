@@ -256,6 +256,18 @@ async fn a_follow_up_that_finds_the_person_working_elsewhere_moves_them_to_the_n
         new["follow_up_due_on"],
         (days_ago(5) + Duration::days(30)).to_string()
     );
+    // The call that found the person there is the new work's latest follow-up: its end may
+    // not come before it.
+    assert_eq!(new["last_follow_up_on"], days_ago(5).to_string());
+    t.act(
+        t.worker(),
+        &new_id.to_string(),
+        "end",
+        "",
+        json!({"ended_on": days_ago(10), "reason": "离职"}),
+    )
+    .await
+    .invalid_rule("ended_on", "before_follow_up");
     // Employed, at 5,000 yuan, without waiting for anyone.
     let employment = t.employment().await;
     assert_eq!(employment["status"], "employed");

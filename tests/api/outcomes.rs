@@ -62,6 +62,17 @@ impl World {
     /// A trainee of `county` who attended the cohort from `start` and completed it on `end`:
     /// (trainee, enrolment).
     async fn trained(&self, county: &str, start: NaiveDate, end: NaiveDate) -> (String, String) {
+        let (trainee, enrolment, _) = self.trained_in(county, start, end).await;
+        (trainee, enrolment)
+    }
+
+    /// [`World::trained`], with the cohort's id.
+    async fn trained_in(
+        &self,
+        county: &str,
+        start: NaiveDate,
+        end: NaiveDate,
+    ) -> (String, String, String) {
         let mut cohort = new_cohort(&self.provider, county);
         cohort["start_date"] = json!(start);
         cohort["end_date"] = json!(end);
@@ -98,7 +109,7 @@ impl World {
             json!({"completed_on": end}),
         )
         .await;
-        (trainee, enrolment)
+        (trainee, enrolment, cohort)
     }
 
     async fn threshold(&self, county: &str) {
@@ -434,4 +445,28 @@ async fn a_threshold_entered_wrongly_is_corrected_with_a_reason_and_the_figures_
             .any(|row| row["action"] == "correct"),
         "{audit}"
     );
+}
+
+#[actix_web::test]
+async fn a_cohort_moved_to_another_county_takes_its_trainees_figures_with_it() {
+    let w = World::new().await;
+    let y = year();
+    let (_, _, cohort) = w.trained_in("141127", day(y, 5, 4), day(y, 5, 29)).await;
+    assert_eq!(value(&w.report("141127").await, "trained"), 1);
+    let read = w
+        .app
+        .get_as(&w.admin, &format!("/api/v1/cohorts/{cohort}"))
+        .await;
+    let etag = read.header("etag").to_owned();
+    w.app
+        .patch_as(
+            &w.admin,
+            &format!("/api/v1/cohorts/{cohort}"),
+            &etag,
+            &json!({"county_code": "141128"}),
+        )
+        .await
+        .ok_json(200);
+    assert_eq!(value(&w.report("141127").await, "trained"), 0);
+    assert_eq!(value(&w.report("141128").await, "trained"), 1);
 }

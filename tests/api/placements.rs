@@ -868,6 +868,17 @@ async fn one_follow_up_sent_twice_at_once_is_one_row() {
     assert_eq!(statuses, [200, 201]);
     let page = t.app().get_as(t.worker(), &path).await.ok_json(200);
     assert_eq!(page["items"].as_array().unwrap().len(), 1);
+    // With new work, which ends the placement the day before: the second is still a replay.
+    let household = json!({"name": "赵女士", "phone": "13600136000"});
+    let mut moved = still_there(days_ago(1), Some(500_000));
+    moved["id"] = json!(uuid::Uuid::new_v4());
+    moved["same_employer"] = json!(false);
+    moved["new_work"] = json!({"household": household, "started_on": days_ago(2),
+                               "monthly_income_fen": 500_000});
+    let mut statuses = at_once(t.app(), t.worker(), &path, vec![moved.clone(), moved]).await;
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 201]);
+    assert_eq!(t.placements(t.worker()).await.len(), 2);
 }
 
 #[actix_web::test]

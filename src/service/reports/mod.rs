@@ -446,14 +446,16 @@ pub fn values(breakdowns: &BTreeMap<String, Vec<Group>>) -> Vec<(&str, &str, Vec
         .collect()
 }
 
-/// How one figure changed from the revision before.
+/// How one figure changed from the revision before: the trainees it counts. For the
+/// follow-up window and overdue figures, which count windows and placements, the trainees with
+/// any.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Difference {
     /// The figure's code.
     pub figure: String,
-    /// Its count in the revision before.
+    /// The trainees counted in the revision before.
     pub before: i64,
-    /// Its count now.
+    /// The trainees counted now.
     pub after: i64,
     /// Trainees counted now and not before.
     pub added: Vec<String>,
