@@ -190,7 +190,7 @@ pub async fn refresh_token(
             role,
             token,
         } => Ok(HttpResponse::Ok().json(token_pair(&key, &user_id, role, token)?)),
-        sessions::Exchange::Refused => {
+        sessions::Exchange::Refused | sessions::Exchange::HoldAlone => {
             Err(AppError::Unauthenticated("The refresh token is not valid."))
         }
         sessions::Exchange::Reused => Err(AppError::Unauthenticated(

@@ -218,3 +218,21 @@ pub fn update(
     }
     Ok(updated == 1)
 }
+
+/// Holds the account's row to the end of the transaction (PostgreSQL; SQLite's writers queue
+/// already): shared by what issues its tokens (a sign-in, an exchange), exclusive by what
+/// revokes them. So a revocation waits for an exchange under way and then sees the token it
+/// made, and an exchange that comes after waits for the revocation and then sees it.
+pub fn hold(conn: &mut AnyConnection, id: &str, exclusive: bool) -> QueryResult<()> {
+    if let AnyConnection::Postgresql(c) = conn {
+        let query = users::table
+            .filter(users::id.eq(id.to_owned()))
+            .select(users::id);
+        if exclusive {
+            query.for_update().load::<String>(c)?;
+        } else {
+            query.for_share().load::<String>(c)?;
+        }
+    }
+    Ok(())
+}

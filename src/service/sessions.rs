@@ -71,27 +71,47 @@ pub enum Exchange {
     Refused,
     /// A spent token came back: someone holds a copy. The whole family is revoked.
     Reused,
+    /// A spent token came back while the account was held shared: run again holding it alone,
+    /// so that the revocation sees every token of the family (nothing was written).
+    HoldAlone,
 }
 
-/// Exchanges refresh `token` for a new one, in one transaction.
+/// Exchanges refresh `token` for a new one, in one transaction. The account is held (shared)
+/// first: a revocation of the user or the family (a password reset, a deactivation, a sign-out,
+/// a reuse) holds it alone, so the two never overlap, and after a revocation returns no token
+/// of what it revoked works.
 pub fn exchange(
     conn: &mut AnyConnection,
     token: &str,
     request_id: Uuid,
 ) -> Result<Exchange, AppError> {
-    Ok(conn.transaction(|c| exchange_in(c, token, request_id))?)
+    let mut alone = false;
+    loop {
+        match conn.transaction(|c| exchange_in(c, token, request_id, alone))? {
+            Exchange::HoldAlone if !alone => alone = true,
+            Exchange::HoldAlone => return Ok(Exchange::Refused),
+            done => return Ok(done),
+        }
+    }
 }
 
 fn exchange_in(
     conn: &mut AnyConnection,
     token: &str,
     request_id: Uuid,
+    alone: bool,
 ) -> diesel::QueryResult<Exchange> {
     let now = db::now();
     let digest = auth::token_digest(token);
-    // Spend first: a write as the first statement takes the write lock on SQLite at once, and
-    // on PostgreSQL the row lock makes a concurrent exchange of the same token wait, then find
-    // it spent. Either way exactly one exchange wins.
+    if matches!(conn, AnyConnection::Postgresql(_))
+        && let Some(row) = db::tokens::find(conn, &digest)?
+    {
+        // A spent token is a reuse: its family is to be revoked, which needs the account alone.
+        db::users::hold(conn, &row.user_id, alone || row.spent_at.is_some())?;
+    }
+    // Spend: on SQLite the first statement, a write, takes the write lock at once; on
+    // PostgreSQL the row lock makes a concurrent exchange of the same token wait, then find it
+    // spent. Either way exactly one exchange wins.
     let spent_now = db::tokens::spend(conn, &digest, now)?;
     let Some(row) = db::tokens::find(conn, &digest)? else {
         return Ok(Exchange::Refused);
@@ -167,6 +187,9 @@ pub fn start(
     let token = auth::new_refresh_token();
     conn.transaction(|c| {
         db::tokens::clear_failures(c, username, now - window)?;
+        // A revocation of the account under way (a password reset) sees this session, or this
+        // one waits for it.
+        db::users::hold(c, user_id, false)?;
         let family = Uuid::new_v4().to_string();
         store_refresh_token(c, &token, &family, user_id, now)?;
         db::audit::record(
@@ -193,6 +216,9 @@ pub fn end(conn: &mut AnyConnection, caller: &Caller, token: &str) -> Result<(),
     };
     // Writes only inside the transaction: on SQLite it then never has to upgrade a read.
     conn.transaction(|c| {
+        // Alone with the account: an exchange of the family under way finishes first, and the
+        // revocation then sees the token it made.
+        db::users::hold(c, &caller.id, true)?;
         db::tokens::revoke_family(c, &row.family_id, db::now())?;
         db::audit::record(c, caller.event("sign_out", "session", Some(&row.family_id)))
     })?;

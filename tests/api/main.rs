@@ -16,6 +16,7 @@ mod organisations;
 mod outcomes;
 mod placements;
 mod reports;
+mod revocation;
 mod service;
 mod settings;
 mod startup;
