@@ -385,7 +385,13 @@ fn decode_cursor(cursor: &str) -> Result<String, AppError> {
         .step_by(2)
         .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).map_err(|_| invalid()))
         .collect::<Result<Vec<u8>, _>>()?;
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
+    // Every key this API gives out is text without control characters: anything else (a NUL,
+    // which PostgreSQL cannot compare, or bytes that are not UTF-8) is not one of ours.
+    let key = String::from_utf8(bytes).map_err(|_| invalid())?;
+    if key.chars().any(char::is_control) {
+        return Err(invalid());
+    }
+    Ok(key)
 }
 
 // Who a piece of work is for, as the bodies of a placement and of a follow-up's new work name

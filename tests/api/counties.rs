@@ -78,11 +78,21 @@ async fn bad_page_parameters_are_422_naming_the_parameter() {
         ("cursor=not-ours", "cursor", "invalid"),
         ("cursor=c1zz", "cursor", "invalid"),
         ("cursor=c1AB", "cursor", "invalid"),
+        // A NUL (PostgreSQL cannot compare it: once a 500 there), a long run of them, bytes
+        // that are not UTF-8, a control character.
+        ("cursor=c100", "cursor", "invalid"),
+        ("cursor=c1313431313000", "cursor", "invalid"),
+        ("cursor=c1ff", "cursor", "invalid"),
+        ("cursor=c1313409", "cursor", "invalid"),
     ] {
         app.get(&format!("/api/v1/counties?{query}"))
             .await
             .invalid_field(field, code);
     }
+    let zeros = format!("cursor=c1{}", "0".repeat(500));
+    app.get(&format!("/api/v1/counties?{zeros}"))
+        .await
+        .invalid_field("cursor", "invalid");
     // The largest page is allowed.
     let body = app.get("/api/v1/counties?limit=200").await.ok_json(200);
     assert_eq!(body["items"].as_array().unwrap().len(), 13);
