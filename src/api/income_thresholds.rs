@@ -311,9 +311,9 @@ limited! {
         (status = 401, response = crate::openapi::Unauthenticated),
         (status = 403, response = crate::openapi::Forbidden),
         (status = 404, response = crate::openapi::NotFound),
-        (status = 409, description = "The period would overlap another of the county", body = Problem, content_type = PROBLEM_JSON),
+        (status = 409, description = "The corrected period would end before it starts, or overlap another of the county", body = Problem, content_type = PROBLEM_JSON),
         (status = 415, response = crate::openapi::UnsupportedMediaType),
-        (status = 422, description = "A field is invalid, or the period would end before it starts", body = Problem, content_type = PROBLEM_JSON),
+        (status = 422, response = crate::openapi::Invalid),
     )
 )]
 #[post("/income-thresholds/{id}/correct")]

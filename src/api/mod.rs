@@ -385,13 +385,32 @@ fn decode_cursor(cursor: &str) -> Result<String, AppError> {
         .step_by(2)
         .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).map_err(|_| invalid()))
         .collect::<Result<Vec<u8>, _>>()?;
-    // Every key this API gives out is text without control characters: anything else (a NUL,
-    // which PostgreSQL cannot compare, or bytes that are not UTF-8) is not one of ours.
-    let key = String::from_utf8(bytes).map_err(|_| invalid())?;
-    if key.chars().any(char::is_control) {
-        return Err(invalid());
-    }
-    Ok(key)
+    // Every key this API gives out is text without control characters. A forged one may carry
+    // others (a NUL, which PostgreSQL cannot compare, or bytes that are not UTF-8): they are
+    // replaced, and the cursor is a position like any other.
+    Ok(String::from_utf8_lossy(&bytes)
+        .chars()
+        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+        .collect())
+}
+
+/// A whole number in JSON, written with or without a fraction of zero (`30` or `30.0`, both
+/// integers to JSON Schema), from 0 to `u32::MAX`.
+pub fn whole_number<'de, D>(deserializer: D) -> Result<u32, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let number = serde_json::Number::deserialize(deserializer)?;
+    let whole = number
+        .as_u64()
+        .or_else(|| {
+            number
+                .as_f64()
+                .filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f <= f64::from(u32::MAX))
+                .map(|f| f as u64)
+        })
+        .and_then(|n| u32::try_from(n).ok());
+    whole.ok_or_else(|| serde::de::Error::custom("must be a whole number"))
 }
 
 // Who a piece of work is for, as the bodies of a placement and of a follow-up's new work name

@@ -206,12 +206,13 @@ pub fn correct(
             // Sent again, or nothing to correct: as it is.
             return Ok(current);
         }
-        if fixed.valid_to.is_some_and(|to| to < fixed.valid_from) {
-            return Err(AppError::field(
-                "valid_to",
-                "before_valid_from",
-                format!("must be on or after valid_from, {}", fixed.valid_from),
-            ));
+        if let Some(to) = fixed.valid_to.filter(|to| *to < fixed.valid_from) {
+            // The corrected period is the stored one with the days sent: it may not end
+            // before it starts.
+            return Err(AppError::conflict(format!(
+                "The corrected period would end on {to}, before it starts on {}",
+                fixed.valid_from
+            )));
         }
         check_overlap(
             c,

@@ -78,21 +78,22 @@ async fn bad_page_parameters_are_422_naming_the_parameter() {
         ("cursor=not-ours", "cursor", "invalid"),
         ("cursor=c1zz", "cursor", "invalid"),
         ("cursor=c1AB", "cursor", "invalid"),
-        // A NUL (PostgreSQL cannot compare it: once a 500 there), a long run of them, bytes
-        // that are not UTF-8, a control character.
-        ("cursor=c100", "cursor", "invalid"),
-        ("cursor=c1313431313000", "cursor", "invalid"),
-        ("cursor=c1ff", "cursor", "invalid"),
-        ("cursor=c1313409", "cursor", "invalid"),
     ] {
         app.get(&format!("/api/v1/counties?{query}"))
             .await
             .invalid_field(field, code);
     }
-    let zeros = format!("cursor=c1{}", "0".repeat(500));
-    app.get(&format!("/api/v1/counties?{zeros}"))
-        .await
-        .invalid_field("cursor", "invalid");
+    // Cursors of the documented shape are positions, whatever bytes they carry: a NUL
+    // (PostgreSQL cannot compare it: once a 500 there), a long run of them, bytes that are not
+    // UTF-8, a control character.
+    let zeros = format!("c1{}", "0".repeat(508));
+    for cursor in ["c100", "c1313431313000", "c1ff", "c1313409", zeros.as_str()] {
+        let page = app
+            .get(&format!("/api/v1/counties?cursor={cursor}"))
+            .await
+            .ok_json(200);
+        assert!(page["items"].is_array(), "{cursor}");
+    }
     // The largest page is allowed.
     let body = app.get("/api/v1/counties?limit=200").await.ok_json(200);
     assert_eq!(body["items"].as_array().unwrap().len(), 13);

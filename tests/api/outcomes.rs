@@ -423,7 +423,7 @@ async fn a_threshold_entered_wrongly_is_corrected_with_a_reason_and_the_figures_
     // The same correction again changes nothing.
     let again = w.post(&w.admin, &path, correction).await;
     assert_eq!(again["version"], 2);
-    // Its dates too: a period may not end before it starts.
+    // Its dates too: the corrected period may not end before it starts.
     w.app
         .post_as(
             &w.admin,
@@ -431,7 +431,7 @@ async fn a_threshold_entered_wrongly_is_corrected_with_a_reason_and_the_figures_
             &json!({"valid_to": day(y - 2, 1, 1), "reason": "期限录入错误"}),
         )
         .await
-        .invalid_field("valid_to", "before_valid_from");
+        .problem(409, "/problems/conflict");
     let audit = w
         .app
         .get_as(&w.admin, &format!("/api/v1/audit?entity_id={threshold}"))

@@ -149,6 +149,12 @@ async fn settings_out_of_range_or_in_the_future_are_refused_whole() {
     .await
     .invalid_rule("effective_from", "future");
     put(defaults()).await.invalid_field("reason", "required");
+    // 30.0 is the whole number 30 (as JSON Schema reads it): the values in force, no change.
+    put(with(json!({"employment_min_days": 30.0, "reason": "x"})))
+        .await
+        .ok_json(200);
+    let half = put(with(json!({"employment_min_days": 30.5, "reason": "x"}))).await;
+    assert_eq!(half.status, 422, "{}", half.json());
     // A manager reads them, and may not change them.
     let manager = a.manager(&["141125"]).await;
     let read = a.get_as(&manager, "/api/v1/settings").await.ok_json(200);
