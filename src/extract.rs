@@ -81,19 +81,58 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
         return Err(nul_error(field));
     }
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        match inner.classify() {
-            serde_json::error::Category::Data => {
-                AppError::Validation(vec![serde_field_error(&path, &inner.to_string())])
-            }
-            _ => AppError::Malformed(format!("The body is not valid JSON: {inner}")),
+    let value = match serde_path_to_error::deserialize(&mut de) {
+        Ok(value) => value,
+        // A whole number written with a fraction of zero (`30.0`) is an integer to JSON Schema
+        // and to the OpenAPI document: read it as one.
+        Err(e)
+            if e.inner()
+                .to_string()
+                .contains("invalid type: floating point") =>
+        {
+            let whole = serde_json::from_slice::<serde_json::Value>(bytes)
+                .map(whole_numbers)
+                .map_err(|e| AppError::Malformed(format!("The body is not valid JSON: {e}")))?;
+            return serde_path_to_error::deserialize(whole).map_err(|e| {
+                let path = e.path().to_string();
+                AppError::Validation(vec![serde_field_error(&path, &e.into_inner().to_string())])
+            });
         }
-    })?;
+        Err(e) => {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            return Err(match inner.classify() {
+                serde_json::error::Category::Data => {
+                    AppError::Validation(vec![serde_field_error(&path, &inner.to_string())])
+                }
+                _ => AppError::Malformed(format!("The body is not valid JSON: {inner}")),
+            });
+        }
+    };
     de.end()
         .map_err(|e| AppError::Malformed(format!("The body is not valid JSON: {e}")))?;
     Ok(value)
+}
+
+/// The document with every number that is a whole number written with a fraction (`30.0`)
+/// written as an integer.
+fn whole_numbers(value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            let f = n.as_f64().unwrap_or(f64::NAN);
+            let whole = (f.fract() == 0.0 && f.abs() < 9.0e15).then_some(f as i64);
+            Value::Number(whole.map_or(n, serde_json::Number::from))
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(whole_numbers).collect()),
+        Value::Object(fields) => Value::Object(
+            fields
+                .into_iter()
+                .map(|(k, v)| (k, whole_numbers(v)))
+                .collect(),
+        ),
+        other => other,
+    }
 }
 
 fn nul_error(field: String) -> AppError {

@@ -394,25 +394,6 @@ fn decode_cursor(cursor: &str) -> Result<String, AppError> {
         .collect())
 }
 
-/// A whole number in JSON, written with or without a fraction of zero (`30` or `30.0`, both
-/// integers to JSON Schema), from 0 to `u32::MAX`.
-pub fn whole_number<'de, D>(deserializer: D) -> Result<u32, D::Error>
-where
-    D: serde::Deserializer<'de>,
-{
-    let number = serde_json::Number::deserialize(deserializer)?;
-    let whole = number
-        .as_u64()
-        .or_else(|| {
-            number
-                .as_f64()
-                .filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f <= f64::from(u32::MAX))
-                .map(|f| f as u64)
-        })
-        .and_then(|n| u32::try_from(n).ok());
-    whole.ok_or_else(|| serde::de::Error::custom("must be a whole number"))
-}
-
 // Who a piece of work is for, as the bodies of a placement and of a follow-up's new work name
 // it.
 

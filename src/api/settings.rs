@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::api::{not_blank, parse_id, plausible_day, utc, whole_number};
+use crate::api::{not_blank, parse_id, plausible_day, utc};
 use crate::auth::AuthUser;
 use crate::db::Db;
 use crate::db::settings::ProgrammeSettings;
@@ -59,18 +59,15 @@ pub struct PutSettings {
     /// Working age of men ends at this age (40–75; the labour-statistics age, 60).
     #[validate(range(min = 40, max = 75))]
     #[schema(minimum = 40, maximum = 75, example = 60)]
-    #[serde(deserialize_with = "whole_number")]
     pub retirement_age_male: u32,
     /// Working age of women ends at this age (40–75; the labour-statistics age, 55).
     #[validate(range(min = 40, max = 75))]
     #[schema(minimum = 40, maximum = 75, example = 55)]
-    #[serde(deserialize_with = "whole_number")]
     pub retirement_age_female: u32,
     /// The share of a cohort's planned days a trainee attends to complete it, in percent
     /// (1–100): local practice, not national policy.
     #[validate(range(min = 1, max = 100))]
     #[schema(minimum = 1, maximum = 100, example = 80)]
-    #[serde(deserialize_with = "whole_number")]
     pub completion_attendance_percent: u32,
     /// The certificate kinds that make a trained trainee certified (at least one).
     #[validate(length(min = 1, max = 3))]
@@ -87,11 +84,11 @@ pub struct PutSettings {
     /// trainee employed (1–365).
     #[validate(range(min = 1, max = 365))]
     #[schema(minimum = 1, maximum = 365, example = 30)]
-    #[serde(deserialize_with = "whole_number")]
     pub employment_min_days: u32,
     /// The day they take effect: today (the default) or a day before, for the record. A change
     /// takes effect when it is made, for the figures of every year.
     #[validate(custom(function = "plausible_day"))]
+    #[schema(value_type = Option<String>, format = Date, pattern = r"^(19[7-9][0-9]|[2-9][0-9]{3})-[0-9]{2}-[0-9]{2}$")]
     pub effective_from: Option<NaiveDate>,
     /// Why, in a few words (the notice, the decision).
     #[validate(custom(function = "not_blank"), length(min = 1, max = 500))]

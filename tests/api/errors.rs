@@ -143,3 +143,29 @@ async fn the_nul_character_is_refused_on_both_engines() {
     .await
     .invalid_field("name", "invalid_character");
 }
+
+#[actix_web::test]
+async fn a_whole_number_written_with_a_zero_fraction_is_an_integer() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    // 78000.0 is the integer 78000 to JSON Schema, and so to the API.
+    let created = app
+        .post_as(
+            &admin,
+            "/api/v1/income-thresholds",
+            &serde_json::json!({"county_code": "141125", "monthly_fen": 78000.0,
+                               "valid_from": "2024-01-01", "source": "柳林县民政局"}),
+        )
+        .await
+        .ok_json(201);
+    assert_eq!(created["monthly_fen"], 78000);
+    // A fraction is not a whole number: refused, naming the field.
+    app.post_as(
+        &admin,
+        "/api/v1/income-thresholds",
+        &serde_json::json!({"county_code": "141126", "monthly_fen": 78000.5,
+                           "valid_from": "2024-01-01", "source": "石楼县民政局"}),
+    )
+    .await
+    .invalid_field("monthly_fen", "invalid_type");
+}
