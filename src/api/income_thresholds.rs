@@ -288,7 +288,7 @@ limited! {
         /// Why, in a few words: kept with the threshold.
         #[validate(custom(function = "not_blank"))]
         #[schema(
-            pattern = r"^[^\u0000]*$",
+            pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$",
             example = "单位录入错误：应为780元，误录为7.80元"
         )]
         [1, 500]

@@ -496,7 +496,7 @@ limited! {
         /// Why, in a few words: kept with the placement.
         #[validate(custom(function = "not_blank"))]
         #[schema(
-            pattern = r"^[^\u0000]*$",
+            pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$",
             example = "上门核实：本人在该院工作，有工资流水"
         )]
         [1, 500]

@@ -11,13 +11,13 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::api::{not_blank, parse_id, plausible_day, utc};
+use crate::api::{not_blank, parse_id, utc};
 use crate::auth::AuthUser;
 use crate::db::Db;
 use crate::db::settings::ProgrammeSettings;
 use crate::domain::rules::{CertifiedKinds, Rules};
 use crate::domain::training::CertificateKind;
-use crate::error::{AppError, PROBLEM_JSON, Problem};
+use crate::error::AppError;
 use crate::extract::Json;
 use crate::service;
 use crate::service::report_facts::Rebuilt;
@@ -42,7 +42,7 @@ pub struct SettingsValues {
     /// The day of the year after a training year until which its trainees' certificates and
     /// work count for it, `MM-DD` (not `02-29`).
     #[schema(
-        pattern = r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$",
+        pattern = r"^((01|03|05|07|08|10|12)-(0[1-9]|[12][0-9]|3[01])|(04|06|09|11)-(0[1-9]|[12][0-9]|30)|02-(0[1-9]|1[0-9]|2[0-8]))$",
         example = "03-31"
     )]
     pub outcome_cutoff: String,
@@ -76,7 +76,7 @@ pub struct PutSettings {
     /// The day of the year after a training year until which its trainees' certificates and
     /// work count for it, `MM-DD` (not `02-29`).
     #[schema(
-        pattern = r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$",
+        pattern = r"^((01|03|05|07|08|10|12)-(0[1-9]|[12][0-9]|3[01])|(04|06|09|11)-(0[1-9]|[12][0-9]|30)|02-(0[1-9]|1[0-9]|2[0-8]))$",
         example = "03-31"
     )]
     pub outcome_cutoff: String,
@@ -85,17 +85,12 @@ pub struct PutSettings {
     #[validate(range(min = 1, max = 365))]
     #[schema(minimum = 1, maximum = 365, example = 30)]
     pub employment_min_days: u32,
-    /// The day they take effect: today (the default) or a day before, for the record. A change
-    /// takes effect when it is made, for the figures of every year.
-    #[validate(custom(function = "plausible_day"))]
-    #[schema(value_type = Option<String>, format = Date, pattern = r"^(19[7-9][0-9]|[2-9][0-9]{3})-[0-9]{2}-[0-9]{2}$")]
-    pub effective_from: Option<NaiveDate>,
     /// Why, in a few words (the notice, the decision).
     #[validate(custom(function = "not_blank"), length(min = 1, max = 500))]
     #[schema(
         min_length = 1,
         max_length = 500,
-        pattern = r"^[^\u0000]*$",
+        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$",
         example = "人社部门通知：女性劳动年龄调整"
     )]
     pub reason: String,
@@ -189,7 +184,7 @@ pub async fn get_settings(db: web::Data<Db>, caller: AuthUser) -> Result<HttpRes
 }
 
 /// Changes the programme settings (administrators): stored with its reason and audited, in
-/// force at once on every instance, and the figures of every year counted again by it in the
+/// force at once (from today, the day recorded) on every instance, and the figures of every year counted again by it in the
 /// same transaction (frozen two-weekly reports stay as issued). The same values again change
 /// nothing (200).
 #[utoipa::path(
@@ -202,7 +197,7 @@ pub async fn get_settings(db: web::Data<Db>, caller: AuthUser) -> Result<HttpRes
         (status = 401, response = crate::openapi::Unauthenticated),
         (status = 403, response = crate::openapi::Forbidden),
         (status = 415, response = crate::openapi::UnsupportedMediaType),
-        (status = 422, description = "A value is out of range, or the day is in the future", body = Problem, content_type = PROBLEM_JSON),
+        (status = 422, response = crate::openapi::Invalid),
     )
 )]
 #[put("/settings")]
@@ -232,9 +227,8 @@ pub async fn put_settings(
         employment_min_days: body.employment_min_days,
     };
     let reason = body.reason.trim().to_owned();
-    let effective_from = body.effective_from;
     let (created, row, rebuilt) = db
-        .run(move |conn| service::settings::put(conn, &caller, rules, effective_from, &reason))
+        .run(move |conn| service::settings::put(conn, &caller, rules, &reason))
         .await?;
     cache.set(rules);
     if let Some(done) = &rebuilt {

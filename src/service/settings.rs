@@ -149,30 +149,18 @@ pub fn get(
     Ok((in_force, history))
 }
 
-/// Sets the settings (administrators), in force from `effective_from` (today or a day before:
-/// a change takes effect when it is made). Values equal to those in force change nothing
-/// (`false`). Otherwise the change is stored and audited, and the figures are counted again
-/// by it, in one transaction: every instance counts by it from then on.
+/// Sets the settings (administrators), in force from today: a change takes effect when it is
+/// made. Values equal to those in force change nothing (`false`). Otherwise the change is
+/// stored and audited, and the figures are counted again by it, in one transaction: every
+/// instance counts by it from then on.
 pub fn put(
     conn: &mut AnyConnection,
     caller: &Caller,
     rules: Rules,
-    effective_from: Option<NaiveDate>,
     reason: &str,
 ) -> Result<(bool, ProgrammeSettings, Option<Rebuilt>), AppError> {
     caller.may("put_settings")?;
-    let today = today_in_china();
-    let effective_from = effective_from.unwrap_or(today);
-    if effective_from > today {
-        return Err(AppError::rule(
-            "effective_from",
-            "future",
-            format!(
-                "{effective_from} is in the future: a change takes effect when it is made; \
-                 send it on that day"
-            ),
-        ));
-    }
+    let effective_from = today_in_china();
     conn.transaction(|c| {
         // Changes and rebuilds one at a time, and in the order they are stored.
         db::reports::lock_facts(c)?;

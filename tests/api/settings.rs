@@ -74,6 +74,7 @@ async fn a_setting_changed_through_the_api_is_what_every_instance_counts_by() {
         .await
         .ok_json(201);
     assert_eq!(changed["in_force"]["employment_min_days"], 90);
+    assert_eq!(changed["in_force"]["effective_from"], today().to_string());
     assert_eq!(changed["in_force"]["set_by"], admin.id.as_str());
     assert!(changed["rebuilt"]["trainees"].as_i64().unwrap() >= 1);
     // The second instance reads them (after its second of keeping what it read) ...
@@ -121,7 +122,7 @@ async fn a_setting_changed_through_the_api_is_what_every_instance_counts_by() {
 }
 
 #[actix_web::test]
-async fn settings_out_of_range_or_in_the_future_are_refused_whole() {
+async fn settings_out_of_range_are_refused_whole_and_take_effect_today() {
     let t = Trained::new(10).await;
     let a = t.app();
     let admin = a.admin().await;
@@ -143,11 +144,16 @@ async fn settings_out_of_range_or_in_the_future_are_refused_whole() {
     put(with(json!({"retirement_age_female": 30, "reason": "x"})))
         .await
         .invalid_field("retirement_age_female", "range");
-    put(with(
-        json!({"effective_from": today() + Duration::days(1), "reason": "x"}),
-    ))
-    .await
-    .invalid_rule("effective_from", "future");
+    // The day is today's: a change takes effect when it is made.
+    put(with(json!({"effective_from": "2020-01-01", "reason": "x"})))
+        .await
+        .invalid_field("effective_from", "unknown_field");
+    put(with(json!({"outcome_cutoff": "04-31", "reason": "x"})))
+        .await
+        .invalid_field("outcome_cutoff", "invalid");
+    put(with(json!({"employment_min_days": 60, "reason": "   "})))
+        .await
+        .invalid_field("reason", "blank");
     put(defaults()).await.invalid_field("reason", "required");
     // 30.0 is the whole number 30 (as JSON Schema reads it): the values in force, no change.
     put(with(json!({"employment_min_days": 30.0, "reason": "x"})))
