@@ -90,14 +90,6 @@ impl Metric {
     fn index(self) -> usize {
         Self::ALL.iter().position(|m| *m == self).unwrap_or(0)
     }
-
-    /// Whether the figure counts trainees (each once), rather than windows or placements.
-    pub fn counts_trainees(self) -> bool {
-        !matches!(
-            self,
-            Self::FollowUpWindowsDue | Self::FollowUpWindowsRecorded | Self::FollowUpsOverdue
-        )
-    }
 }
 
 /// How a report is broken down.

@@ -1,7 +1,8 @@
 //! Sessions: the sign-in attempt and its throttle, a session's start, the exchange of a
 //! refresh token (spent once; a spent one back revokes its family) and sign-out. Each runs in
-//! its own transaction, whose first statement is a write, so that concurrent attempts on one
-//! name or token queue on both engines.
+//! its own transaction: on SQLite its first statement is a write, so concurrent attempts queue
+//! on the write lock; on PostgreSQL what issues an account's tokens holds its row shared and
+//! what revokes them holds it alone, so a revocation and an exchange never overlap.
 
 use chrono::TimeDelta;
 use diesel::Connection;
