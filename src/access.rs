@@ -92,6 +92,10 @@ pub const OPERATIONS: &[(&str, Who)] = &[
     ("refresh_token", Who::Anyone),
     ("logout", Who::SignedIn),
     ("get_me", Who::SignedIn),
+    // Each change pulled is of a record the caller may read; each operation pushed is checked
+    // as its own endpoint checks it.
+    ("pull_changes", Who::SignedIn),
+    ("push_changes", Who::SignedIn),
     ("create_user", ADMIN),
     ("list_users", ADMIN),
     ("get_user", ADMIN),

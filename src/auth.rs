@@ -100,6 +100,25 @@ impl SigningKey {
             .map(|data| data.claims)
             .map_err(|_| AppError::Unauthenticated("The access token is invalid or has expired."))
     }
+
+    /// `claims` signed (HS256) with this key: a token the client cannot alter, such as a sync
+    /// cursor. It carries no audience, so it never passes for an access token.
+    pub fn sign(&self, claims: &impl serde::Serialize) -> Result<String, AppError> {
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.encoding)
+            .map_err(AppError::internal)
+    }
+
+    /// The claims of a token [`SigningKey::sign`] made; `None` when it is altered, truncated or
+    /// not ours.
+    pub fn read_signed<T: serde::de::DeserializeOwned>(&self, token: &str) -> Option<T> {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.validate_exp = false;
+        validation.validate_aud = false;
+        validation.set_required_spec_claims(&["sub"]);
+        jsonwebtoken::decode::<T>(token, &self.decoding, &validation)
+            .ok()
+            .map(|data| data.claims)
+    }
 }
 
 /// 48 random bytes from the operating system, hex-encoded: a generated signing secret.

@@ -49,6 +49,10 @@ pub struct Config {
     pub db_pool_size: u32,
     /// `HTTP_WORKERS`, default one per CPU core: threads serving HTTP.
     pub http_workers: Option<usize>,
+    /// `SYNC_RETENTION_DAYS`, default 90 (7 to 3650): how long the change feed keeps the
+    /// tombstones of records deleted or moved out of a scope. A device that has not synced for
+    /// longer starts again from a snapshot (410).
+    pub sync_retention_days: u32,
     /// The programme's rules that are settings.
     pub rules: Rules,
 }
@@ -63,6 +67,7 @@ impl fmt::Debug for Config {
             .field("admin_username", &self.admin_username)
             .field("db_pool_size", &self.db_pool_size)
             .field("http_workers", &self.http_workers)
+            .field("sync_retention_days", &self.sync_retention_days)
             .finish_non_exhaustive()
     }
 }
@@ -161,6 +166,17 @@ impl Config {
                     })
             })
             .transpose()?;
+        let sync_retention_days = match get("SYNC_RETENTION_DAYS") {
+            None => 90,
+            Some(raw) => raw
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (7..=3650).contains(n))
+                .ok_or_else(|| ConfigError {
+                    variable: "SYNC_RETENTION_DAYS",
+                    reason: "must be a whole number of days from 7 to 3650".into(),
+                })?,
+        };
         if get("RETIREMENT_AGE").is_some() {
             return Err(ConfigError {
                 variable: "RETIREMENT_AGE",
@@ -233,6 +249,7 @@ impl Config {
                 certified_kinds,
             },
             http_workers,
+            sync_retention_days,
             database_url,
             bind_addr,
             jwt_secret,
@@ -290,6 +307,7 @@ mod tests {
             ("DB_POOL_SIZE", "0"),
             ("DB_POOL_SIZE", "many"),
             ("HTTP_WORKERS", "0"),
+            ("SYNC_RETENTION_DAYS", "1"),
             ("ADMIN_PASSWORD", "short"),
             ("ADMIN_USERNAME", "Admin"),
             ("RETIREMENT_AGE", "60"),

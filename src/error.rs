@@ -97,6 +97,9 @@ pub enum AppError {
         /// The id of the stored record, when there is one to point at.
         existing_id: Option<String>,
     },
+    /// 410: a sync cursor that cannot be continued (older than the feed keeps, or from before a
+    /// change of the caller's counties); the app starts again from a snapshot.
+    Gone(String),
     /// 412: `If-Match` names a version that is no longer current.
     PreconditionFailed,
     /// 428: the operation needs `If-Match`.
@@ -146,6 +149,7 @@ impl AppError {
             Self::NotFound => ("/problems/not-found", "Not found"),
             Self::Rule(_) => ("/problems/rule-violated", "The request breaks a rule"),
             Self::Conflict { .. } => ("/problems/conflict", "Conflicts with a stored record"),
+            Self::Gone(_) => ("/problems/sync-restart", "Start again from a snapshot"),
             Self::PreconditionFailed => (
                 "/problems/precondition-failed",
                 "The resource has changed since it was read",
@@ -185,6 +189,7 @@ impl AppError {
             Self::ForRoles(roles) => format!("Your role may not do this; it is for: {roles}."),
             Self::NotFound => "There is no such resource, or it is not yours to see.".into(),
             Self::Conflict { detail, .. } => detail.clone(),
+            Self::Gone(detail) => detail.clone(),
             Self::PreconditionFailed => {
                 "If-Match names an old version: read the resource again and reapply the change."
                     .into()
@@ -257,6 +262,7 @@ impl ResponseError for AppError {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Rule(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::Gone(_) => StatusCode::GONE,
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,

@@ -18,6 +18,11 @@ use crate::error::{AppError, FieldError};
 /// The largest request body accepted, in bytes.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
+/// A larger body limit for a scope (`web::PayloadConfig` enforces it; this names it in the
+/// 413 answer).
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimit(pub usize);
+
 /// A JSON request body, deserialised and validated.
 #[derive(Debug)]
 pub struct Json<T>(pub T);
@@ -36,13 +41,16 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for Json<T> {
                 m.type_() == mime::APPLICATION
                     && (m.subtype() == mime::JSON || m.suffix() == Some(mime::JSON))
             });
+        let limit = req
+            .app_data::<BodyLimit>()
+            .map_or(MAX_BODY_BYTES, |limit| limit.0);
         let body = web::Bytes::from_request(req, payload);
         Box::pin(async move {
             let bytes = body.await.map_err(|e| {
                 if e.as_response_error().status_code()
                     == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE
                 {
-                    AppError::PayloadTooLarge(MAX_BODY_BYTES)
+                    AppError::PayloadTooLarge(limit)
                 } else {
                     AppError::Malformed(format!("The body could not be read: {e}"))
                 }
@@ -193,6 +201,12 @@ pub fn parse_query<T: DeserializeOwned + Validate>(query: &str) -> Result<T, App
     if let Some((key, _)) =
         form_urlencoded::parse(query.as_bytes()).find(|(k, v)| k.contains('\0') || v.contains('\0'))
     {
+        // A cursor is a token of ours, not text a person typed: one with NUL in it is broken.
+        if key == "cursor" {
+            return Err(AppError::Malformed(
+                "The cursor is not one this service issued".into(),
+            ));
+        }
         return Err(nul_error(key.replace('\0', "")));
     }
     let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
@@ -351,10 +365,15 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        match parse_query::<Params>("limit=5&cursor=%00") {
-            Err(AppError::Validation(errors)) => assert_eq!(errors[0].field, "cursor"),
+        match parse_query::<Params>("limit=5&q=%00") {
+            Err(AppError::Validation(errors)) => assert_eq!(errors[0].field, "q"),
             other => panic!("{other:?}"),
         }
+        // A cursor is a token: broken, not invalid text.
+        assert!(matches!(
+            parse_query::<Params>("limit=5&cursor=%00"),
+            Err(AppError::Malformed(_))
+        ));
     }
 
     #[test]

@@ -29,6 +29,7 @@ on `type`. Money is integer fen, dates are `YYYY-MM-DD`, timestamps RFC 3339 UTC
         (name = "certification", description = "Assessments, certificates and the ladder from caregiver to care specialist"),
         (name = "placements", description = "Placements in work, employers' confirmations, follow-ups and income thresholds"),
         (name = "reports", description = "The year's targets and the programme's reports"),
+        (name = "sync", description = "Offline sync for the field app: pull the change feed, push queued operations"),
     ),
     components(
         schemas(Problem, FieldError),

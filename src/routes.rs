@@ -13,8 +13,9 @@ use utoipa_actix_web::{AppExt, scope};
 
 use crate::api::organisations::{agencies, employers, providers};
 use crate::api::{
-    audit, auth, certification, cohorts, counties, enrolments, follow_ups, income_thresholds,
-    placements, progression, reports, service, settings, targets, trainees, users,
+    SyncKind, audit, auth, certification, cohorts, counties, enrolments, follow_ups,
+    income_thresholds, organisations, placements, progression, reports, service, settings, sync,
+    targets, trainees, users,
 };
 use crate::error::AppError;
 use crate::openapi::ApiDoc;
@@ -93,7 +94,17 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(reports::get_biweekly)
                 .service(reports::rebuild_reports)
                 .service(settings::get_settings)
-                .service(settings::put_settings),
+                .service(settings::put_settings)
+                .service(
+                    // Sync answers are large: compressed when asked (Accept-Encoding), and a
+                    // push body (gzip allowed) may be up to 5 MiB.
+                    scope("/sync")
+                        .app_data(web::PayloadConfig::new(sync::MAX_PUSH_BYTES))
+                        .app_data(crate::extract::BodyLimit(sync::MAX_PUSH_BYTES))
+                        .wrap(actix_web::middleware::Compress::default())
+                        .service(sync::pull_changes)
+                        .service(sync::push_changes),
+                ),
         )
         .service(reports::get_dashboard);
 }
@@ -105,7 +116,26 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .openapi(ApiDoc::openapi())
         .configure(configure)
         .split_for_parts();
+    let mut doc = doc;
+    sync::document(&mut doc, &sync_kinds());
     doc
+}
+
+/// Every kind of record offline sync carries, from its resource's module.
+pub fn sync_kinds() -> Vec<SyncKind> {
+    vec![
+        trainees::sync_kind(),
+        cohorts::sync_kind(),
+        enrolments::sync_kind(),
+        enrolments::attendance_sync_kind(),
+        certification::assessment_sync_kind(),
+        certification::certificate_sync_kind(),
+        placements::sync_kind(),
+        follow_ups::sync_kind(),
+        organisations::sync_kind(),
+        income_thresholds::sync_kind(),
+        auth::sync_kind(),
+    ]
 }
 
 /// The path templates of the API with their methods, for telling 405 from 404.

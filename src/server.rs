@@ -9,7 +9,6 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{App, HttpMessage, HttpServer, middleware, web};
-use diesel::Connection;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 use uuid::Uuid;
@@ -107,9 +106,29 @@ impl Server {
                 }
             });
         }
+        // The change feed's tombstones older than the retention: pruned at start, then hourly.
+        let feed = db.clone();
+        let retention = chrono::TimeDelta::days(i64::from(config.sync_retention_days));
+        actix_web::rt::spawn(async move {
+            let mut every_hour =
+                actix_web::rt::time::interval(std::time::Duration::from_secs(3600));
+            loop {
+                every_hour.tick().await;
+                let before = crate::db::now() - retention;
+                match feed
+                    .run(move |conn| crate::service::sync::prune(conn, before))
+                    .await
+                {
+                    Ok(0) => {}
+                    Ok(pruned) => log::info!("pruned {pruned} tombstones from the change feed"),
+                    Err(e) => log::warn!("pruning the change feed failed: {e}"),
+                }
+            }
+        });
         let db = web::Data::new(db);
         let signing_key = web::Data::new(signing_key);
         let rules = web::Data::new(crate::service::settings::SettingsCache::new(rules));
+        let sync_kinds = web::Data::new(crate::api::sync::SyncKinds(routes::sync_kinds()));
         let mut server = HttpServer::new(move || {
             App::new()
                 .into_utoipa_app()
@@ -118,6 +137,7 @@ impl Server {
                 .app_data(db.clone())
                 .app_data(signing_key.clone())
                 .app_data(rules.clone())
+                .app_data(sync_kinds.clone())
                 .app_data(table.clone())
                 .app_data(gate.clone())
                 .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
@@ -210,7 +230,8 @@ async fn ensure_admin(config: &Config, db: &Db) -> Result<(), StartError> {
             let hash = crate::auth::hash_password_now(&secret)?;
             let now = db::now();
             let id = Uuid::new_v4().to_string();
-            conn.transaction(|c| {
+            // Through a unit of work, as every write: the account enters the change feed.
+            crate::service::UnitOfWork::run(conn, |c| {
                 db::users::insert(
                     c,
                     &db::users::NewUser {
@@ -227,17 +248,15 @@ async fn ensure_admin(config: &Config, db: &Db) -> Result<(), StartError> {
                     },
                     &[],
                 )?;
-                db::audit::record(
-                    c,
-                    db::audit::Event {
-                        actor_id: None,
-                        action: "create_first_admin",
-                        entity: "user",
-                        entity_id: Some(&id),
-                        county_code: None,
-                        request_id: None,
-                    },
-                )
+                c.changed(crate::service::sync::Kind::Account, &id);
+                c.audit(db::audit::Event {
+                    actor_id: None,
+                    action: "create_first_admin",
+                    entity: "user",
+                    entity_id: Some(&id),
+                    county_code: None,
+                    request_id: None,
+                })
             })?;
             Ok(true)
         })

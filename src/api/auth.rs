@@ -234,14 +234,34 @@ pub async fn logout(
 )]
 #[get("/me")]
 pub async fn get_me(db: web::Data<Db>, user: AuthUser) -> Result<HttpResponse, AppError> {
-    let id = user.id.clone();
-    let row = db.run(move |conn| sessions::account(conn, &id)).await?;
-    Ok(HttpResponse::Ok().json(MeResponse {
+    let response = db.run(move |conn| me(conn, &user)).await?;
+    Ok(HttpResponse::Ok().json(response))
+}
+
+/// The caller's account as `GET /me` answers it.
+fn me(conn: &mut crate::db::AnyConnection, caller: &AuthUser) -> Result<MeResponse, AppError> {
+    let row = sessions::account(conn, &caller.id)?;
+    Ok(MeResponse {
         id: parse_id(&row.user.id)?,
         username: row.user.username,
         display_name: row.user.display_name,
-        role: user.role,
+        role: caller.role,
         county_codes: row.county_codes,
         employer_id: row.user.employer_id.as_deref().map(parse_id).transpose()?,
-    }))
+    })
+}
+
+/// The caller's own account in offline sync: the record as `GET /me` answers it.
+pub fn sync_kind() -> crate::api::SyncKind {
+    crate::api::SyncKind {
+        kind: crate::service::sync::Kind::Account,
+        schema: "MeResponse",
+        load: |conn, ctx, id| {
+            if id != ctx.caller.id {
+                return Ok(None);
+            }
+            crate::api::visible(me(conn, &ctx.caller))
+        },
+        actions: &[],
+    }
 }

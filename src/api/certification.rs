@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::api::{parse_id, utc};
+use crate::api::{SyncAction, SyncApplied, SyncKind, parse_id, utc, visible};
 use crate::auth::AuthUser;
 use crate::db::certification::{Assessment, Certificate};
 use crate::db::{self, Db};
@@ -18,7 +18,7 @@ use crate::domain::training::CertificateKind;
 use crate::domain::training::{Level, Occupation};
 use crate::error::{AppError, FieldError, PROBLEM_JSON, Problem};
 use crate::extract::Json;
-use crate::service;
+use crate::service::{self, sync};
 
 /// The certificate a passed assessment issues; occupation and level are the cohort's.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -225,7 +225,27 @@ pub async fn create_assessment(
     enrolment_id: web::Path<Uuid>,
     Json(body): Json<CreateAssessment>,
 ) -> Result<HttpResponse, AppError> {
-    let enrolment_id = enrolment_id.into_inner().to_string();
+    let id = body.id.unwrap_or_else(Uuid::new_v4);
+    let enrolment_id = enrolment_id.into_inner();
+    let (created, response) = db
+        .run(move |conn| assess_with(conn, &caller, enrolment_id, body, id))
+        .await?;
+    Ok(if created {
+        HttpResponse::Created().json(response)
+    } else {
+        HttpResponse::Ok().json(response)
+    })
+}
+
+/// Records the assessment of `body` under `id`: the endpoint's work, and a pushed operation's.
+fn assess_with(
+    conn: &mut db::AnyConnection,
+    caller: &crate::access::Caller,
+    enrolment_id: Uuid,
+    body: CreateAssessment,
+    id: Uuid,
+) -> Result<(bool, AssessmentResponse), AppError> {
+    let enrolment_id = enrolment_id.to_string();
     if body.certificate.is_some() && !body.passed {
         return Err(AppError::rule(
             "certificate",
@@ -235,7 +255,7 @@ pub async fn create_assessment(
     }
     let now = db::now();
     let assessment = Assessment {
-        id: body.id.unwrap_or_else(Uuid::new_v4).to_string(),
+        id: id.to_string(),
         enrolment_id,
         agency_id: body.agency_id.to_string(),
         assessed_on: body.assessed_on,
@@ -249,17 +269,9 @@ pub async fn create_assessment(
         kind: c.kind.as_str().to_owned(),
         issued_on: c.issued_on,
     });
-    let (created, row, certificate) = db
-        .run(move |conn| {
-            service::certification::assess(conn, &caller, assessment, issued_certificate)
-        })
-        .await?;
-    let response = assessment_response(row, certificate)?;
-    Ok(if created {
-        HttpResponse::Created().json(response)
-    } else {
-        HttpResponse::Ok().json(response)
-    })
+    let (created, row, certificate) =
+        service::certification::assess(conn, caller, assessment, issued_certificate)?;
+    Ok((created, assessment_response(row, certificate)?))
 }
 
 /// Records a certificate a trainee of the caller's counties earned before the programme.
@@ -288,7 +300,28 @@ pub async fn create_certificate(
     trainee_id: web::Path<Uuid>,
     Json(body): Json<CreateCertificate>,
 ) -> Result<HttpResponse, AppError> {
-    let trainee_id = trainee_id.into_inner().to_string();
+    let id = body.id.unwrap_or_else(Uuid::new_v4);
+    let trainee_id = trainee_id.into_inner();
+    let (created, response) = db
+        .run(move |conn| certify_with(conn, &caller, trainee_id, body, id))
+        .await?;
+    Ok(if created {
+        HttpResponse::Created().json(response)
+    } else {
+        HttpResponse::Ok().json(response)
+    })
+}
+
+/// Records the prior certificate of `body` under `id`: the endpoint's work, and a pushed
+/// operation's.
+fn certify_with(
+    conn: &mut db::AnyConnection,
+    caller: &crate::access::Caller,
+    trainee_id: Uuid,
+    body: CreateCertificate,
+    id: Uuid,
+) -> Result<(bool, CertificateResponse), AppError> {
+    let trainee_id = trainee_id.to_string();
     service::certification::check_day(
         "issued_on",
         body.issued_on,
@@ -299,7 +332,7 @@ pub async fn create_certificate(
         |(code, message)| AppError::Validation(vec![FieldError::new("number", code, message)]),
     )?;
     let candidate = Certificate {
-        id: body.id.unwrap_or_else(Uuid::new_v4).to_string(),
+        id: id.to_string(),
         trainee_id,
         number,
         kind: body.kind.as_str().to_owned(),
@@ -311,15 +344,62 @@ pub async fn create_certificate(
         assessment_id: None,
         created_at: db::now(),
     };
-    let (created, row) = db
-        .run(move |conn| service::certification::record_prior(conn, &caller, candidate))
-        .await?;
-    let response = CertificateResponse::try_from(row)?;
-    Ok(if created {
-        HttpResponse::Created().json(response)
-    } else {
-        HttpResponse::Ok().json(response)
-    })
+    let (created, row) = service::certification::record_prior(conn, caller, candidate)?;
+    Ok((created, CertificateResponse::try_from(row)?))
+}
+
+/// Assessments in offline sync: the record as `POST /enrolments/{id}/assessments` answers it;
+/// pushes record them.
+pub fn assessment_sync_kind() -> SyncKind {
+    SyncKind {
+        kind: sync::Kind::Assessment,
+        schema: "AssessmentResponse",
+        load: |conn, ctx, id| {
+            visible(
+                service::certification::get_assessment(conn, &ctx.caller, id)
+                    .and_then(|(row, certificate)| assessment_response(row, certificate)),
+            )
+        },
+        actions: &[SyncAction {
+            name: "create",
+            body: "CreateAssessment",
+            path_ids: &["enrolment_id"],
+            apply: |conn, ctx, mut op| {
+                let enrolment_id = op.take_id("enrolment_id")?;
+                let body: CreateAssessment = op.body()?;
+                let id = op.same_id(body.id)?;
+                let (created, record) = assess_with(conn, &ctx.caller, enrolment_id, body, id)?;
+                SyncApplied::of(created, &record)
+            },
+        }],
+    }
+}
+
+/// Certificates in offline sync: the record as `GET /trainees/{id}/certificates` lists it;
+/// pushes record those earned before.
+pub fn certificate_sync_kind() -> SyncKind {
+    SyncKind {
+        kind: sync::Kind::Certificate,
+        schema: "CertificateResponse",
+        load: |conn, ctx, id| {
+            visible(
+                service::certification::get_certificate(conn, &ctx.caller, id)
+                    .and_then(CertificateResponse::try_from),
+            )
+        },
+        actions: &[SyncAction {
+            name: "create",
+            body: "CreateCertificate",
+            path_ids: &["trainee_id"],
+            apply: |conn, ctx, mut op| {
+                let trainee_id = op.take_id("trainee_id")?;
+                let body: CreateCertificate = op.body()?;
+                let id = op.same_id(body.id)?;
+                let (created, record) = certify_with(conn, &ctx.caller, trainee_id, body, id)?;
+                SyncApplied::of(created, &record)
+            },
+        }],
+    }
 }
 
 /// Certificates earned before the programme may be older than it.

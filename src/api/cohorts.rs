@@ -10,8 +10,8 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::api::{
-    CountyCode, Page, PageParams, SyncParams, if_match, not_modified, parse_id, parse_time_key,
-    time_key, utc, with_etag,
+    CountyCode, Page, PageParams, SyncAction, SyncApplied, SyncKind, SyncParams, if_match,
+    not_modified, parse_id, parse_time_key, time_key, utc, visible, with_etag,
 };
 use crate::auth::AuthUser;
 use crate::db::cohorts::{Cohort, CohortChanges, Filter};
@@ -21,7 +21,7 @@ use crate::domain::training::{
 };
 use crate::error::{AppError, PROBLEM_JSON, Problem};
 use crate::extract::{Json, Query};
-use crate::service;
+use crate::service::{self, sync};
 
 limited! {
     body;
@@ -247,9 +247,28 @@ pub async fn create_cohort(
     caller: AuthUser,
     Json(body): Json<CreateCohort>,
 ) -> Result<HttpResponse, AppError> {
+    let id = body.id.unwrap_or_else(Uuid::new_v4);
+    let (created, response) = db
+        .run(move |conn| create_with(conn, &caller, body, id))
+        .await?;
+    let status = if created {
+        HttpResponse::Created()
+    } else {
+        HttpResponse::Ok()
+    };
+    Ok(with_etag(status, response.version).json(response))
+}
+
+/// Opens the cohort of `body` under `id`: the create endpoint's work, and a pushed operation's.
+fn create_with(
+    conn: &mut db::AnyConnection,
+    caller: &crate::access::Caller,
+    body: CreateCohort,
+    id: Uuid,
+) -> Result<(bool, CohortResponse), AppError> {
     let now = db::now();
     let candidate = Cohort {
-        id: body.id.unwrap_or_else(Uuid::new_v4).to_string(),
+        id: id.to_string(),
         code: body.code,
         name: body.name,
         provider_id: body.provider_id.to_string(),
@@ -273,16 +292,8 @@ pub async fn create_cohort(
         created_at: now,
         updated_at: now,
     };
-    let (created, row) = db
-        .run(move |conn| service::cohorts::create(conn, &caller, candidate))
-        .await?;
-    let response = CohortResponse::try_from(row)?;
-    let status = if created {
-        HttpResponse::Created()
-    } else {
-        HttpResponse::Ok()
-    };
-    Ok(with_etag(status, response.version).json(response))
+    let (created, row) = service::cohorts::create(conn, caller, candidate)?;
+    Ok((created, CohortResponse::try_from(row)?))
 }
 
 /// Filters of the cohort list.
@@ -410,6 +421,21 @@ pub async fn update_cohort(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner().to_string();
     let version = if_match(&req)?;
+    let response = db
+        .run(move |conn| update_with(conn, &caller, &id, version, body))
+        .await?;
+    Ok(with_etag(HttpResponse::Ok(), response.version).json(response))
+}
+
+/// Changes cohort `id` as `body` says, based on `version`: the update endpoint's work, and a
+/// pushed operation's.
+fn update_with(
+    conn: &mut db::AnyConnection,
+    caller: &crate::access::Caller,
+    id: &str,
+    version: Option<i32>,
+    body: UpdateCohort,
+) -> Result<CohortResponse, AppError> {
     let changes = CohortChanges {
         code: body.code,
         name: body.name,
@@ -426,9 +452,42 @@ pub async fn update_cohort(
         capacity: body.capacity,
         status: body.status.map(|s| s.as_str().to_owned()),
     };
-    let row = db
-        .run(move |conn| service::cohorts::update(conn, &caller, &id, version, changes))
-        .await?;
-    let response = CohortResponse::try_from(row)?;
-    Ok(with_etag(HttpResponse::Ok(), response.version).json(response))
+    let row = service::cohorts::update(conn, caller, id, version, changes)?;
+    CohortResponse::try_from(row)
+}
+
+/// Cohorts in offline sync: the record as `GET /cohorts/{id}` answers it; pushes create and
+/// update them.
+pub fn sync_kind() -> SyncKind {
+    SyncKind {
+        kind: sync::Kind::Cohort,
+        schema: "CohortResponse",
+        load: |conn, ctx, id| {
+            visible(service::cohorts::get(conn, &ctx.caller, id).and_then(CohortResponse::try_from))
+        },
+        actions: &[
+            SyncAction {
+                name: "create",
+                body: "CreateCohort",
+                path_ids: &[],
+                apply: |conn, ctx, op| {
+                    let body: CreateCohort = op.body()?;
+                    let id = op.same_id(body.id)?;
+                    let (created, record) = create_with(conn, &ctx.caller, body, id)?;
+                    SyncApplied::of(created, &record)
+                },
+            },
+            SyncAction {
+                name: "update",
+                body: "UpdateCohort",
+                path_ids: &[],
+                apply: |conn, ctx, op| {
+                    let body: UpdateCohort = op.body()?;
+                    let id = op.id.to_string();
+                    let record = update_with(conn, &ctx.caller, &id, op.version()?, body)?;
+                    SyncApplied::of(false, &record)
+                },
+            },
+        ],
+    }
 }

@@ -13,8 +13,8 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::api::{
-    Page, PageParams, SyncParams, idempotency_key, not_modified, parse_id, parse_time_key,
-    request_digest, time_key, utc, with_etag,
+    Page, PageParams, SyncAction, SyncApplied, SyncContext, SyncKind, SyncParams, idempotency_key,
+    not_modified, parse_id, parse_time_key, request_digest, time_key, utc, visible, with_etag,
 };
 use crate::auth::AuthUser;
 use crate::db::enrolments::{Enrolment, Register};
@@ -24,7 +24,7 @@ use crate::domain::today_in_china;
 use crate::domain::training::EnrolmentStatus;
 use crate::error::{AppError, PROBLEM_JSON, Problem};
 use crate::extract::Json;
-use crate::service::{self, Idempotency};
+use crate::service::{self, Idempotency, sync};
 
 limited! {
     body;
@@ -181,12 +181,30 @@ pub async fn create_enrolment(
     cohort_id: web::Path<Uuid>,
     Json(body): Json<CreateEnrolment>,
 ) -> Result<HttpResponse, AppError> {
+    let id = body.id.unwrap_or_else(Uuid::new_v4);
+    let cohort_id = cohort_id.into_inner();
+    let (created, row) = db
+        .run(move |conn| create_with(conn, &rules, &caller, cohort_id, body, id))
+        .await?;
+    answer(created, row)
+}
+
+/// Enrols as `body` says in cohort `cohort_id`, under `id`: the create endpoint's work, and a
+/// pushed operation's.
+fn create_with(
+    conn: &mut db::AnyConnection,
+    rules: &Rules,
+    caller: &crate::access::Caller,
+    cohort_id: Uuid,
+    body: CreateEnrolment,
+    id: Uuid,
+) -> Result<(bool, Enrolment), AppError> {
     let today = today_in_china();
     let now = db::now();
     let dated = body.enrolled_on.is_some();
     let candidate = Enrolment {
-        id: body.id.unwrap_or_else(Uuid::new_v4).to_string(),
-        cohort_id: cohort_id.into_inner().to_string(),
+        id: id.to_string(),
+        cohort_id: cohort_id.to_string(),
         trainee_id: body.trainee_id.to_string(),
         status: EnrolmentStatus::Enrolled.as_str().to_owned(),
         enrolled_on: body.enrolled_on.unwrap_or(today),
@@ -199,10 +217,7 @@ pub async fn create_enrolment(
         updated_at: now,
         override_reason: body.override_reason,
     };
-    let (created, row) = db
-        .run(move |conn| service::enrolments::create(conn, &rules, &caller, candidate, dated))
-        .await?;
-    answer(created, row)
+    service::enrolments::create(conn, rules, caller, candidate, dated)
 }
 
 /// Lists the enrolments of a cohort of the caller's counties, in the order they last changed.
@@ -293,21 +308,7 @@ async fn act(
     input: ActionInput,
 ) -> Result<HttpResponse, AppError> {
     let id = id.to_string();
-    let (name, action) = match &input {
-        ActionInput::Complete(body) => (
-            "complete",
-            service::enrolments::Action::Complete {
-                on: body.completed_on,
-            },
-        ),
-        ActionInput::Drop(body) => (
-            "drop",
-            service::enrolments::Action::Drop {
-                on: body.dropped_on,
-                reason: body.reason.clone(),
-            },
-        ),
-    };
+    let (name, _) = action_of(&input);
     let key = match idempotency_key(req)? {
         Some(key) => {
             let operation = format!("POST /api/v1/enrolments/{id}/{name}");
@@ -323,10 +324,30 @@ async fn act(
         }
         None => None,
     };
+    let (_, action) = action_of(&input);
     let row = db
         .run(move |conn| service::enrolments::act(conn, &rules, &caller, &id, action, key.as_ref()))
         .await?;
     answer(false, row)
+}
+
+/// The action's name and what the service is asked.
+fn action_of(input: &ActionInput) -> (&'static str, service::enrolments::Action) {
+    match input {
+        ActionInput::Complete(body) => (
+            "complete",
+            service::enrolments::Action::Complete {
+                on: body.completed_on,
+            },
+        ),
+        ActionInput::Drop(body) => (
+            "drop",
+            service::enrolments::Action::Drop {
+                on: body.dropped_on,
+                reason: body.reason.clone(),
+            },
+        ),
+    }
 }
 
 /// Records that a trainee completed their cohort. Needs the attendance the cohort plans (the
@@ -490,14 +511,134 @@ pub async fn take_register(
     Json(body): Json<TakeRegister>,
 ) -> Result<HttpResponse, AppError> {
     let (cohort_id, day) = path.into_inner();
-    let cohort_id = cohort_id.to_string();
-    let present: Vec<String> = body.present.iter().map(Uuid::to_string).collect();
-    let (register, present) = db
-        .run(move |conn| {
-            service::enrolments::take_register(conn, &caller, &cohort_id, day, present)
-        })
+    let response = db
+        .run(move |conn| register_with(conn, &caller, cohort_id, day, body))
         .await?;
-    Ok(HttpResponse::Ok().json(register_response(register, present)?))
+    Ok(HttpResponse::Ok().json(response))
+}
+
+/// Takes the register of `body`: the endpoint's work, and a pushed operation's.
+fn register_with(
+    conn: &mut db::AnyConnection,
+    caller: &crate::access::Caller,
+    cohort_id: Uuid,
+    day: NaiveDate,
+    body: TakeRegister,
+) -> Result<RegisterResponse, AppError> {
+    let present: Vec<String> = body.present.iter().map(Uuid::to_string).collect();
+    let (register, present) =
+        service::enrolments::take_register(conn, caller, &cohort_id.to_string(), day, present)?;
+    register_response(register, present)
+}
+
+/// Enrolments in offline sync: the record as `GET /enrolments/{id}` answers it; pushes
+/// enrol, complete and drop.
+pub fn sync_kind() -> SyncKind {
+    SyncKind {
+        kind: sync::Kind::Enrolment,
+        schema: "EnrolmentResponse",
+        load: |conn, ctx, id| {
+            visible(
+                service::enrolments::get(conn, &ctx.caller, id)
+                    .and_then(EnrolmentResponse::try_from),
+            )
+        },
+        actions: &[
+            SyncAction {
+                name: "create",
+                body: "CreateEnrolment",
+                path_ids: &["cohort_id"],
+                apply: |conn, ctx, mut op| {
+                    let cohort_id = op.take_id("cohort_id")?;
+                    let body: CreateEnrolment = op.body()?;
+                    let id = op.same_id(body.id)?;
+                    let (created, row) =
+                        create_with(conn, &ctx.rules, &ctx.caller, cohort_id, body, id)?;
+                    SyncApplied::of(created, &EnrolmentResponse::try_from(row)?)
+                },
+            },
+            SyncAction {
+                name: "complete",
+                body: "CompleteEnrolment",
+                path_ids: &[],
+                apply: |conn, ctx, op| {
+                    let input = ActionInput::Complete(op.body()?);
+                    act_synced(conn, ctx, op.id, &input)
+                },
+            },
+            SyncAction {
+                name: "drop",
+                body: "DropEnrolment",
+                path_ids: &[],
+                apply: |conn, ctx, op| {
+                    let input = ActionInput::Drop(op.body()?);
+                    act_synced(conn, ctx, op.id, &input)
+                },
+            },
+        ],
+    }
+}
+
+/// A pushed action on an enrolment: the push's `(device, op)` stands for the key.
+fn act_synced(
+    conn: &mut db::AnyConnection,
+    ctx: &SyncContext,
+    id: Uuid,
+    input: &ActionInput,
+) -> Result<SyncApplied, AppError> {
+    let (_, action) = action_of(input);
+    let row =
+        service::enrolments::act(conn, &ctx.rules, &ctx.caller, &id.to_string(), action, None)?;
+    SyncApplied::of(false, &EnrolmentResponse::try_from(row)?)
+}
+
+/// A cohort's register of a day in offline sync: the record as `GET
+/// /cohorts/{id}/attendance/{date}` answers it; pushes take it (`put`, replacing the day).
+pub fn attendance_sync_kind() -> SyncKind {
+    SyncKind {
+        kind: sync::Kind::AttendanceDay,
+        schema: "RegisterResponse",
+        load: |conn, ctx, id| {
+            let Some((cohort, day)) = id.split_once('/') else {
+                return Ok(None);
+            };
+            let Ok(day) = day.parse::<NaiveDate>() else {
+                return Ok(None);
+            };
+            visible(
+                service::enrolments::register(conn, &ctx.caller, cohort, day)
+                    .and_then(|(register, present)| register_response(register, present)),
+            )
+        },
+        actions: &[SyncAction {
+            name: "put",
+            body: "TakeRegister",
+            path_ids: &["cohort_id", "date"],
+            apply: |conn, ctx, mut op| {
+                let cohort_id = op.take_id("cohort_id")?;
+                let day = match op.body.remove("date") {
+                    Some(serde_json::Value::String(day)) => day.parse::<NaiveDate>().ok(),
+                    _ => None,
+                }
+                .ok_or_else(|| {
+                    AppError::field("body.date", "invalid", "must be a date YYYY-MM-DD")
+                })?;
+                let expected = super::sync_day_id(cohort_id, &day.to_string());
+                if op.id != expected {
+                    return Err(AppError::field(
+                        "id",
+                        "invalid",
+                        format!("must be the day's id in its cohort, {expected}"),
+                    ));
+                }
+                let body: TakeRegister = op.body()?;
+                SyncApplied::of(
+                    false,
+                    &register_with(conn, &ctx.caller, cohort_id, day, body)?,
+                )
+            },
+        }],
+    }
 }
 
 /// A day's register as taken (404 when it was not taken that day).

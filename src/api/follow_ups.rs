@@ -13,7 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::api::{Business, Household, work_of};
+use crate::api::{Business, Household, SyncAction, SyncApplied, SyncKind, visible, work_of};
 use crate::api::{
     CountyCode, Page, PageParams, not_blank, parse_id, parse_time_key, plausible_day,
     plausible_time, time_key, utc,
@@ -26,7 +26,7 @@ use crate::domain::training::Occupation;
 use crate::domain::{phone, today_in_china};
 use crate::error::{AppError, PROBLEM_JSON, Problem};
 use crate::extract::{Json, Query};
-use crate::service;
+use crate::service::{self, sync};
 
 limited! {
     body;
@@ -202,6 +202,27 @@ pub async fn create_follow_up(
     placement_id: web::Path<Uuid>,
     Json(body): Json<CreateFollowUp>,
 ) -> Result<HttpResponse, AppError> {
+    let id = body.id.unwrap_or_else(Uuid::new_v4);
+    let placement_id = placement_id.into_inner();
+    let (created, response) = db
+        .run(move |conn| record_with(conn, &caller, placement_id, body, id))
+        .await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok(HttpResponse::build(status).json(response))
+}
+
+/// Records the follow-up of `body` under `id`: the endpoint's work, and a pushed operation's.
+fn record_with(
+    conn: &mut db::AnyConnection,
+    caller: &crate::access::Caller,
+    placement_id: Uuid,
+    body: CreateFollowUp,
+    id: Uuid,
+) -> Result<(bool, FollowUpResponse), AppError> {
     if body.same_employer && !body.still_employed {
         return Err(AppError::field(
             "same_employer",
@@ -213,8 +234,8 @@ pub async fn create_follow_up(
     let now = db::now();
     let timed = body.recorded_at.is_some();
     let candidate = FollowUp {
-        id: body.id.unwrap_or_else(Uuid::new_v4).to_string(),
-        placement_id: placement_id.into_inner().to_string(),
+        id: id.to_string(),
+        placement_id: placement_id.to_string(),
         followed_up_on: body.followed_up_on,
         channel: body.channel.as_str().to_owned(),
         still_employed: body.still_employed,
@@ -231,15 +252,35 @@ pub async fn create_follow_up(
         recorded_by: Some(caller.id.clone()),
         new_placement_id: None,
     };
-    let (created, row) = db
-        .run(move |conn| service::follow_ups::record(conn, &caller, candidate, new_work, timed))
-        .await?;
-    let status = if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok(HttpResponse::build(status).json(FollowUpResponse::try_from(row)?))
+    let (created, row) = service::follow_ups::record(conn, caller, candidate, new_work, timed)?;
+    Ok((created, FollowUpResponse::try_from(row)?))
+}
+
+/// Follow-ups in offline sync: the record as `GET /placements/{id}/follow-ups` lists it;
+/// pushes record them (append-only: they never conflict).
+pub fn sync_kind() -> SyncKind {
+    SyncKind {
+        kind: sync::Kind::FollowUp,
+        schema: "FollowUpResponse",
+        load: |conn, ctx, id| {
+            visible(
+                service::follow_ups::get(conn, &ctx.caller, id)
+                    .and_then(FollowUpResponse::try_from),
+            )
+        },
+        actions: &[SyncAction {
+            name: "create",
+            body: "CreateFollowUp",
+            path_ids: &["placement_id"],
+            apply: |conn, ctx, mut op| {
+                let placement_id = op.take_id("placement_id")?;
+                let body: CreateFollowUp = op.body()?;
+                let id = op.same_id(body.id)?;
+                let (created, record) = record_with(conn, &ctx.caller, placement_id, body, id)?;
+                SyncApplied::of(created, &record)
+            },
+        }],
+    }
 }
 
 /// The new work of a follow-up, as the service takes it.

@@ -390,3 +390,19 @@ fn parse_key(key: &str) -> Result<(String, NaiveDate, String), AppError> {
     plausible_day(&from).map_err(|_| invalid())?;
     Ok((county.to_owned(), from, id.to_owned()))
 }
+
+/// Income thresholds in offline sync (for managers): the record as
+/// `GET /income-thresholds/{id}` answers it. They are set online.
+pub fn sync_kind() -> crate::api::SyncKind {
+    crate::api::SyncKind {
+        kind: service::sync::Kind::IncomeThreshold,
+        schema: "IncomeThresholdResponse",
+        load: |conn, ctx, id| {
+            crate::api::visible(
+                service::income_thresholds::get(conn, &ctx.caller, id)
+                    .and_then(IncomeThresholdResponse::try_from),
+            )
+        },
+        actions: &[],
+    }
+}

@@ -80,6 +80,7 @@ pub mod progression;
 pub mod reports;
 pub mod service;
 pub mod settings;
+pub mod sync;
 pub mod targets;
 pub mod trainees;
 pub mod users;
@@ -501,6 +502,147 @@ pub(crate) fn work_of(
         household,
         business: business.map(|b| b.description.trim().to_owned()),
     })
+}
+
+/// What offline sync needs of a resource: how the feed answers its records (the same shape as
+/// its `GET`), and the operations a push may carry (the same service calls as its endpoints).
+/// Each resource's module declares its own; `routes.rs` collects them.
+pub struct SyncKind {
+    /// The kind of record.
+    pub kind: crate::service::sync::Kind,
+    /// The OpenAPI schema of its records.
+    pub schema: &'static str,
+    /// Reads one record as the caller may see it.
+    pub load: SyncLoad,
+    /// The actions a push may carry.
+    pub actions: &'static [SyncAction],
+}
+
+/// One action a push may carry.
+pub struct SyncAction {
+    /// Its name: `create`, `update`, `complete`, …
+    pub name: &'static str,
+    /// The OpenAPI schema of the body its endpoint takes.
+    pub body: &'static str,
+    /// The ids the endpoint's path carries, sent in the body instead (`cohort_id`, …).
+    pub path_ids: &'static [&'static str],
+    /// Applies it.
+    pub apply: SyncApply,
+}
+
+/// Who a sync request is for.
+pub struct SyncContext {
+    /// The caller.
+    pub caller: crate::access::Caller,
+    /// The settings the request is judged by.
+    pub rules: crate::domain::rules::Rules,
+}
+
+/// Reads record `id` as the caller may see it: `None` when it is not theirs to see.
+pub type SyncLoad = fn(
+    &mut crate::db::AnyConnection,
+    &SyncContext,
+    &str,
+) -> Result<Option<serde_json::Value>, AppError>;
+
+/// Applies one pushed operation; a refusal is the error its endpoint would answer.
+pub type SyncApply =
+    fn(&mut crate::db::AnyConnection, &SyncContext, SyncOp) -> Result<SyncApplied, AppError>;
+
+/// One pushed operation, as a resource's module applies it.
+pub struct SyncOp {
+    /// The record's id (a new record's, chosen by the device).
+    pub id: Uuid,
+    /// The version an update is based on (its `If-Match`).
+    pub base_version: Option<i32>,
+    /// The body its endpoint takes, and the ids its path would carry.
+    pub body: serde_json::Map<String, serde_json::Value>,
+}
+
+impl SyncOp {
+    /// Takes the id `field` (a path parameter of the endpoint) out of the body.
+    pub fn take_id(&mut self, field: &str) -> Result<Uuid, AppError> {
+        match self.body.remove(field) {
+            Some(serde_json::Value::String(text)) => text
+                .parse()
+                .map_err(|_| AppError::field(format!("body.{field}"), "invalid", "must be a UUID")),
+            Some(_) => Err(AppError::field(
+                format!("body.{field}"),
+                "invalid_type",
+                "must be a UUID",
+            )),
+            None => Err(AppError::field(
+                format!("body.{field}"),
+                "required",
+                "is required",
+            )),
+        }
+    }
+
+    /// The body as its endpoint reads it: deserialised and validated, naming the field that
+    /// fails.
+    pub fn body<T: serde::de::DeserializeOwned + Validate>(&self) -> Result<T, AppError> {
+        let bytes = serde_json::to_vec(&self.body).map_err(AppError::internal)?;
+        let value: T = crate::extract::parse_json(&bytes)?;
+        value.validate()?;
+        Ok(value)
+    }
+
+    /// The body's `id`, if sent, must be the operation's.
+    pub fn same_id(&self, sent: Option<Uuid>) -> Result<Uuid, AppError> {
+        match sent {
+            Some(sent) if sent != self.id => Err(AppError::field(
+                "body.id",
+                "invalid",
+                "must be the operation's id, or left out",
+            )),
+            _ => Ok(self.id),
+        }
+    }
+
+    /// The version an update is based on: 428 without one, as a `PATCH` without `If-Match`.
+    pub fn version(&self) -> Result<Option<i32>, AppError> {
+        self.base_version
+            .map(Some)
+            .ok_or(AppError::PreconditionRequired)
+    }
+}
+
+/// What an applied operation answers: 201 or 200, and the record as its endpoint answers it.
+pub struct SyncApplied {
+    /// Whether the operation created the record (201) rather than answering it as stored (200).
+    pub created: bool,
+    /// The record.
+    pub record: serde_json::Value,
+}
+
+impl SyncApplied {
+    /// The answer of `record`, created now or not.
+    pub fn of(created: bool, record: &impl Serialize) -> Result<Self, AppError> {
+        Ok(Self {
+            created,
+            record: serde_json::to_value(record).map_err(AppError::internal)?,
+        })
+    }
+}
+
+/// The id of cohort `cohort`'s register of `day` (`YYYY-MM-DD`) in offline sync: the UUID v5 of
+/// the day in the cohort's id, which a device can compute offline.
+pub fn sync_day_id(cohort: Uuid, day: &str) -> Uuid {
+    Uuid::new_v5(&cohort, day.as_bytes())
+}
+
+/// `None` for a record the caller may not see (404), the record otherwise.
+pub fn visible<T: Serialize>(
+    found: Result<T, AppError>,
+) -> Result<Option<serde_json::Value>, AppError> {
+    match found {
+        Ok(record) => Ok(Some(
+            serde_json::to_value(record).map_err(AppError::internal)?,
+        )),
+        Err(AppError::NotFound | AppError::Forbidden | AppError::ForRoles(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 /// The programme settings a request is judged by: as this instance last read them from the

@@ -501,3 +501,19 @@ organisation_routes!(
     update_employer,
     "Lists employers; an employer account sees only its own."
 );
+
+/// Organisations in offline sync (for staff): the record as `GET /providers/{id}` (or
+/// agencies, employers) answers it. Only administrators create and change them, online.
+pub fn sync_kind() -> crate::api::SyncKind {
+    crate::api::SyncKind {
+        kind: service::sync::Kind::Organisation,
+        schema: "OrganisationResponse",
+        load: |conn, ctx, id| {
+            crate::api::visible(
+                service::organisations::get_any(conn, &ctx.caller, id)
+                    .and_then(OrganisationResponse::try_from),
+            )
+        },
+        actions: &[],
+    }
+}

@@ -14,7 +14,10 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::api::{Business, Household, not_blank, plausible_day, work_of};
+use crate::api::{
+    Business, Household, SyncAction, SyncApplied, SyncContext, SyncKind, not_blank, plausible_day,
+    visible, work_of,
+};
 use crate::api::{
     CountyCode, Page, PageParams, SyncParams, idempotency_key, not_modified, parse_id,
     parse_time_key, request_digest, time_key, utc, with_etag,
@@ -29,7 +32,7 @@ use crate::domain::{id_number, phone};
 use crate::error::{AppError, PROBLEM_JSON, Problem};
 use crate::extract::{Json, Query};
 use crate::service::placements::Context;
-use crate::service::{self, Idempotency};
+use crate::service::{self, Idempotency, sync};
 
 /// The highest monthly wage believed: 100,000 yuan.
 pub const MAX_MONTHLY_FEN: i64 = 10_000_000;
@@ -326,6 +329,26 @@ pub async fn create_placement(
     Json(body): Json<CreatePlacement>,
 ) -> Result<HttpResponse, AppError> {
     let view = view_of(&caller, false);
+    let id = body.id.unwrap_or_else(Uuid::new_v4);
+    let (created, row) = db
+        .run(move |conn| create_with(conn, &caller, body, id))
+        .await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    answer(status, row, view)
+}
+
+/// Reports the placement of `body` under `id`: the create endpoint's work, and a pushed
+/// operation's.
+fn create_with(
+    conn: &mut db::AnyConnection,
+    caller: &crate::access::Caller,
+    body: CreatePlacement,
+    id: Uuid,
+) -> Result<(bool, (Placement, Context)), AppError> {
     let work = work_of(
         "",
         body.kind,
@@ -335,7 +358,7 @@ pub async fn create_placement(
     )?;
     let now = db::now();
     let candidate = Placement {
-        id: body.id.unwrap_or_else(Uuid::new_v4).to_string(),
+        id: id.to_string(),
         trainee_id: body.trainee_id.to_string(),
         county_code: String::new(),
         kind: work.kind.as_str().to_owned(),
@@ -368,15 +391,80 @@ pub async fn create_placement(
         created_at: now,
         updated_at: now,
     };
-    let (created, row) = db
-        .run(move |conn| service::placements::create(conn, &caller, candidate))
-        .await?;
-    let status = if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    answer(status, row, view)
+    service::placements::create(conn, caller, candidate)
+}
+
+/// Placements in offline sync: the record as `GET /placements/{id}` answers it (an employer's
+/// masked as there); pushes report them and carry the actions on them.
+pub fn sync_kind() -> SyncKind {
+    fn acted(
+        conn: &mut db::AnyConnection,
+        ctx: &SyncContext,
+        id: Uuid,
+        action: Action,
+    ) -> Result<SyncApplied, AppError> {
+        // The push's `(device, op)` stands for the Idempotency-Key.
+        let row = service::placements::act(
+            conn,
+            &ctx.caller,
+            &id.to_string(),
+            action.into_service(),
+            None,
+        )?;
+        SyncApplied::of(
+            false,
+            &response(row.0, &row.1, view_of(&ctx.caller, false))?,
+        )
+    }
+    SyncKind {
+        kind: sync::Kind::Placement,
+        schema: "PlacementResponse",
+        load: |conn, ctx, id| {
+            visible(
+                service::placements::get(conn, &ctx.caller, id).and_then(|(row, context)| {
+                    response(row, &context, view_of(&ctx.caller, false))
+                }),
+            )
+        },
+        actions: &[
+            SyncAction {
+                name: "create",
+                body: "CreatePlacement",
+                path_ids: &[],
+                apply: |conn, ctx, op| {
+                    let body: CreatePlacement = op.body()?;
+                    let id = op.same_id(body.id)?;
+                    let (created, (row, context)) = create_with(conn, &ctx.caller, body, id)?;
+                    let view = view_of(&ctx.caller, false);
+                    SyncApplied::of(created, &response(row, &context, view)?)
+                },
+            },
+            SyncAction {
+                name: "confirm",
+                body: "",
+                path_ids: &[],
+                apply: |conn, ctx, op| acted(conn, ctx, op.id, Action::Confirm),
+            },
+            SyncAction {
+                name: "dispute",
+                body: "DisputePlacement",
+                path_ids: &[],
+                apply: |conn, ctx, op| acted(conn, ctx, op.id, Action::Dispute(op.body()?)),
+            },
+            SyncAction {
+                name: "resolve",
+                body: "ResolvePlacement",
+                path_ids: &[],
+                apply: |conn, ctx, op| acted(conn, ctx, op.id, Action::Resolve(op.body()?)),
+            },
+            SyncAction {
+                name: "end",
+                body: "EndPlacement",
+                path_ids: &[],
+                apply: |conn, ctx, op| acted(conn, ctx, op.id, Action::End(op.body()?)),
+            },
+        ],
+    }
 }
 
 /// Filters of the list of placements.

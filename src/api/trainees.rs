@@ -9,11 +9,11 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::api::parse_id;
 use crate::api::{
     CountyCode, Page, PageParams, SyncParams, if_match, not_modified_tag, parse_time_key, time_key,
     utc, with_etag,
 };
+use crate::api::{SyncAction, SyncApplied, SyncKind, parse_id, visible};
 use crate::auth::{AuthUser, Role};
 use crate::db::trainees::{After, Trainee, TraineeChanges, TraineeWithCategories};
 use crate::db::{self, Db};
@@ -21,8 +21,8 @@ use crate::domain::rules::Rules;
 use crate::domain::{id_number, phone};
 use crate::error::{AppError, FieldError, PROBLEM_JSON, Problem};
 use crate::extract::{Json, Query};
-use crate::service;
 use crate::service::work::EmploymentResponse;
+use crate::service::{self, sync};
 
 /// A group of people the programme reports on (several per trainee).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
@@ -400,9 +400,30 @@ pub async fn create_trainee(
     caller: AuthUser,
     Json(body): Json<CreateTrainee>,
 ) -> Result<HttpResponse, AppError> {
+    let id = body.id.unwrap_or_else(Uuid::new_v4);
+    let (created, response) = db
+        .run(move |conn| create_with(conn, &rules, &caller, body, id))
+        .await?;
+    let status = if created {
+        HttpResponse::Created()
+    } else {
+        HttpResponse::Ok()
+    };
+    Ok(with_etag(status, response.version).json(response))
+}
+
+/// Registers the trainee of `body` under `id`: the create endpoint's work, and a pushed
+/// operation's.
+fn create_with(
+    conn: &mut db::AnyConnection,
+    rules: &Rules,
+    caller: &crate::access::Caller,
+    body: CreateTrainee,
+    id: Uuid,
+) -> Result<(bool, TraineeResponse), AppError> {
     let mut errors = Vec::new();
     let (id_number, phone) = check_person(
-        Some(&rules),
+        Some(rules),
         Some(&body.id_number),
         body.phone.as_deref(),
         &mut errors,
@@ -412,7 +433,7 @@ pub async fn create_trainee(
     }
     let id_number = id_number.ok_or_else(|| AppError::internal("checked identity number"))?;
     let categories = sorted_categories(&body.categories);
-    let id = body.id.unwrap_or_else(Uuid::new_v4).to_string();
+    let id = id.to_string();
     let now = db::now();
     let candidate = Trainee {
         id: id.clone(),
@@ -430,16 +451,8 @@ pub async fn create_trainee(
         created_at: now,
         updated_at: now,
     };
-    let (created, row) = db
-        .run(move |conn| service::trainees::create(conn, &caller, candidate, categories))
-        .await?;
-    let response = response(row, View::Full)?;
-    let status = if created {
-        HttpResponse::Created()
-    } else {
-        HttpResponse::Ok()
-    };
-    Ok(with_etag(status, response.version).json(response))
+    let (created, row) = service::trainees::create(conn, caller, candidate, categories)?;
+    Ok((created, response(row, View::Full)?))
 }
 
 limited! {
@@ -650,6 +663,21 @@ pub async fn update_trainee(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner().to_string();
     let version = if_match(&req)?;
+    let response = db
+        .run(move |conn| update_with(conn, &caller, &id, version, body))
+        .await?;
+    Ok(with_etag(HttpResponse::Ok(), response.version).json(response))
+}
+
+/// Changes trainee `id` as `body` says, based on `version`: the update endpoint's work, and a
+/// pushed operation's.
+fn update_with(
+    conn: &mut db::AnyConnection,
+    caller: &crate::access::Caller,
+    id: &str,
+    version: Option<i32>,
+    body: UpdateTrainee,
+) -> Result<TraineeResponse, AppError> {
     let mut errors = Vec::new();
     let (id_number, phone) = check_person(
         None,
@@ -674,13 +702,52 @@ pub async fn update_trainee(
         education_in_care: body.education_in_care,
         prior_care_work_months: body.prior_care_work_months,
     };
-    let row = db
-        .run(move |conn| {
-            service::trainees::update(conn, &caller, &id, version, changes, categories)
-        })
-        .await?;
-    let response = response(row, View::Full)?;
-    Ok(with_etag(HttpResponse::Ok(), response.version).json(response))
+    let row = service::trainees::update(conn, caller, id, version, changes, categories)?;
+    response(row, View::Full)
+}
+
+/// Trainees in offline sync: the record as `GET /trainees/{id}` answers it; pushes create and
+/// update them.
+pub fn sync_kind() -> SyncKind {
+    SyncKind {
+        kind: sync::Kind::Trainee,
+        schema: "TraineeResponse",
+        load: |conn, ctx, id| {
+            visible(
+                service::trainees::get(conn, &ctx.rules, &ctx.caller, id).and_then(
+                    |(row, employment)| {
+                        let mut record = response(row, View::Full)?;
+                        record.employment = Some(employment);
+                        Ok(record)
+                    },
+                ),
+            )
+        },
+        actions: &[
+            SyncAction {
+                name: "create",
+                body: "CreateTrainee",
+                path_ids: &[],
+                apply: |conn, ctx, op| {
+                    let body: CreateTrainee = op.body()?;
+                    let id = op.same_id(body.id)?;
+                    let (created, record) = create_with(conn, &ctx.rules, &ctx.caller, body, id)?;
+                    SyncApplied::of(created, &record)
+                },
+            },
+            SyncAction {
+                name: "update",
+                body: "UpdateTrainee",
+                path_ids: &[],
+                apply: |conn, ctx, op| {
+                    let body: UpdateTrainee = op.body()?;
+                    let id = op.id.to_string();
+                    let record = update_with(conn, &ctx.caller, &id, op.version()?, body)?;
+                    SyncApplied::of(false, &record)
+                },
+            },
+        ],
+    }
 }
 
 /// What happened on a day of a trainee's journey.

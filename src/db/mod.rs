@@ -10,6 +10,7 @@ pub mod certification;
 pub mod cohorts;
 pub mod counties;
 pub mod enrolments;
+pub mod feed;
 pub mod idempotency;
 pub mod organisations;
 pub mod placements;

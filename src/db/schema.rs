@@ -136,6 +136,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     follow_ups,
     income_thresholds,
     targets,
+    change_feed,
+    sync_horizon,
+    sync_ops,
 );
 
 diesel::table! {
@@ -463,5 +466,39 @@ diesel::table! {
         reason -> Text,
         set_by -> Nullable<Text>,
         set_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// The change feed offline sync reads: each record's latest change per scope, in commit
+    /// order.
+    change_feed (position) {
+        position -> BigInt,
+        kind -> Text,
+        entity_id -> Text,
+        scope -> Text,
+        action -> Text,
+        changed_at -> Timestamp,
+        origin -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// The last position whose tombstones were pruned (one row).
+    sync_horizon (id) {
+        id -> Integer,
+        pruned_through -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// The first answer to each pushed operation, by account, device and operation id.
+    sync_ops (actor_id, device_id, op_id) {
+        actor_id -> Text,
+        device_id -> Text,
+        op_id -> Text,
+        status -> Integer,
+        result -> Text,
+        created_at -> Timestamp,
     }
 }

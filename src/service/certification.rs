@@ -13,6 +13,7 @@ use crate::domain::certificate_number;
 use crate::domain::today_in_china;
 use crate::domain::training::{EnrolmentStatus, Level, earliest_date};
 use crate::error::{AppError, FieldError};
+use crate::service::sync::Kind;
 use crate::service::{Stale, UnitOfWork};
 
 /// A certificate a passed assessment issues, as the request names it.
@@ -196,8 +197,10 @@ pub fn assess(
     };
     let stored = UnitOfWork::run(conn, |c| {
         db::certification::insert_assessment(c, &assessment)?;
+        c.changed(Kind::Assessment, &assessment.id);
         if let Some(certificate) = &certificate {
             db::certification::insert_certificate(c, certificate)?;
+            c.changed(Kind::Certificate, &certificate.id);
         }
         c.touch(&enrolment.trainee_id, Stale::Both);
         c.audit(Event {
@@ -256,6 +259,7 @@ pub fn record_prior(
     }
     UnitOfWork::run(conn, |c| {
         db::certification::insert_certificate(c, &candidate)?;
+        c.changed(Kind::Certificate, &candidate.id);
         c.touch(&candidate.trainee_id, Stale::Both);
         c.audit(Event {
             county_code: Some(&trainee.county_code),
@@ -276,4 +280,32 @@ pub fn of_trainee(
     let scope = caller.trainee_scope()?;
     db::trainees::find(conn, trainee_id, &scope)?.ok_or(AppError::NotFound)?;
     Ok(db::certification::of_trainee(conn, trainee_id)?)
+}
+
+/// Assessment `id` and the certificate it awarded, when the caller may see its enrolment (404
+/// otherwise).
+pub fn get_assessment(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    id: &str,
+) -> Result<(Assessment, Option<Certificate>), AppError> {
+    caller.may("get_enrolment")?;
+    let scope = caller.trainee_scope()?;
+    let assessment = db::certification::find_assessment(conn, id)?.ok_or(AppError::NotFound)?;
+    db::enrolments::find(conn, &assessment.enrolment_id, &scope)?.ok_or(AppError::NotFound)?;
+    let certificate = db::certification::certificate_of(conn, &assessment.id)?;
+    Ok((assessment, certificate))
+}
+
+/// Certificate `id`, when the caller may see its holder (404 otherwise).
+pub fn get_certificate(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    id: &str,
+) -> Result<Certificate, AppError> {
+    caller.may("list_certificates")?;
+    let scope = caller.trainee_scope()?;
+    let certificate = db::certification::find_certificate(conn, id)?.ok_or(AppError::NotFound)?;
+    db::trainees::find(conn, &certificate.trainee_id, &scope)?.ok_or(AppError::NotFound)?;
+    Ok(certificate)
 }

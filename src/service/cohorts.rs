@@ -7,6 +7,7 @@ use crate::db::trainees::Scope;
 use crate::db::{self, AnyConnection, audit::Event};
 use crate::domain::training::{CohortStatus, calendar_days, earliest_date};
 use crate::error::{AppError, FieldError};
+use crate::service::sync::Kind;
 use crate::service::{Stale, UnitOfWork};
 
 /// Checks the dates and planned days of a cohort as they would be stored.
@@ -214,6 +215,7 @@ pub fn update(
         if !db::cohorts::update(c, id, current.version, &changes, now)? {
             return Ok(false);
         }
+        c.changed(Kind::Cohort, id);
         if counted {
             let trainees = db::reports::ended_in_cohort(c, id)?;
             c.touch_all(&trainees, Stale::Reports);
@@ -259,6 +261,7 @@ pub fn create(
     }
     let stored = UnitOfWork::run(conn, |c| {
         db::cohorts::insert(c, &candidate)?;
+        c.changed(Kind::Cohort, &candidate.id);
         c.audit(cohort_event(caller, "create", &candidate))
     });
     match stored {

@@ -16,6 +16,7 @@ use crate::domain::training::{
     next_enrolment_status, recorded_day,
 };
 use crate::error::{AppError, FieldError};
+use crate::service::sync::{Kind, attendance_day_key};
 use crate::service::{Idempotency, Stale, UnitOfWork, once};
 
 /// The status of a stored enrolment.
@@ -277,6 +278,9 @@ pub fn create(
             ..candidate.clone()
         };
         db::enrolments::insert(c, &stored)?;
+        // The cohort's places taken changed with it.
+        c.changed(Kind::Enrolment, &stored.id);
+        c.changed(Kind::Cohort, &cohort.id);
         c.touch(&stored.trainee_id, Stale::Eligibility);
         c.audit(enrolment_event(caller, "create", &stored.id, &cohort))?;
         if overridden {
@@ -386,7 +390,9 @@ pub fn act(
                 }
                 if next == EnrolmentStatus::Dropped {
                     db::cohorts::release_place(c, &cohort.id, at)?;
+                    c.changed(Kind::Cohort, &cohort.id);
                 }
+                c.changed(Kind::Enrolment, id);
                 c.touch(&enrolment.trainee_id, Stale::Both);
                 c.audit(enrolment_event(caller, name, id, &cohort))?;
             }
@@ -446,6 +452,7 @@ pub fn take_register(
             if !db::enrolments::set_state(c, &enrolment.id, enrolment.version, &state, now)? {
                 return Err(AppError::PreconditionFailed);
             }
+            c.changed(Kind::Enrolment, &enrolment.id);
         }
         let register = Register {
             cohort_id: cohort.id.clone(),
@@ -455,6 +462,7 @@ pub fn take_register(
             recorded_at: now,
         };
         db::enrolments::save_register(c, &register)?;
+        c.changed(Kind::AttendanceDay, &attendance_day_key(&cohort.id, day));
         c.audit(Event {
             county_code: Some(&cohort.county_code),
             ..caller.event("take_register", "cohort", Some(&cohort.id))

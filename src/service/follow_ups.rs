@@ -14,6 +14,7 @@ use crate::domain::placement::{
 use crate::domain::{Refusal, employment, today_in_china};
 use crate::error::AppError;
 use crate::service::placements::{check_employer, open};
+use crate::service::sync::Kind;
 use crate::service::work::{employer_key, evidence, facts};
 use crate::service::{Stale, UnitOfWork};
 
@@ -119,6 +120,9 @@ pub fn record(
             open(c, caller, new, &counties)?;
         }
         db::placements::insert_follow_up(c, &candidate)?;
+        c.changed(Kind::FollowUp, &candidate.id);
+        // Its evidence, last follow-up or end changes with every follow-up.
+        c.changed(Kind::Placement, &placement.id);
         let follow_ups = db::placements::follow_ups_of(c, &placement.id)?;
         let mut state = after_follow_ups(&placement, &follow_ups)?;
         if let Some(new) = &new_placement
@@ -402,4 +406,13 @@ pub fn due(
     caller.may("list_due_follow_ups")?;
     let counties = caller.counties_within(county)?;
     Ok(db::placements::due(conn, counties, before, after, limit)?)
+}
+
+/// Follow-up `id`, when the caller may see its placement (404 otherwise).
+pub fn get(conn: &mut AnyConnection, caller: &Caller, id: &str) -> Result<FollowUp, AppError> {
+    caller.may("list_follow_ups")?;
+    let scope = PlacementScope::Trainees(caller.trainee_scope()?);
+    let follow_up = db::placements::find_follow_up(conn, id)?.ok_or(AppError::NotFound)?;
+    db::placements::find(conn, &follow_up.placement_id, &scope)?.ok_or(AppError::NotFound)?;
+    Ok(follow_up)
 }

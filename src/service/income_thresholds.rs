@@ -8,6 +8,7 @@ use crate::db::placements::{IncomeThreshold, ThresholdChanges, ThresholdCorrecti
 use crate::db::trainees::Scope;
 use crate::db::{self, AnyConnection, audit::Event};
 use crate::error::AppError;
+use crate::service::sync::Kind;
 use crate::service::{Stale, UnitOfWork};
 
 /// Threshold `id`, when it is of the caller's counties (404 otherwise).
@@ -106,6 +107,7 @@ pub fn create(
             &candidate.id,
         )?;
         db::placements::insert_threshold(c, &candidate)?;
+        c.changed(Kind::IncomeThreshold, &candidate.id);
         // Who is employed depends on the threshold in force.
         let placed = db::reports::placed_in(c, &candidate.county_code)?;
         c.touch_all(&placed, Stale::Reports);
@@ -152,6 +154,7 @@ pub fn update(
         if !db::placements::update_threshold(c, id, current.version, &changes, db::now())? {
             return Err(AppError::PreconditionFailed);
         }
+        c.changed(Kind::IncomeThreshold, id);
         let placed = db::reports::placed_in(c, &current.county_code)?;
         c.touch_all(&placed, Stale::Reports);
         c.audit(Event {
@@ -225,6 +228,7 @@ pub fn correct(
         if !db::placements::correct_threshold(c, id, current.version, &fixed, at)? {
             return Err(AppError::PreconditionFailed);
         }
+        c.changed(Kind::IncomeThreshold, id);
         let placed = db::reports::placed_in(c, &current.county_code)?;
         c.touch_all(&placed, Stale::Reports);
         c.audit(Event {

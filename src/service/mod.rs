@@ -4,7 +4,9 @@
 //! trainees its change touches, and at commit the unit of work does, once, what every write
 //! implies — each touched trainee locked (in id order) and its derived data refreshed: the
 //! eligibility the ladder keeps ([`ladder`]) and what the trainee adds to the reports
-//! ([`report_facts`]). Nothing else refreshes derived data, so no write can forget it.
+//! ([`report_facts`]); then the records it changed enter the change feed offline sync reads
+//! ([`sync`]). Nothing else refreshes derived data or writes the feed, so no write can forget
+//! either.
 
 pub mod audit;
 pub mod certification;
@@ -20,6 +22,7 @@ pub mod report_facts;
 pub mod reports;
 pub mod sessions;
 pub mod settings;
+pub mod sync;
 pub mod targets;
 pub mod trainees;
 pub mod users;
@@ -69,6 +72,17 @@ pub struct UnitOfWork<'c> {
     conn: &'c mut AnyConnection,
     /// Trainee id -> (eligibility stale, reports stale).
     touched: BTreeMap<String, (bool, bool)>,
+    /// The records changed, for the change feed.
+    changed: Vec<(sync::Kind, String)>,
+}
+
+/// Closes this thread's outermost unit of work when it ends, however it ends.
+struct Outermost;
+
+impl Drop for Outermost {
+    fn drop(&mut self) {
+        sync::close_unit();
+    }
 }
 
 impl<'c> UnitOfWork<'c> {
@@ -78,15 +92,34 @@ impl<'c> UnitOfWork<'c> {
         conn: &mut AnyConnection,
         work: impl FnOnce(&mut UnitOfWork<'_>) -> Result<T, AppError>,
     ) -> Result<T, AppError> {
+        // A unit run inside another (an operation of a sync push) is a savepoint of it; its
+        // changes enter the feed with the outer one's, at the end of the one transaction.
+        let outermost = sync::open_unit();
+        // Lazily: an `Outermost` made and dropped would close the unit it is nested in.
+        let _close = outermost.then(|| Outermost);
         conn.transaction(|c| {
             let mut unit = UnitOfWork {
                 conn: c,
                 touched: BTreeMap::new(),
+                changed: Vec::new(),
             };
             let out = work(&mut unit)?;
-            unit.finish()?;
+            unit.finish(outermost)?;
             Ok(out)
         })
+    }
+
+    /// Names a record this write changed: it enters the change feed at commit.
+    pub fn changed(&mut self, kind: sync::Kind, id: &str) {
+        self.changed.push((kind, id.to_owned()));
+    }
+
+    /// Runs `work` in a savepoint: if it fails, what it wrote is undone and the unit goes on.
+    pub fn attempt<T>(
+        &mut self,
+        work: impl FnOnce(&mut AnyConnection) -> Result<T, AppError>,
+    ) -> Result<T, AppError> {
+        self.conn.transaction(work)
     }
 
     /// Marks `trainee_id`'s derived data stale: refreshed once, at commit, whatever touched it.
@@ -116,11 +149,12 @@ impl<'c> UnitOfWork<'c> {
     /// The consequences: every touched trainee locked in id order (after whatever the write
     /// holds: a placement, a county, a cohort), so that refreshes of one person queue and each
     /// reads what the last one kept; then each refreshed once.
-    fn finish(self) -> Result<(), AppError> {
-        let UnitOfWork { conn, touched } = self;
-        if touched.is_empty() {
-            return Ok(());
-        }
+    fn finish(self, outermost: bool) -> Result<(), AppError> {
+        let UnitOfWork {
+            conn,
+            touched,
+            changed,
+        } = self;
         for id in touched.keys() {
             db::trainees::lock(conn, id)?;
         }
@@ -136,6 +170,12 @@ impl<'c> UnitOfWork<'c> {
             // Counted by the settings in the database, whatever this instance last read.
             let rules = settings::load_for_counting(conn)?;
             report_facts::refresh(conn, &reports, &rules)?;
+        }
+        // Last: the feed's lock is held from here to the commit.
+        if outermost {
+            sync::record(conn, sync::take_all(changed))?;
+        } else {
+            sync::carry(changed);
         }
         Ok(())
     }

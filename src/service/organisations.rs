@@ -6,6 +6,7 @@ use crate::db::organisations::{Organisation, OrganisationChanges};
 use crate::db::{self, AnyConnection};
 use crate::domain::organisation::Kind;
 use crate::error::{AppError, FieldError};
+use crate::service::sync;
 use crate::service::{UnitOfWork, check_version};
 
 pub fn no_place() -> FieldError {
@@ -71,6 +72,7 @@ pub fn create(
     }
     let stored = UnitOfWork::run(conn, |c| {
         db::organisations::insert(c, &candidate)?;
+        c.changed(sync::Kind::Organisation, &candidate.id);
         c.audit(caller.event("create", kind.as_str(), Some(&candidate.id)))
     });
     match stored {
@@ -122,6 +124,7 @@ pub fn update(
         if !db::organisations::update(c, id, current.version, &changes, db::now())? {
             return Ok(false);
         }
+        c.changed(sync::Kind::Organisation, id);
         c.audit(caller.event("update", kind.as_str(), Some(id)))?;
         Ok(true)
     })?;
@@ -191,4 +194,16 @@ fn plural(kind: Kind) -> &'static str {
         Kind::Agency => "agencies",
         Kind::Employer => "employers",
     }
+}
+
+/// Organisation `id`, whatever its kind, when the caller may see it (404 otherwise).
+pub fn get_any(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    id: &str,
+) -> Result<Organisation, AppError> {
+    let row = db::organisations::find_any(conn, id)?.ok_or(AppError::NotFound)?;
+    let kind =
+        Kind::parse(&row.kind).ok_or_else(|| AppError::internal("stored kind is unknown"))?;
+    get(conn, caller, kind, id)
 }

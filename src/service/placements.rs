@@ -15,6 +15,7 @@ use crate::domain::placement::{
 use crate::domain::today_in_china;
 use crate::domain::training::EnrolmentStatus;
 use crate::error::AppError;
+use crate::service::sync::Kind;
 use crate::service::work::employer_key;
 use crate::service::{Idempotency, Stale, UnitOfWork, once};
 
@@ -134,6 +135,7 @@ pub(super) fn open(
         ));
     }
     db::placements::insert(c, stored)?;
+    c.changed(Kind::Placement, &stored.id);
     // A placement owes follow-ups from its start: the reports count them.
     c.touch(&stored.trainee_id, Stale::Both);
     c.audit(Event {
@@ -271,6 +273,7 @@ pub fn act(
                 if !db::placements::set_state(c, id, placement.version, &state, at)? {
                     return Err(AppError::PreconditionFailed);
                 }
+                c.changed(Kind::Placement, id);
                 c.touch(&placement.trainee_id, Stale::Both);
                 // The reasons are kept on the placement itself.
                 c.audit(Event {

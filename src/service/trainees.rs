@@ -6,6 +6,7 @@ use crate::db::trainees::{Scope, Trainee, TraineeChanges, TraineeWithCategories}
 use crate::db::{self, AnyConnection, audit::Event};
 use crate::domain::rules::Rules;
 use crate::error::AppError;
+use crate::service::sync::Kind;
 use crate::service::{Stale, UnitOfWork};
 
 /// 409 for an identity number registered already. The existing record is named only when the
@@ -106,6 +107,8 @@ pub fn update(
         if !db::trainees::update(c, id, &scope, current.trainee.version, &changes, now)? {
             return Ok(false);
         }
+        // A move takes the trainee's records along: the feed follows (see `sync::record`).
+        c.changed(Kind::Trainee, id);
         if let Some(categories) = &categories {
             db::trainees::set_categories(c, id, categories)?;
         }
@@ -148,6 +151,7 @@ pub fn create(
     }
     let stored = UnitOfWork::run(conn, |c| {
         db::trainees::insert(c, &candidate, &categories)?;
+        c.changed(Kind::Trainee, &candidate.id);
         // Declared work or schooling may make them a candidate at once.
         c.touch(&candidate.id, Stale::Eligibility);
         c.audit(county_event(caller, "create", &candidate))?;

@@ -6,6 +6,7 @@ use crate::auth;
 use crate::db::users::UserWithCounties;
 use crate::db::{self, AnyConnection};
 use crate::error::{AppError, FieldError};
+use crate::service::sync::Kind;
 use crate::service::{UnitOfWork, check_version};
 
 /// An account to create, as the request gives it (the password already hashed).
@@ -170,6 +171,7 @@ pub fn create(
             },
             &codes,
         )?;
+        c.changed(Kind::Account, &id);
         c.audit(caller.event("create", "user", Some(&id)))
     })?;
     let row = db::users::find(conn, &id)?.ok_or(AppError::NotFound)?;
@@ -229,6 +231,7 @@ pub fn update(
         if !db::users::update(c, id, version, &stored, now)? {
             return Ok(false);
         }
+        c.changed(Kind::Account, id);
         if codes != current.county_codes {
             db::users::set_counties(c, id, &codes)?;
         }

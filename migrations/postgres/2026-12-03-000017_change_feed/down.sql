@@ -1,0 +1,3 @@
+DROP TABLE sync_ops;
+DROP TABLE sync_horizon;
+DROP TABLE change_feed;
