@@ -25,6 +25,9 @@ const MATRIX: &[(&str, &str, Expect)] = &[
     ("POST", "/api/v1/auth/refresh", PUBLIC),
     ("POST", "/api/v1/auth/logout", [204, 204, 204, 204, 401]),
     ("GET", "/api/v1/me", SIGNED_IN),
+    // Every role syncs what it may read; each pushed operation is checked as its endpoint.
+    ("GET", "/api/v1/sync/pull", SIGNED_IN),
+    ("POST", "/api/v1/sync/push", SIGNED_IN),
     ("POST", "/api/v1/users", [201, 403, 403, 403, 401]),
     ("GET", "/api/v1/users", ADMIN_ONLY),
     ("GET", "/api/v1/users/{id}", ADMIN_ONLY),
@@ -256,6 +259,7 @@ async fn call(
         ("POST", "/api/v1/auth/logout") => Some(json!({
             "refresh_token": actor.map_or("none".to_owned(), |a| a.refresh_token.clone())
         })),
+        ("POST", "/api/v1/sync/push") => Some(json!({"device_id": "matrix", "ops": []})),
         ("POST", "/api/v1/users") => Some(json!({
             "username": format!("u-{}", &uuid::Uuid::new_v4().simple().to_string()[..10]),
             "display_name": "矩阵", "role": "field_staff", "county_codes": ["141125"],

@@ -20,6 +20,7 @@ mod revocation;
 mod service;
 mod settings;
 mod startup;
+mod sync;
 mod targets;
 mod trainees;
 mod training;
