@@ -79,7 +79,7 @@ pub struct SyncChange {
     pub id: String,
     /// What happened.
     pub action: ChangeAction,
-    /// The record, for `put`.
+    /// The record, for `put` (a trainee without `employment`, which is judged for today).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub record: Option<Value>,
@@ -342,6 +342,18 @@ pub async fn push_changes(
     caller: AuthUser,
     Json(body): Json<PushBody>,
 ) -> Result<HttpResponse, AppError> {
+    let mut seen = std::collections::HashSet::new();
+    if let Some(i) = body
+        .ops
+        .iter()
+        .position(|op| !seen.insert(op.op_id.as_str()))
+    {
+        return Err(AppError::field(
+            format!("ops[{i}].op_id"),
+            "duplicate",
+            "is the op_id of an earlier operation of this push",
+        ));
+    }
     let atomic = body.mode == Some(PushMode::Atomic);
     let device = body.device_id;
     let ops: Vec<sync::Op> = body
@@ -360,7 +372,21 @@ pub async fn push_changes(
     let (ops, pushed) = db
         .run(move |conn| {
             let mut apply = |c: &mut AnyConnection, op: &sync::Op| apply(c, &ctx, &kinds, op);
-            let pushed = sync::push(conn, &ctx.caller, &device, atomic, &ops, &mut apply)?;
+            let mut pushed = sync::push(conn, &ctx.caller, &device, atomic, &ops, &mut apply)?;
+            // A replayed answer's record, and the current record of a stale version, as they are
+            // now: what was stored or read then may be older than what the device has since
+            // pulled, or (in an atomic push) rolled back.
+            for ((answer, replayed), op) in pushed.answers.iter_mut().zip(&ops) {
+                if (*replayed || answer.status == 409)
+                    && let Some(record) = answer.body.get_mut("record")
+                    && !record.is_null()
+                    && let Some(kind) = Kind::parse(&op.kind)
+                    && let Some(entry) = kinds.of(kind)
+                {
+                    let feed_id = feed_id(kind, &op.id, record);
+                    *record = (entry.load)(conn, &ctx, &feed_id)?.unwrap_or(Value::Null);
+                }
+            }
             Ok((ops, pushed))
         })
         .await?;
@@ -435,16 +461,7 @@ fn apply(
     };
     match (action.apply)(conn, ctx, input) {
         Ok(applied) => {
-            let feed_id = match kind {
-                Kind::AttendanceDay => match (
-                    applied.record["cohort_id"].as_str(),
-                    applied.record["date"].as_str(),
-                ) {
-                    (Some(cohort), Some(day)) => format!("{cohort}/{day}"),
-                    _ => op.id.clone(),
-                },
-                _ => op.id.clone(),
-            };
+            let feed_id = feed_id(kind, &op.id, &applied.record);
             Ok(sync::Answer {
                 status: if applied.created { 201 } else { 200 },
                 body: json!({"record": applied.record}),
@@ -468,6 +485,16 @@ fn apply(
             })
         }
         Err(error) => refused(error),
+    }
+}
+
+/// The feed's id of the record an operation on `id` answered: an attendance day's is its
+/// cohort's and its date.
+fn feed_id(kind: Kind, id: &str, record: &Value) -> String {
+    let day = record["date"].as_str().and_then(|d| d.parse().ok());
+    match (kind, record["cohort_id"].as_str(), day) {
+        (Kind::AttendanceDay, Some(cohort), Some(day)) => sync::attendance_day_key(cohort, day),
+        _ => id.to_owned(),
     }
 }
 

@@ -706,21 +706,17 @@ fn update_with(
     response(row, View::Full)
 }
 
-/// Trainees in offline sync: the record as `GET /trainees/{id}` answers it; pushes create and
-/// update them.
+/// Trainees in offline sync: the record as `GET /trainees/{id}` answers it, without
+/// `employment` (judged for today, it changes with the date and with other records: the app
+/// reads it with the GET); pushes create and update them.
 pub fn sync_kind() -> SyncKind {
     SyncKind {
         kind: sync::Kind::Trainee,
         schema: "TraineeResponse",
         load: |conn, ctx, id| {
             visible(
-                service::trainees::get(conn, &ctx.rules, &ctx.caller, id).and_then(
-                    |(row, employment)| {
-                        let mut record = response(row, View::Full)?;
-                        record.employment = Some(employment);
-                        Ok(record)
-                    },
-                ),
+                service::trainees::stored(conn, &ctx.caller, id)
+                    .and_then(|row| response(row, View::Full)),
             )
         },
         actions: &[

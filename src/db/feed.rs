@@ -310,6 +310,30 @@ pub fn of_trainee(conn: &mut AnyConnection, id: &str) -> QueryResult<Vec<(&'stat
     Ok(out)
 }
 
+/// The placements of trainee `id`: `(kind, id)`.
+pub fn placements_of_trainee(
+    conn: &mut AnyConnection,
+    id: &str,
+) -> QueryResult<Vec<(&'static str, String)>> {
+    let placed: Vec<String> = placements::table
+        .filter(placements::trainee_id.eq(id))
+        .select(placements::id)
+        .load(conn)?;
+    Ok(placed.into_iter().map(|p| ("placement", p)).collect())
+}
+
+/// The placements with employer `id`: `(kind, id)`.
+pub fn placements_of_employer(
+    conn: &mut AnyConnection,
+    id: &str,
+) -> QueryResult<Vec<(&'static str, String)>> {
+    let placed: Vec<String> = placements::table
+        .filter(placements::employer_id.eq(id))
+        .select(placements::id)
+        .load(conn)?;
+    Ok(placed.into_iter().map(|p| ("placement", p)).collect())
+}
+
 /// The records whose scopes follow a cohort's county: `(kind, id)`.
 pub fn of_cohort(conn: &mut AnyConnection, id: &str) -> QueryResult<Vec<(&'static str, String)>> {
     let enrolled: Vec<String> = enrolments::table

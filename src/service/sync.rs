@@ -248,16 +248,18 @@ pub fn record(conn: &mut AnyConnection, changes: Vec<Changed>) -> Result<Option<
         }
         let had_any = had.iter().any(|(_, action)| action == "put");
         moved |= had_any && now_in.iter().any(|s| !had.iter().any(|(h, _)| h == s));
-        if moved {
-            let followers = match kind {
-                Kind::Trainee => feed::of_trainee(conn, &id)?,
-                Kind::Cohort => feed::of_cohort(conn, &id)?,
-                _ => Vec::new(),
-            };
-            for (kind, id) in followers {
-                if let Some(kind) = Kind::parse(kind) {
-                    queue.push_back((kind, id));
-                }
+        // A placement's record shows its trainee's name and numbers and its employer's name:
+        // it changes with them. A move takes every record that follows the county along.
+        let followers = match kind {
+            Kind::Trainee if moved => feed::of_trainee(conn, &id)?,
+            Kind::Trainee if had_any => feed::placements_of_trainee(conn, &id)?,
+            Kind::Cohort if moved => feed::of_cohort(conn, &id)?,
+            Kind::Organisation if had_any => feed::placements_of_employer(conn, &id)?,
+            _ => Vec::new(),
+        };
+        for (kind, id) in followers {
+            if let Some(kind) = Kind::parse(kind) {
+                queue.push_back((kind, id));
             }
         }
     }
@@ -403,13 +405,14 @@ pub fn pull(
             if latest.get(&(row.kind.clone(), row.entity_id.clone())) != Some(&row.position) {
                 continue;
             }
-            if origin.is_some() && row.origin == origin {
+            let in_snapshot = row.position <= from.snapshot_until;
+            // The device holds what its pushes answered, unless it is starting again.
+            if !in_snapshot && origin.is_some() && row.origin == origin {
                 continue;
             }
             let Some(kind) = Kind::parse(&row.kind) else {
                 continue;
             };
-            let in_snapshot = row.position <= from.snapshot_until;
             let change = if row.action == "delete" {
                 Change {
                     kind,
@@ -586,7 +589,10 @@ pub fn push(
             for ((answer, replay), op) in answers.iter().zip(ops) {
                 if !replay {
                     let stored = stored_answer(answer);
-                    feed::store_op(outer, &caller.id, device, &op.op_id, &stored, db::now())?;
+                    // The same atomic push sent twice at once: the first one stored it; this
+                    // one is told to send again, and will then answer the stored answers.
+                    feed::store_op(outer, &caller.id, device, &op.op_id, &stored, db::now())
+                        .map_err(|_| AppError::unavailable("the same push is being applied"))?;
                 }
             }
         }
@@ -651,5 +657,10 @@ fn replayed(stored: feed::StoredOp) -> Result<Answer, AppError> {
 
 /// Prunes the feed's tombstones older than `before`: a cursor from before them answers 410.
 pub fn prune(conn: &mut AnyConnection, before: chrono::NaiveDateTime) -> Result<usize, AppError> {
-    Ok(conn.transaction(|c| feed::prune(c, before))?)
+    Ok(conn.transaction(|c| {
+        // In turn with the writers of the feed, as one of them.
+        feed::take_write_lock(c)?;
+        feed::lock(c)?;
+        feed::prune(c, before)
+    })?)
 }

@@ -130,6 +130,18 @@ pub fn update(
     db::trainees::find(conn, id, &Scope::All)?.ok_or(AppError::NotFound)
 }
 
+/// Trainee `id` as stored, without what is judged of it today, when the caller may see it
+/// (404 otherwise).
+pub fn stored(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    id: &str,
+) -> Result<TraineeWithCategories, AppError> {
+    caller.may("get_trainee")?;
+    let scope = caller.trainee_scope()?;
+    db::trainees::find(conn, id, &scope)?.ok_or(AppError::NotFound)
+}
+
 /// Registers `candidate` with its `categories` for `caller`: answers whether it was stored now
 /// (else it is the replay of one stored) and the trainee as stored. One person, one record: an
 /// identity number registered already is 409, naming the record when the caller may see it.
@@ -246,9 +258,7 @@ pub fn get(
     caller: &Caller,
     id: &str,
 ) -> Result<(TraineeWithCategories, super::work::EmploymentResponse), AppError> {
-    caller.may("get_trainee")?;
-    let scope = caller.trainee_scope()?;
-    let row = db::trainees::find(conn, id, &scope)?.ok_or(AppError::NotFound)?;
+    let row = stored(conn, caller, id)?;
     let today = crate::domain::today_in_china();
     let employment = super::work::employment_of(conn, &row.trainee, rules, today)?;
     Ok((row, employment))

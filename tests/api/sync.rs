@@ -99,7 +99,7 @@ async fn a_first_pull_is_a_snapshot_of_the_callers_counties_in_the_shapes_of_the
 
     let (changes, _) = pull_all(app, trained.worker(), "").await;
     // Every record arrives as its resource's GET answers it.
-    let trainee = app
+    let mut trainee = app
         .get_as(
             trained.worker(),
             &format!("/api/v1/trainees/{}", trained.trainee),
@@ -108,6 +108,14 @@ async fn a_first_pull_is_a_snapshot_of_the_callers_counties_in_the_shapes_of_the
         .ok_json(200);
     let pulled = change(&changes, "trainee", &trained.trainee).expect("the trainee");
     assert_eq!(pulled["action"], "put");
+    // All of it but the employment judged today, which the app reads with the GET.
+    assert!(
+        trainee
+            .as_object_mut()
+            .unwrap()
+            .remove("employment")
+            .is_some()
+    );
     assert_eq!(pulled["record"], trainee);
     let got = app
         .get_as(trained.worker(), &format!("/api/v1/placements/{placement}"))
@@ -392,6 +400,19 @@ async fn employers_pull_only_their_placements_as_they_see_them() {
         "employer_confirmed"
     );
     assert_eq!(answer["results"][1]["status"], 403, "{answer}");
+    // The employer renamed: its placements, which show the name, come again.
+    let (_, cursor) = pull_all(app, &trained.boss, "").await;
+    let admin = app.admin().await;
+    let path = format!("/api/v1/employers/{}", trained.employer);
+    app.patch_as(&admin, &path, "*", &json!({"name": "北京康养护理院(新)"}))
+        .await
+        .ok_json(200);
+    let (renamed, _) = pull_all(app, &trained.boss, &cursor).await;
+    let now = change(&renamed, "placement", &placement).expect("the placement again");
+    assert_eq!(
+        now["record"]["employer_name"], "北京康养护理院(新)",
+        "{now}"
+    );
 }
 
 /// A registration of Liulin whose identity number no other in a batch of up to 1,000 shares.
@@ -560,6 +581,23 @@ async fn the_same_push_sent_again_or_twice_at_once_answers_the_same_and_stores_o
         answers[0]["results"][3]["record"]
     );
     assert_eq!(trainee_count(&app, &worker).await, 20);
+    // A replay answers the record as it is now, not as it was first stored.
+    let third = answers[0]["results"][3]["record"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = format!("/api/v1/trainees/{third}");
+    app.patch_as(&worker, &path, "*", &json!({"township": "留誉镇"}))
+        .await
+        .ok_json(200);
+    let replay = push(&app, &worker, &body).await;
+    assert_eq!(replay["results"][3]["record"]["version"], 2, "{replay}");
+    assert_eq!(replay["results"][3]["status"], 201);
+    // One op_id twice in one push is refused whole.
+    let twice = json!({"device_id": "phone-1", "ops": [body["ops"][0], body["ops"][0]]});
+    app.post_as(&worker, "/api/v1/sync/push", &twice)
+        .await
+        .invalid_field("ops[1].op_id", "duplicate");
     // Another device's op ids are its own.
     let other = push(&app, &worker, &json!({"device_id": "phone-2", "ops": [op("op-0", "trainee", "create", &new_id(), new_trainee(LIULIN))]})).await;
     assert_eq!(other["results"][0]["status"], 201);
@@ -658,16 +696,29 @@ async fn a_stale_base_version_is_a_409_carrying_the_current_record_and_changes_n
         ]}),
     )
     .await;
+    // The stale change is not applied; its answer carries the record as the push left it.
     let a = &answer["results"][0];
     assert_eq!(a["status"], 409, "{answer}");
     assert_eq!(a["problem"]["type"], "/problems/conflict");
-    assert_eq!(a["record"]["version"], 2);
-    assert_eq!(a["record"]["township"], "留誉镇");
+    assert_eq!(a["record"]["version"], 3);
+    assert_eq!(a["record"]["township"], "孟门镇");
     assert_eq!(answer["results"][1]["status"], 428);
     assert_eq!(answer["results"][2]["status"], 200);
     assert_eq!(answer["results"][2]["record"]["township"], "孟门镇");
-    let now = app.get_as(&worker, &path).await.ok_json(200);
+    let mut now = app.get_as(&worker, &path).await.ok_json(200);
     assert_eq!(now["version"], 3);
+    now.as_object_mut().unwrap().remove("employment");
+    // Alone, the current record is the one the stale change was not applied to.
+    let alone = push(
+        &app,
+        &worker,
+        &json!({"device_id": "p", "ops": [
+            {"op_id": "d", "kind": "trainee", "action": "update", "id": id, "base_version": 1, "body": {"township": "穆村镇"}},
+        ]}),
+    )
+    .await;
+    assert_eq!(alone["results"][0]["status"], 409);
+    assert_eq!(alone["results"][0]["record"], now);
 }
 
 #[actix_web::test]
@@ -765,6 +816,38 @@ async fn a_device_is_not_sent_its_own_pushed_records_but_is_sent_what_they_chang
         from_another["changes"].as_array().unwrap().len(),
         2,
         "{from_another}"
+    );
+    // Starting again, the device gets everything, its own records too.
+    let fresh = pull_page(app, worker, "", "&device_id=phone-1")
+        .await
+        .ok_json(200);
+    assert!(
+        fresh["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["id"] == follow_up.as_str()),
+        "{fresh}"
+    );
+
+    // A renamed trainee: the placement, which shows the name, comes again with it.
+    let cursor = page["next_cursor"].as_str().unwrap();
+    let path = format!("/api/v1/trainees/{}", trained.trainee);
+    app.patch_as(worker, &path, "*", &json!({"name": "王秀兰"}))
+        .await
+        .ok_json(200);
+    let renamed = pull_page(app, worker, cursor, "&device_id=phone-1")
+        .await
+        .ok_json(200);
+    let placement_now = renamed["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["kind"] == "placement")
+        .unwrap_or_else(|| panic!("no placement in {renamed}"));
+    assert_eq!(
+        placement_now["record"]["trainee"]["name"], "王秀兰",
+        "{placement_now}"
     );
 }
 
