@@ -92,47 +92,51 @@ pub fn rows_of(
 }
 
 /// One row to write.
-#[derive(Debug, Clone, Copy)]
-pub struct Entry<'a> {
+#[derive(Debug, Clone)]
+pub struct NewRow {
     /// The kind of record.
-    pub kind: &'a str,
+    pub kind: &'static str,
     /// The record's id.
-    pub entity_id: &'a str,
+    pub entity_id: String,
     /// The scope.
-    pub scope: &'a str,
+    pub scope: String,
     /// `put`, `leave` or `delete`.
-    pub action: &'a str,
+    pub action: &'static str,
     /// The pushing device, when the change is the record its operation answered.
-    pub origin: Option<&'a str>,
+    pub origin: Option<String>,
 }
 
-/// Records `entry`: the record's row in that scope moves to the end of the feed.
-pub fn write(conn: &mut AnyConnection, entry: Entry<'_>, at: NaiveDateTime) -> QueryResult<()> {
-    let Entry {
-        kind,
-        entity_id,
-        scope,
-        action,
-        origin,
-    } = entry;
-    diesel::delete(
-        change_feed::table
-            .filter(change_feed::kind.eq(kind))
-            .filter(change_feed::entity_id.eq(entity_id))
-            .filter(change_feed::scope.eq(scope)),
-    )
-    .execute(conn)?;
-    diesel::insert_into(change_feed::table)
-        .values((
-            change_feed::kind.eq(kind),
-            change_feed::entity_id.eq(entity_id),
-            change_feed::scope.eq(scope),
-            change_feed::action.eq(action),
-            change_feed::changed_at.eq(at),
-            change_feed::origin.eq(origin),
-        ))
-        .execute(conn)
-        .map(drop)
+/// Writes `rows`, in their order: each record's row in its scope moves to the end of the feed.
+/// The new rows go in by hundreds, one statement each.
+pub fn write(conn: &mut AnyConnection, rows: &[NewRow], at: NaiveDateTime) -> QueryResult<()> {
+    for row in rows {
+        diesel::delete(
+            change_feed::table
+                .filter(change_feed::kind.eq(row.kind))
+                .filter(change_feed::entity_id.eq(&row.entity_id))
+                .filter(change_feed::scope.eq(&row.scope)),
+        )
+        .execute(conn)?;
+    }
+    for chunk in rows.chunks(200) {
+        let values: Vec<_> = chunk
+            .iter()
+            .map(|row| {
+                (
+                    change_feed::kind.eq(row.kind),
+                    change_feed::entity_id.eq(&row.entity_id),
+                    change_feed::scope.eq(&row.scope),
+                    change_feed::action.eq(row.action),
+                    change_feed::changed_at.eq(at),
+                    change_feed::origin.eq(row.origin.as_deref()),
+                )
+            })
+            .collect();
+        crate::with_conn!(conn, |c| diesel::insert_into(change_feed::table)
+            .values(&values)
+            .execute(c))?;
+    }
+    Ok(())
 }
 
 /// The latest position written, or the pruning horizon when the feed is empty.

@@ -208,8 +208,10 @@ pub fn record(conn: &mut AnyConnection, changes: Vec<Changed>) -> Result<Option<
             }
         }
     }
-    feed::lock(conn)?;
-    let now = db::now();
+    // First what to write, read without the feed's lock (the records are the transaction's
+    // own, locked by its writes); then the lock, held to the commit, and the rows: the lock is
+    // held for the writes alone, so that writers queue on it as briefly as they can.
+    let mut rows: Vec<feed::NewRow> = Vec::new();
     let mut queue: VecDeque<(Kind, String)> = order.into();
     let mut done = BTreeSet::new();
     while let Some((kind, id)) = queue.pop_front() {
@@ -220,14 +222,13 @@ pub fn record(conn: &mut AnyConnection, changes: Vec<Changed>) -> Result<Option<
         let now_in = feed::scopes_of(conn, kind.as_str(), &id)?;
         let had = feed::rows_of(conn, kind.as_str(), &id)?;
         for scope in &now_in {
-            let entry = feed::Entry {
+            rows.push(feed::NewRow {
                 kind: kind.as_str(),
-                entity_id: &id,
-                scope,
+                entity_id: id.clone(),
+                scope: scope.clone(),
                 action: "put",
-                origin: origin.as_deref(),
-            };
-            feed::write(conn, entry, now)?;
+                origin: origin.clone(),
+            });
         }
         let mut moved = false;
         for (scope, action) in &had {
@@ -236,14 +237,13 @@ pub fn record(conn: &mut AnyConnection, changes: Vec<Changed>) -> Result<Option<
             }
             if action == "put" {
                 moved = true;
-                let entry = feed::Entry {
+                rows.push(feed::NewRow {
                     kind: kind.as_str(),
-                    entity_id: &id,
-                    scope,
+                    entity_id: id.clone(),
+                    scope: scope.clone(),
                     action: if now_in.is_empty() { "delete" } else { "leave" },
                     origin: None,
-                };
-                feed::write(conn, entry, now)?;
+                });
             }
         }
         let had_any = had.iter().any(|(_, action)| action == "put");
@@ -263,6 +263,8 @@ pub fn record(conn: &mut AnyConnection, changes: Vec<Changed>) -> Result<Option<
             }
         }
     }
+    feed::lock(conn)?;
+    feed::write(conn, &rows, db::now())?;
     Ok(Some(feed::head(conn)?))
 }
 
