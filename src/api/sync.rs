@@ -313,10 +313,11 @@ pub async fn pull_changes(
     }))
 }
 
-/// Applies a device's queued operations, at most 500, in order, in one transaction: each
-/// through the same service function as its endpoint (same rules, audit and derived data).
-/// `object` mode applies each on its own and answers a result per operation; `atomic` applies
-/// all or none. The same `(device_id, op_id)` again answers its first result. The body may be
+/// Applies a device's queued operations, at most 500, in order: each through the same service
+/// function as its endpoint (same rules, audit and derived data). `object` mode (the default)
+/// applies each on its own, in its own transaction, and answers a result per operation (after a
+/// 503, send the push again: what was applied answers as stored); `atomic` applies all or none,
+/// in one transaction. The same `(device_id, op_id)` again answers its first result. The body may be
 /// gzip-compressed (`Content-Encoding: gzip`) and up to 5 MiB.
 #[utoipa::path(
     tag = "sync",

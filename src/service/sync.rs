@@ -511,10 +511,13 @@ pub struct Pushed {
     pub position: i64,
 }
 
-/// Runs `ops` from `device` in one transaction, each in its own savepoint. `atomic`: the
-/// first refused operation rolls all back (the others answer 424). An operation stored before
-/// for this account and device answers as it did and runs no more. A fault (5xx) of any
-/// operation fails the whole push, to be sent again.
+/// Runs `ops` from `device`, in order. `object` mode (`atomic` false): each operation in its
+/// own transaction, so that a push holds no lock longer than one operation does (a long
+/// transaction would hold the county's report counts for its whole length, and queue every
+/// other writer of the county behind it); a fault (5xx) stops the push there, and the retry
+/// answers the operations applied already as stored. `atomic`: all in one transaction, each in
+/// a savepoint; the first refused operation rolls all back (the others answer 424). An
+/// operation stored before for this account and device answers as it did and runs no more.
 pub fn push(
     conn: &mut AnyConnection,
     caller: &Caller,
@@ -523,15 +526,77 @@ pub fn push(
     ops: &[Op],
     apply: &mut Apply<'_>,
 ) -> Result<Pushed, AppError> {
-    let origin = origin_of(caller, device);
-    let mut answers: Vec<(Answer, bool)> = Vec::with_capacity(ops.len());
-    let mut refused = false;
+    let mut batch = Batch {
+        caller,
+        device,
+        origin: origin_of(caller, device),
+        atomic,
+        answers: Vec::with_capacity(ops.len()),
+        refused: false,
+    };
     let mut position = None;
-    let result = UnitOfWork::run(conn, |outer| {
+    if atomic {
+        let result = UnitOfWork::run(conn, |outer| batch.run(outer, ops, apply));
+        match result {
+            Ok(written) => position = written,
+            Err(_) if batch.refused => {
+                // Nothing was applied: the refused operation's answer stands; the others that
+                // ran were rolled back with it, and those after it never ran.
+                let failed = batch.answers.len() - 1;
+                for (answer, replay) in batch.answers.iter_mut().take(failed) {
+                    if !*replay {
+                        *answer = not_applied();
+                    }
+                }
+                while batch.answers.len() < ops.len() {
+                    batch.answers.push((not_applied(), false));
+                }
+            }
+            Err(error) => return Err(error),
+        }
+    } else {
+        for op in ops {
+            let written = UnitOfWork::run(conn, |outer| {
+                batch.run(outer, std::slice::from_ref(op), apply)
+            })?;
+            position = position.max(written);
+        }
+    }
+    let position = match position {
+        Some(position) => position,
+        None => feed::head(conn)?,
+    };
+    Ok(Pushed {
+        answers: batch.answers,
+        position,
+    })
+}
+
+/// A push as it runs: who sends it, and the answers so far.
+struct Batch<'a> {
+    caller: &'a Caller,
+    device: &'a str,
+    origin: String,
+    atomic: bool,
+    answers: Vec<(Answer, bool)>,
+    refused: bool,
+}
+
+impl Batch<'_> {
+    /// Runs `ops` in the transaction of `outer`, each in a savepoint, and answers the last feed
+    /// position they wrote.
+    fn run(
+        &mut self,
+        outer: &mut UnitOfWork<'_>,
+        ops: &[Op],
+        apply: &mut Apply<'_>,
+    ) -> Result<Option<i64>, AppError> {
+        let (caller, device) = (self.caller, self.device);
         feed::take_write_lock(outer)?;
+        let first = self.answers.len();
         for op in ops {
             if let Some(stored) = feed::stored_op(outer, &caller.id, device, &op.op_id)? {
-                answers.push((replayed(stored)?, true));
+                self.answers.push((replayed(stored)?, true));
                 continue;
             }
             let mark = carried_mark();
@@ -556,74 +621,40 @@ pub fn push(
                     return Err(error);
                 }
             };
-            if answer.status >= 400 && atomic {
-                refused = true;
-                answers.push((answer, false));
+            if answer.status >= 400 && self.atomic {
+                self.refused = true;
+                self.answers.push((answer, false));
                 return Err(AppError::conflict(
                     "an operation of an atomic push was refused",
                 ));
             }
             if let Some((kind, id)) = &answer.record {
-                settle_carried(mark, Ok((*kind, id, &origin)));
+                settle_carried(mark, Ok((*kind, id, &self.origin)));
             }
-            if !atomic {
-                // In its own savepoint: the same push sent twice at once meets the first
-                // one's answer here, once that one commits, and is told to send it again
-                // (it will then answer the stored answers).
-                let stored = stored_answer(&answer);
-                let kept = outer.attempt(|c| {
-                    Ok(feed::store_op(
-                        c,
-                        &caller.id,
-                        device,
-                        &op.op_id,
-                        &stored,
-                        db::now(),
-                    )?)
-                });
-                if kept.is_err() {
-                    return Err(AppError::unavailable("the same push is being applied"));
-                }
-            }
-            answers.push((answer, false));
+            self.answers.push((answer, false));
         }
-        if atomic {
-            for ((answer, replay), op) in answers.iter().zip(ops) {
-                if !replay {
-                    let stored = stored_answer(answer);
-                    // The same atomic push sent twice at once: the first one stored it; this
-                    // one is told to send again, and will then answer the stored answers.
-                    feed::store_op(outer, &caller.id, device, &op.op_id, &stored, db::now())
-                        .map_err(|_| AppError::unavailable("the same push is being applied"))?;
-                }
+        for ((answer, replay), op) in self.answers[first..].iter().zip(ops) {
+            if !replay {
+                // The same push sent twice at once: the first one stored it; this one is told
+                // to send again, and will then answer the stored answers.
+                let stored = stored_answer(answer);
+                outer
+                    .attempt(|c| {
+                        Ok(feed::store_op(
+                            c,
+                            &caller.id,
+                            device,
+                            &op.op_id,
+                            &stored,
+                            db::now(),
+                        )?)
+                    })
+                    .map_err(|_| AppError::unavailable("the same push is being applied"))?;
             }
         }
         let own = std::mem::take(&mut outer.changed);
-        position = record(outer, take_all(own))?;
-        Ok(())
-    });
-    match result {
-        Ok(()) => {}
-        Err(_) if refused => {
-            // Nothing was applied: the refused operation's answer stands; the others that
-            // ran were rolled back with it, and those after it never ran.
-            let failed = answers.len() - 1;
-            for (answer, replay) in answers.iter_mut().take(failed) {
-                if !*replay {
-                    *answer = not_applied();
-                }
-            }
-            while answers.len() < ops.len() {
-                answers.push((not_applied(), false));
-            }
-        }
-        Err(error) => return Err(error),
+        Ok(record(outer, take_all(own))?)
     }
-    let position = match position {
-        Some(position) => position,
-        None => feed::head(conn)?,
-    };
-    Ok(Pushed { answers, position })
 }
 
 fn stored_answer(answer: &Answer) -> feed::StoredOp {
