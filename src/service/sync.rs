@@ -653,7 +653,7 @@ impl Batch<'_> {
             }
         }
         let own = std::mem::take(&mut outer.changed);
-        Ok(record(outer, take_all(own))?)
+        record(outer, take_all(own))
     }
 }
 
