@@ -129,7 +129,7 @@ pub struct PushOperation {
     /// For `update`: the version the change is based on (its `If-Match`). A stale one answers
     /// 409 with the current record.
     #[validate(range(min = 1))]
-    #[schema(minimum = 1)]
+    #[schema(minimum = 1, maximum = 2147483647)]
     pub base_version: Option<i32>,
     /// The body the operation's endpoint takes, with the ids its path would carry.
     #[schema(value_type = Object)]
@@ -590,7 +590,8 @@ pub fn document(doc: &mut utoipa::openapi::OpenApi, kinds: &[SyncKind]) {
                     "base_version",
                     ObjectBuilder::new()
                         .schema_type(Type::Integer)
-                        .minimum(Some(1)),
+                        .minimum(Some(1))
+                        .maximum(Some(i32::MAX)),
                 )
                 .property("body", body)
                 .additional_properties(Some(AdditionalProperties::FreeForm(false)));
