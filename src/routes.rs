@@ -118,7 +118,29 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .split_for_parts();
     let mut doc = doc;
     sync::document(&mut doc, &sync_kinds());
+    document_broken_cursors(&mut doc);
     doc
+}
+
+/// Every operation that takes a `cursor` answers a broken one (say, with a NUL byte in it)
+/// with 400: said once, here, for all of them.
+fn document_broken_cursors(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::path::ParameterIn;
+    for item in doc.paths.paths.values_mut() {
+        let Some(get) = item.get.as_mut() else {
+            continue;
+        };
+        let paged = get.parameters.iter().flatten().any(|p| {
+            matches!(p, utoipa::openapi::RefOr::T(p)
+                if p.name == "cursor" && matches!(p.parameter_in, ParameterIn::Query))
+        });
+        if paged && !get.responses.responses.contains_key("400") {
+            get.responses.responses.insert(
+                "400".into(),
+                utoipa::openapi::Ref::from_response_name("Malformed").into(),
+            );
+        }
+    }
 }
 
 /// Every kind of record offline sync carries, from its resource's module.

@@ -320,6 +320,10 @@ async fn forged_truncated_and_foreign_cursors_answer_400() {
     pull_page(&app, &other, &cursor, "")
         .await
         .problem(400, "/problems/malformed-request");
+    // A cursor is a token on every list: one with NUL in it is broken (400), as documented.
+    app.get_as(&worker, "/api/v1/trainees?cursor=c1%00")
+        .await
+        .problem(400, "/problems/malformed-request");
     // An access token is not a cursor.
     pull_page(&app, &worker, &worker.token, "")
         .await
