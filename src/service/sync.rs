@@ -533,6 +533,7 @@ pub fn push(
         atomic,
         answers: Vec::with_capacity(ops.len()),
         refused: false,
+        raced: false,
     };
     let mut position = None;
     if atomic {
@@ -556,10 +557,22 @@ pub fn push(
         }
     } else {
         for op in ops {
-            let written = UnitOfWork::run(conn, |outer| {
+            let before = batch.answers.len();
+            match UnitOfWork::run(conn, |outer| {
                 batch.run(outer, std::slice::from_ref(op), apply)
-            })?;
-            position = position.max(written);
+            }) {
+                Ok(written) => position = position.max(written),
+                // The same push sent at once stored this operation first: its answer is this
+                // one's, and what this one did is rolled back.
+                Err(_) if batch.raced => {
+                    batch.raced = false;
+                    batch.answers.truncate(before);
+                    let stored = feed::stored_op(conn, &caller.id, device, &op.op_id)?
+                        .ok_or_else(|| AppError::unavailable("the same push is being applied"))?;
+                    batch.answers.push((replayed(stored)?, true));
+                }
+                Err(error) => return Err(error),
+            }
         }
     }
     let position = match position {
@@ -580,6 +593,8 @@ struct Batch<'a> {
     atomic: bool,
     answers: Vec<(Answer, bool)>,
     refused: bool,
+    /// Another request stored an answer of this device first (the same push sent twice at once).
+    raced: bool,
 }
 
 impl Batch<'_> {
@@ -635,21 +650,24 @@ impl Batch<'_> {
         }
         for ((answer, replay), op) in self.answers[first..].iter().zip(ops) {
             if !replay {
-                // The same push sent twice at once: the first one stored it; this one is told
-                // to send again, and will then answer the stored answers.
+                // The same push sent twice at once: the first one stored it. An operation alone
+                // then answers as stored (see `push`); an atomic push is told to send again,
+                // and will then answer the stored answers.
                 let stored = stored_answer(answer);
-                outer
-                    .attempt(|c| {
-                        Ok(feed::store_op(
-                            c,
-                            &caller.id,
-                            device,
-                            &op.op_id,
-                            &stored,
-                            db::now(),
-                        )?)
-                    })
-                    .map_err(|_| AppError::unavailable("the same push is being applied"))?;
+                let kept = outer.attempt(|c| {
+                    Ok(feed::store_op(
+                        c,
+                        &caller.id,
+                        device,
+                        &op.op_id,
+                        &stored,
+                        db::now(),
+                    )?)
+                });
+                if kept.is_err() {
+                    self.raced = !self.atomic;
+                    return Err(AppError::unavailable("the same push is being applied"));
+                }
             }
         }
         let own = std::mem::take(&mut outer.changed);
