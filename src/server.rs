@@ -51,6 +51,9 @@ impl Server {
             reason,
         };
         let db = Db::connect(&config.database_url, config.db_pool_size).map_err(db_error)?;
+        // Instances started at once take turns: the first migrates and makes the first
+        // settings, key and account; the others find them.
+        let startup = db.startup_lock().await.map_err(db_error)?;
         db.migrate()
             .await
             .map_err(|e| db_error(format!("migrations failed: {e}")))?;
@@ -82,6 +85,7 @@ impl Server {
         }
         let signing_key = signing_key(&config, &db).await?;
         ensure_admin(&config, &db).await?;
+        drop(startup);
 
         let listener = TcpListener::bind(config.bind_addr).map_err(|e| StartError {
             variable: "BIND_ADDR",

@@ -116,11 +116,12 @@ pub struct ConnectionManager {
 }
 
 /// The pragmas every SQLite connection needs: integrity, concurrent readers, and waiting on a
-/// busy writer instead of failing at once.
+/// busy writer instead of failing at once — set first, so that even switching a new file to
+/// WAL waits for another instance doing the same.
 /// `case_sensitive_like` makes `LIKE` behave as on PostgreSQL and lets prefix searches use an
 /// index.
-const SQLITE_PRAGMAS: &str = "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; \
-     PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA case_sensitive_like = ON;";
+const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; \
+     PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA case_sensitive_like = ON;";
 
 impl ConnectionManager {
     /// A manager for `url`.
@@ -196,6 +197,14 @@ impl ManageConnection for ConnectionManager {
 }
 
 /// The connection pool, shared by every request.
+/// Start-up held by this instance: released when dropped (the connection closes, or the file).
+pub enum StartupLock {
+    /// The connection holding the advisory lock.
+    Postgres(Box<AnyConnection>),
+    /// The locked file.
+    Sqlite(std::fs::File),
+}
+
 #[derive(Clone)]
 pub struct Db {
     pool: Pool<ConnectionManager>,
@@ -258,10 +267,50 @@ impl Db {
         .map_err(AppError::internal)?
     }
 
-    /// Applies pending migrations.
-    pub async fn migrate(&self) -> Result<(), AppError> {
+    /// Applies pending migrations; the error is the migration's own, for the start-up line.
+    pub async fn migrate(&self) -> Result<(), String> {
         self.run(|conn| migrate(conn).map_err(|e| AppError::internal(e.to_string())))
             .await
+            .map_err(|e| match e {
+                AppError::Internal(cause) | AppError::Unavailable(cause) => cause,
+                other => other.to_string(),
+            })
+    }
+
+    /// Holds start-up (migrations, the first settings, the signing key, the first account) to
+    /// one instance at a time, until the lock is dropped: instances started together on one
+    /// database then each find what the first one made. PostgreSQL: a session advisory lock on
+    /// a connection of its own. SQLite: an exclusive lock on a file beside the database.
+    pub async fn startup_lock(&self) -> Result<StartupLock, String> {
+        let url = self.url.clone();
+        actix_web::web::block(move || match &url {
+            DatabaseUrl::Postgres(_) => {
+                let mut conn = ConnectionManager::new(url.clone())
+                    .establish()
+                    .map_err(|e| format!("cannot connect: {}", one_line(&e.to_string())))?;
+                if let AnyConnection::Postgresql(c) = &mut conn {
+                    use diesel::RunQueryDsl;
+                    // An arbitrary key of this application's own: "start" in ASCII.
+                    diesel::sql_query("SELECT pg_advisory_lock(491496650356)")
+                        .execute(c)
+                        .map_err(|e| format!("cannot take the start-up lock: {e}"))?;
+                }
+                Ok(StartupLock::Postgres(Box::new(conn)))
+            }
+            DatabaseUrl::Sqlite(path) => {
+                let file = std::fs::OpenOptions::new()
+                    .create(true)
+                    .truncate(false)
+                    .write(true)
+                    .open(format!("{path}.start-lock"))
+                    .map_err(|e| format!("cannot open the start-up lock file: {e}"))?;
+                file.lock()
+                    .map_err(|e| format!("cannot take the start-up lock: {e}"))?;
+                Ok(StartupLock::Sqlite(file))
+            }
+        })
+        .await
+        .map_err(|e| e.to_string())?
     }
 
     /// Refreshes SQLite's table statistics where they are stale (`PRAGMA optimize`), so that its

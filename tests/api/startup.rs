@@ -211,3 +211,97 @@ fn the_first_start_prints_a_generated_admin_password_once_and_never_logs_it() {
         assert_eq!(response.status().as_u16(), 200);
     });
 }
+
+#[test]
+fn three_instances_started_at_once_on_an_empty_database_all_come_up() {
+    let db = TestDatabase::create();
+    let start = || {
+        let mut child = Command::new(BIN)
+            .env("DATABASE_URL", &db.url)
+            .env("BIND_ADDR", "127.0.0.1:0")
+            .env("HTTP_WORKERS", "1")
+            .env("ADMIN_PASSWORD", crate::support::ADMIN_PASSWORD)
+            .env("JWT_SECRET", crate::support::TEST_JWT_SECRET)
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let (lines_tx, lines) = mpsc::channel();
+        let stderr = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if lines_tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        (child, lines)
+    };
+    let mut instances: Vec<_> = (0..3).map(|_| start()).collect();
+    let mut ports = Vec::new();
+    for (child, lines) in &mut instances {
+        let mut seen = Vec::new();
+        let port: u16 = loop {
+            let line = match lines.recv_timeout(Duration::from_secs(120)) {
+                Ok(line) => line,
+                Err(_) => {
+                    let _ = child.kill();
+                    panic!("an instance did not come up: {seen:#?}");
+                }
+            };
+            if let Some(rest) = line.split("listening on port ").nth(1) {
+                break rest.split_whitespace().next().unwrap().parse().unwrap();
+            }
+            seen.push(line);
+        };
+        ports.push(port);
+    }
+    // Each serves, on one database with one first account.
+    for port in &ports {
+        assert!(http_get(*port, "/readyz").contains(" 200 "), "{port}");
+    }
+    for (child, _) in &mut instances {
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+    // One first account was made, whichever instance made it.
+    let system = actix_web::rt::System::new();
+    system.block_on(async {
+        let config = crate::support::test_config(&db.url);
+        let app = crate::support::TestApp::spawn_with(db, config).await;
+        let admin = app.admin().await;
+        let users = app.get_as(&admin, "/api/v1/users").await.ok_json(200);
+        assert_eq!(users["items"].as_array().unwrap().len(), 1, "{users}");
+    });
+}
+
+#[test]
+fn a_failed_migration_stops_the_start_with_its_own_error() {
+    let db = TestDatabase::create();
+    // A table in the way of a migration.
+    if let Some(path) = db.sqlite_path() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::File::create(&path).unwrap();
+    }
+    let url = tracker::config::DatabaseUrl::parse(&db.url).unwrap();
+    let mut conn = tracker::db::ConnectionManager::new(url)
+        .establish()
+        .unwrap();
+    diesel::connection::SimpleConnection::batch_execute(
+        &mut conn,
+        "CREATE TABLE sync_horizon (id INTEGER)",
+    )
+    .unwrap();
+    drop(conn);
+    let (ok, stderr) = run_to_exit(&[
+        ("DATABASE_URL", &db.url),
+        ("BIND_ADDR", "127.0.0.1:0"),
+        ("JWT_SECRET", crate::support::TEST_JWT_SECRET),
+    ]);
+    assert!(!ok);
+    assert!(stderr.contains("migrations failed"), "{stderr}");
+    assert!(stderr.contains("sync_horizon"), "{stderr}");
+    assert!(stderr.contains("already exists"), "{stderr}");
+}
