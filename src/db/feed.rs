@@ -63,7 +63,7 @@ pub struct FeedRow {
 pub fn lock(conn: &mut AnyConnection) -> QueryResult<()> {
     if let AnyConnection::Postgresql(c) = conn {
         // An arbitrary key of this application's own: "feed" in ASCII.
-        diesel::sql_query("SELECT pg_advisory_xact_lock(1717920868)").execute(c)?;
+        diesel::sql_query("SELECT pg_advisory_xact_lock(1717921124)").execute(c)?;
     }
     Ok(())
 }

@@ -196,7 +196,6 @@ impl ManageConnection for ConnectionManager {
     }
 }
 
-/// The connection pool, shared by every request.
 /// Start-up held by this instance: released when dropped (the connection closes, or the file).
 pub enum StartupLock {
     /// The connection holding the advisory lock.
@@ -205,6 +204,7 @@ pub enum StartupLock {
     Sqlite(std::fs::File),
 }
 
+/// The connection pool, shared by every request.
 #[derive(Clone)]
 pub struct Db {
     pool: Pool<ConnectionManager>,
@@ -291,7 +291,7 @@ impl Db {
                 if let AnyConnection::Postgresql(c) = &mut conn {
                     use diesel::RunQueryDsl;
                     // An arbitrary key of this application's own: "start" in ASCII.
-                    diesel::sql_query("SELECT pg_advisory_lock(491496650356)")
+                    diesel::sql_query("SELECT pg_advisory_lock(495873782388)")
                         .execute(c)
                         .map_err(|e| format!("cannot take the start-up lock: {e}"))?;
                 }
