@@ -29,12 +29,8 @@ impl SyncKinds {
     }
 }
 
-/// The most changes one pull answers.
-pub const MAX_PULL: i64 = 500;
 /// The changes a pull answers when the client names no limit.
 pub const DEFAULT_PULL: i64 = 100;
-/// The most operations one push carries.
-pub const MAX_OPS: usize = 500;
 /// The largest push body, in bytes (other endpoints keep 1 MiB).
 pub const MAX_PUSH_BYTES: usize = 5 * 1024 * 1024;
 

@@ -298,10 +298,10 @@ pub fn of_trainee(conn: &mut AnyConnection, id: &str) -> QueryResult<Vec<(&'stat
         .filter(certificates::trainee_id.eq(id))
         .select(certificates::id)
         .load(conn)?;
-    let placed: Vec<String> = placements::table
-        .filter(placements::trainee_id.eq(id))
-        .select(placements::id)
-        .load(conn)?;
+    let placed: Vec<String> = placements_of_trainee(conn, id)?
+        .into_iter()
+        .map(|(_, p)| p)
+        .collect();
     let followed: Vec<String> = follow_ups::table
         .filter(follow_ups::placement_id.eq_any(&placed))
         .select(follow_ups::id)

@@ -71,23 +71,19 @@ fn a_wrong_setting_stops_the_server_with_one_line_naming_it() {
 }
 
 /// Sends one HTTP/1.1 GET and returns the status line.
-fn http_get(port: u16, path: &str) -> String {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer secret-token-value\r\nConnection: close\r\n\r\n").unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    response.lines().next().unwrap_or_default().to_owned()
-}
-
-#[test]
-fn the_binary_serves_and_logs_requests_without_personal_data() {
-    let db = TestDatabase::create();
+/// Starts the binary on `db` on a free port with `vars` (and no signing secret unless one is
+/// given); its log lines arrive on the receiver.
+fn serve(
+    db: &TestDatabase,
+    vars: &[(&str, &str)],
+) -> (std::process::Child, mpsc::Receiver<String>) {
     let mut child = Command::new(BIN)
         .env("DATABASE_URL", &db.url)
         .env("BIND_ADDR", "127.0.0.1:0")
         .env("HTTP_WORKERS", "1")
         .env("RUST_LOG", "info")
         .env_remove("JWT_SECRET")
+        .envs(vars.iter().copied())
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -102,6 +98,21 @@ fn the_binary_serves_and_logs_requests_without_personal_data() {
             }
         }
     });
+    (child, lines)
+}
+
+fn http_get(port: u16, path: &str) -> String {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer secret-token-value\r\nConnection: close\r\n\r\n").unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response.lines().next().unwrap_or_default().to_owned()
+}
+
+#[test]
+fn the_binary_serves_and_logs_requests_without_personal_data() {
+    let db = TestDatabase::create();
+    let (mut child, lines) = serve(&db, &[]);
     let next = || {
         lines
             .recv_timeout(Duration::from_secs(60))
@@ -215,31 +226,11 @@ fn the_first_start_prints_a_generated_admin_password_once_and_never_logs_it() {
 #[test]
 fn three_instances_started_at_once_on_an_empty_database_all_come_up() {
     let db = TestDatabase::create();
-    let start = || {
-        let mut child = Command::new(BIN)
-            .env("DATABASE_URL", &db.url)
-            .env("BIND_ADDR", "127.0.0.1:0")
-            .env("HTTP_WORKERS", "1")
-            .env("ADMIN_PASSWORD", crate::support::ADMIN_PASSWORD)
-            .env("JWT_SECRET", crate::support::TEST_JWT_SECRET)
-            .env("RUST_LOG", "info")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let (lines_tx, lines) = mpsc::channel();
-        let stderr = child.stderr.take().unwrap();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if lines_tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        (child, lines)
-    };
-    let mut instances: Vec<_> = (0..3).map(|_| start()).collect();
+    let vars = [
+        ("ADMIN_PASSWORD", crate::support::ADMIN_PASSWORD),
+        ("JWT_SECRET", crate::support::TEST_JWT_SECRET),
+    ];
+    let mut instances: Vec<_> = (0..3).map(|_| serve(&db, &vars)).collect();
     let mut ports = Vec::new();
     for (child, lines) in &mut instances {
         let mut seen = Vec::new();
